@@ -1,0 +1,262 @@
+import { homedir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import { Type, type Static } from "typebox";
+import { Value } from "typebox/value";
+import { PackageGuardError } from "./errors.js";
+
+export const MATURITY_LEVELS = ["student", "intern", "supervised", "autonomous"] as const;
+export type Maturity = (typeof MATURITY_LEVELS)[number];
+
+const MaturitySchema = Type.Enum([...MATURITY_LEVELS], { description: "student < intern < supervised < autonomous" });
+// SECURITY: no value may start with "-", so a path or URL can never be read as an option by uv or pip.
+const NotOption = { pattern: "^(?!\\s*-)" } as const;
+const PathString = Type.String({ minLength: 1, ...NotOption });
+
+/** One entry of the seed's whitelist YAML format (package_whitelist_default.yaml), plus optional `extras`. */
+export const WhitelistEntrySchema = Type.Object(
+  {
+    package: Type.String({ minLength: 1, maxLength: 100 }),
+    version: Type.Optional(Type.String({ maxLength: 200 })),
+    max_memory_mb: Type.Optional(Type.Integer({ minimum: 1 })),
+    network_access: Type.Optional(Type.Boolean()),
+    requires_approval: Type.Optional(Type.Boolean()),
+    description: Type.Optional(Type.String({ maxLength: 1000 })),
+    category: Type.Optional(Type.String({ maxLength: 100 })),
+    extras: Type.Optional(Type.Array(Type.String({ maxLength: 100 }))),
+  },
+  { additionalProperties: false },
+);
+export type WhitelistEntryInput = Static<typeof WhitelistEntrySchema>;
+
+export const TiersSchema = Type.Object(
+  {
+    student: Type.Optional(Type.Array(WhitelistEntrySchema)),
+    intern: Type.Optional(Type.Array(WhitelistEntrySchema)),
+    supervised: Type.Optional(Type.Array(WhitelistEntrySchema)),
+    autonomous: Type.Optional(Type.Array(WhitelistEntrySchema)),
+  },
+  { additionalProperties: false },
+);
+export type TiersInput = Static<typeof TiersSchema>;
+
+const IgnoreRuleSchema = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 100 }),
+    reason: Type.String({ minLength: 1, maxLength: 1000 }),
+    expires: Type.String({ format: "date", description: "YYYY-MM-DD; the rule stops applying after this day (UTC)" }),
+  },
+  { additionalProperties: false },
+);
+
+/** The plugin block: plugins.entries.package-guard.config. Every key is optional. */
+export const ConfigSchema = Type.Object(
+  {
+    defaultMaturity: Type.Optional(MaturitySchema),
+    agents: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 128 }), MaturitySchema)),
+    whitelist: Type.Optional(
+      Type.Object(
+        { file: Type.Optional(PathString), tiers: Type.Optional(TiersSchema), includeDefault: Type.Optional(Type.Boolean()) },
+        { additionalProperties: false },
+      ),
+    ),
+    python: Type.Optional(
+      Type.Object(
+        {
+          installer: Type.Optional(Type.Enum(["auto", "uv", "pip"])),
+          uv: Type.Optional(PathString),
+          python: Type.Optional(PathString),
+          pipAudit: Type.Optional(PathString),
+          installTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })),
+          lockTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    index: Type.Optional(
+      Type.Object(
+        {
+          url: Type.Optional(Type.String({ pattern: "^https?://[^\\s]+$" })),
+          findLinks: Type.Optional(Type.Array(PathString)),
+          onlyBinary: Type.Optional(Type.Boolean()),
+          excludeNewer: Type.Optional(Type.String({ minLength: 1, maxLength: 64, ...NotOption })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    scan: Type.Optional(
+      Type.Object(
+        {
+          scanner: Type.Optional(Type.Enum(["pip-audit", "osv-db"])),
+          vulnerabilityService: Type.Optional(Type.Enum(["pypi", "osv"])),
+          osvUrl: Type.Optional(Type.Union([Type.String({ pattern: "^https?://[^\\s]+$" }), Type.Null()])),
+          osvDbDir: Type.Optional(Type.Union([PathString, Type.Null()])),
+          cacheTtlHours: Type.Optional(Type.Number({ minimum: 0, maximum: 24 * 30 })),
+          timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+          ignore: Type.Optional(Type.Array(IgnoreRuleSchema)),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    venvRoot: Type.Optional(Type.Union([PathString, Type.Null()])),
+    audit: Type.Optional(
+      Type.Object(
+        {
+          file: Type.Optional(Type.Union([PathString, Type.Null()])),
+          rotateBytes: Type.Optional(Type.Integer({ minimum: 4096 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    approvals: Type.Optional(
+      Type.Object(
+        {
+          ttlHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365 })),
+          maxPending: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    hooks: Type.Optional(
+      Type.Object(
+        { maturity: Type.Optional(MaturitySchema), preinstall: Type.Optional(Type.Boolean()) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ConfigInput = Static<typeof ConfigSchema>;
+
+export type IgnoreRule = Static<typeof IgnoreRuleSchema>;
+
+/** The configuration with every default applied and every path made absolute. */
+export type PackageGuardConfig = {
+  stateDir: string;
+  dataDir: string;
+  defaultMaturity: Maturity;
+  agents: Readonly<Record<string, Maturity>>;
+  whitelist: { file: string | null; tiers: TiersInput | null; includeDefault: boolean; overlayFile: string };
+  python: {
+    installer: "auto" | "uv" | "pip";
+    uv: string;
+    python: string;
+    pipAudit: string;
+    installTimeoutMs: number;
+    lockTimeoutMs: number;
+    cacheDir: string;
+  };
+  index: { url: string; findLinks: string[]; onlyBinary: boolean; excludeNewer: string | null };
+  scan: {
+    scanner: "pip-audit" | "osv-db";
+    vulnerabilityService: "pypi" | "osv";
+    osvUrl: string | null;
+    osvDbDir: string | null;
+    cacheTtlHours: number;
+    timeoutMs: number;
+    ignore: IgnoreRule[];
+    cacheFile: string;
+  };
+  venvRoot: string;
+  audit: { file: string; rotateBytes: number };
+  approvals: { ttlHours: number; maxPending: number; file: string };
+  hooks: { maturity: Maturity; preinstall: boolean };
+};
+
+export const DEFAULT_INDEX_URL = "https://pypi.org/simple";
+
+export type ConfigProblem = { path: string; message: string };
+
+/** Lists every problem with its JSON path, in a form a person can fix from. */
+export const validateConfig = (raw: unknown): ConfigProblem[] => {
+  const problems: ConfigProblem[] = [];
+  const seen = new Set<string>();
+  for (const error of Value.Errors(ConfigSchema, raw)) {
+    // TypeBox reports "schema is false" for each additional property and again on the parent; keep the parent.
+    if (error.keyword === "boolean") continue;
+    const path = `/${error.instancePath.replace(/^\//, "")}`;
+    const params = error.params as Record<string, unknown>;
+    let message = error.message;
+    if (error.keyword === "additionalProperties") message = `unknown key(s): ${String(params.additionalProperties)}`;
+    else if (error.keyword === "enum") message = `must be one of: ${(params.allowedValues as unknown[]).join(", ")}`;
+    else if (error.keyword === "pattern" && params.pattern === NotOption.pattern) message = "must not start with '-'";
+    const key = `${path}\u0000${message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      problems.push({ path, message });
+    }
+  }
+  return problems;
+};
+
+const expandHome = (path: string): string => (path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path);
+const absolute = (path: string, base: string): string => {
+  const expanded = expandHome(path);
+  return isAbsolute(expanded) ? expanded : resolve(base, expanded);
+};
+
+/**
+ * Validates the plugin block and fills in defaults. Throws CONFIG_INVALID listing every problem.
+ * `stateDir` is the host's state directory; relative paths in the block resolve against `baseDir`.
+ */
+export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = stateDir): PackageGuardConfig => {
+  const block = raw ?? {};
+  const problems = validateConfig(block);
+  if (problems.length > 0) {
+    const list = problems.map((p) => `${p.path}: ${p.message}`).join("; ");
+    throw new PackageGuardError("CONFIG_INVALID", `Invalid package-guard configuration: ${list}`, { details: { problems } });
+  }
+  const c = block as ConfigInput;
+  const dataDir = join(stateDir, "package-guard");
+  const defaultMaturity = c.defaultMaturity ?? "student";
+  return {
+    stateDir,
+    dataDir,
+    defaultMaturity,
+    agents: { ...(c.agents ?? {}) },
+    whitelist: {
+      file: c.whitelist?.file ? absolute(c.whitelist.file, baseDir) : null,
+      tiers: c.whitelist?.tiers ?? null,
+      includeDefault: c.whitelist?.includeDefault ?? true,
+      overlayFile: join(dataDir, "whitelist.yaml"),
+    },
+    python: {
+      installer: c.python?.installer ?? "auto",
+      uv: c.python?.uv ?? "uv",
+      python: c.python?.python ?? "python3",
+      pipAudit: c.python?.pipAudit ?? "pip-audit",
+      installTimeoutMs: c.python?.installTimeoutMs ?? 600_000,
+      lockTimeoutMs: c.python?.lockTimeoutMs ?? 120_000,
+      cacheDir: join(dataDir, "cache"),
+    },
+    index: {
+      url: c.index?.url ?? DEFAULT_INDEX_URL,
+      findLinks: (c.index?.findLinks ?? []).map((p) => absolute(p, baseDir)),
+      onlyBinary: c.index?.onlyBinary ?? true,
+      excludeNewer: c.index?.excludeNewer ?? null,
+    },
+    scan: {
+      scanner: c.scan?.scanner ?? "pip-audit",
+      vulnerabilityService: c.scan?.vulnerabilityService ?? "pypi",
+      osvUrl: c.scan?.osvUrl ?? null,
+      osvDbDir: c.scan?.osvDbDir ? absolute(c.scan.osvDbDir, baseDir) : null,
+      cacheTtlHours: c.scan?.cacheTtlHours ?? 24,
+      timeoutMs: c.scan?.timeoutMs ?? 60_000,
+      ignore: c.scan?.ignore ?? [],
+      cacheFile: join(dataDir, "scan-cache.json"),
+    },
+    venvRoot: c.venvRoot ? absolute(c.venvRoot, baseDir) : join(dataDir, "venvs"),
+    audit: {
+      file: c.audit?.file ? absolute(c.audit.file, baseDir) : join(dataDir, "audit.jsonl"),
+      rotateBytes: c.audit?.rotateBytes ?? 100 * 1024 * 1024,
+    },
+    approvals: {
+      ttlHours: c.approvals?.ttlHours ?? 72,
+      maxPending: c.approvals?.maxPending ?? 50,
+      file: join(dataDir, "approvals.json"),
+    },
+    hooks: { maturity: c.hooks?.maturity ?? defaultMaturity, preinstall: c.hooks?.preinstall ?? true },
+  };
+};
+
+/** The JSON Schema written into openclaw.plugin.json (scripts/gen-manifest.mjs); a test fails on drift. */
+export const configJsonSchema = (): Record<string, unknown> => JSON.parse(JSON.stringify(ConfigSchema)) as Record<string, unknown>;

@@ -1,0 +1,67 @@
+/** Stable error codes: one table for every surface (DESIGN.md, "Error codes"). */
+export const ERROR_CODES = [
+  "INVALID_REQUIREMENT",
+  "CONSTRAINT_VIOLATION",
+  "NOT_WHITELISTED",
+  "VULNERABLE",
+  "APPROVAL_REQUIRED",
+  "SCANNER_UNAVAILABLE",
+  "INSTALL_FAILED",
+  "BUSY",
+  "NOT_FOUND",
+  "CONFIG_INVALID",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** How each code surfaces on the gateway (ErrorShape.code) and as the seed's HTTP status. */
+export const ERROR_SURFACE: Record<ErrorCode, { gateway: string; http: number; retryable: boolean }> = {
+  INVALID_REQUIREMENT: { gateway: "INVALID_REQUEST", http: 400, retryable: false },
+  CONSTRAINT_VIOLATION: { gateway: "INVALID_REQUEST", http: 400, retryable: false },
+  NOT_WHITELISTED: { gateway: "FORBIDDEN", http: 403, retryable: false },
+  VULNERABLE: { gateway: "FORBIDDEN", http: 403, retryable: false },
+  APPROVAL_REQUIRED: { gateway: "FORBIDDEN", http: 403, retryable: false },
+  SCANNER_UNAVAILABLE: { gateway: "UNAVAILABLE", http: 503, retryable: true },
+  INSTALL_FAILED: { gateway: "UNAVAILABLE", http: 500, retryable: false },
+  BUSY: { gateway: "UNAVAILABLE", http: 409, retryable: true },
+  NOT_FOUND: { gateway: "INVALID_REQUEST", http: 404, retryable: false },
+  CONFIG_INVALID: { gateway: "INVALID_REQUEST", http: 400, retryable: false },
+};
+
+export type ErrorDetails = Record<string, unknown>;
+
+/**
+ * The only error the pipeline throws on purpose. Surfaces map `code` to their host's error shape;
+ * `message` is written for a person (what failed and what to do about it).
+ */
+export class PackageGuardError extends Error {
+  override readonly name = "PackageGuardError";
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { details?: ErrorDetails; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: ErrorDetails } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+const BRAND = Symbol.for("openclaw-package-guard.error");
+Object.defineProperty(PackageGuardError.prototype, BRAND, { value: true });
+
+// Unlike `instanceof`, this survives two copies of the module (dist and src loaded side by side in tests).
+export const isPackageGuardError = (value: unknown): value is PackageGuardError =>
+  typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+
+/** Anything thrown that is not ours becomes INSTALL_FAILED, so no surface ever leaks a stack trace. */
+export const toPackageGuardError = (error: unknown, fallback: ErrorCode = "INSTALL_FAILED"): PackageGuardError => {
+  if (isPackageGuardError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new PackageGuardError(fallback, message, { cause: error });
+};
