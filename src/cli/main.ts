@@ -1,0 +1,21 @@
+import { Command, CommanderError } from "commander";
+import { openPackageService } from "../runtime.js";
+import { buildCommands, EXIT } from "../surfaces/cli.js";
+
+/** The package-guard bin: the same command tree as `openclaw packages`, for scripts, CI and installPolicy. */
+export const main = async (argv: string[] = process.argv): Promise<void> => {
+  const program = new Command("package-guard")
+    .description("Whitelisted, vulnerability-scanned Python packages for OpenClaw agent skills")
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) });
+  buildCommands(program, { openService: (c) => openPackageService(c) });
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    throw error;
+  }
+};

@@ -1,0 +1,49 @@
+import { definePluginEntry } from "openclaw/plugin-sdk/plugin-entry";
+import { resolveStateDir } from "openclaw/plugin-sdk/state-paths";
+import { parseConfig } from "./config.js";
+import { openPackageService } from "./runtime.js";
+import type { PackageService } from "./service.js";
+import { buildCommands } from "./surfaces/cli.js";
+import { CLI_DESCRIPTOR } from "./surfaces/cli-descriptor.js";
+import { loadCliConfig, pluginBlockOf } from "./surfaces/cli-context.js";
+import { registerGatewayMethods } from "./surfaces/gateway.js";
+import { createToolFactories } from "./surfaces/tools.js";
+
+
+export default definePluginEntry({
+  id: "package-guard",
+  name: "Package Guard",
+  description: "Whitelisted, vulnerability-scanned Python packages for agent skills, installed into per-skill virtualenvs.",
+  register(api) {
+    const stateDir = api.runtime?.state?.resolveStateDir?.() ?? resolveStateDir();
+    // A bad block fails the plugin's load (and so every install): closed, and loud in the gateway log.
+    const config = parseConfig(api.pluginConfig, stateDir);
+    let opened: Promise<PackageService> | undefined;
+    const getService = (): Promise<PackageService> =>
+      (opened ??= openPackageService(config).catch((error: unknown) => {
+        opened = undefined;
+        throw error;
+      }));
+
+    const tools = createToolFactories(getService);
+    api.registerTool((ctx) => tools.installPackage(ctx), { name: "install_package" });
+    api.registerTool((ctx) => tools.listPackages(ctx), { name: "list_packages" });
+    registerGatewayMethods((method, handler, opts) => api.registerGatewayMethod(method, handler as never, opts), getService);
+    api.registerCli(
+      ({ program, config: hostConfig }) => {
+        buildCommands(program.command(CLI_DESCRIPTOR.name).description(CLI_DESCRIPTOR.description), {
+          openService: (c) => openPackageService(c),
+          loadConfig: (paths) => (paths.config || paths.stateDir ? loadCliConfig(paths) : Promise.resolve(parseConfig(pluginBlockOf(hostConfig), stateDir))),
+        });
+      },
+      { descriptors: [{ ...CLI_DESCRIPTOR }] },
+    );
+    api.registerService({
+      id: "package-guard",
+      async start(ctx) {
+        const recovered = await (await getService()).recover();
+        if (recovered > 0) ctx.logger.warn(`package-guard: rolled back ${recovered} interrupted install(s)`);
+      },
+    });
+  },
+});

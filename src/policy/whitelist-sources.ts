@@ -1,0 +1,125 @@
+import { mkdir, readFile, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import lockfile from "proper-lockfile";
+import { Value } from "typebox/value";
+import { MATURITY_LEVELS, WhitelistEntrySchema, type Maturity, type PackageGuardConfig, type WhitelistEntryInput } from "../config.js";
+import { PackageGuardError } from "../errors.js";
+import { writeFileAtomic } from "../util/fs.js";
+import { isValidProjectName, normalizeName } from "./names.js";
+import { parseSpecifier } from "./requirement.js";
+import { Whitelist, loadDefaultLayer, parseWhitelistYaml, serializeWhitelistYaml, type WhitelistEntry, type WhitelistLayer } from "./whitelist.js";
+
+type Cached = { key: string; whitelist: Whitelist };
+
+const mtimeKey = async (path: string | null): Promise<string> => {
+  if (path === null) return "-";
+  try {
+    const s = await stat(path);
+    return `${s.mtimeMs}:${s.size}:${s.ino}`;
+  } catch {
+    return "absent";
+  }
+};
+
+/**
+ * The effective whitelist: shipped default < whitelist.file < inline tiers < admin overlay (later wins per package).
+ * Files are re-read when they change, so an operator's edit applies to the next request without a restart.
+ */
+export class WhitelistSources {
+  private cached: Cached | undefined;
+
+  constructor(private readonly config: PackageGuardConfig["whitelist"]) {}
+
+  async current(): Promise<Whitelist> {
+    const key = `${await mtimeKey(this.config.file)}|${await mtimeKey(this.config.overlayFile)}`;
+    if (this.cached?.key === key) return this.cached.whitelist;
+    const layers: WhitelistLayer[] = [];
+    if (this.config.includeDefault) layers.push(loadDefaultLayer());
+    if (this.config.file !== null) layers.push(await this.readLayer(this.config.file, true));
+    if (this.config.tiers !== null) layers.push(this.inlineLayer());
+    const overlay = await this.readLayer(this.config.overlayFile, false);
+    layers.push(overlay);
+    const whitelist = Whitelist.fromLayers(layers);
+    this.cached = { key, whitelist };
+    return whitelist;
+  }
+
+  /** packages.whitelist.add: validated, then written to the overlay under a lock with an atomic replace. */
+  async add(raw: Record<string, unknown>): Promise<WhitelistEntry> {
+    const maturity = raw.maturity ?? raw.maturity_level ?? "student";
+    if (typeof maturity !== "string" || !(MATURITY_LEVELS as readonly string[]).includes(maturity)) {
+      throw new PackageGuardError("INVALID_REQUIREMENT", `entry.maturity must be one of: ${MATURITY_LEVELS.join(", ")}`, { details: { reason: "entry" } });
+    }
+    const { maturity: _m, maturity_level: _ml, ...fields } = raw;
+    const input = { ...fields, package: fields.package ?? fields.package_name, version: fields.version ?? fields.version_constraint };
+    delete (input as Record<string, unknown>).package_name;
+    delete (input as Record<string, unknown>).version_constraint;
+    if (input.version === undefined) delete (input as Record<string, unknown>).version;
+    const problems = [...Value.Errors(WhitelistEntrySchema, input)].filter((e) => e.keyword !== "boolean");
+    if (problems.length > 0) {
+      const list = problems.map((p) => `${p.instancePath || "/"}: ${p.message}`).join("; ");
+      throw new PackageGuardError("INVALID_REQUIREMENT", `Invalid whitelist entry: ${list}`, { details: { reason: "entry" } });
+    }
+    const entry = input as WhitelistEntryInput;
+    if (!isValidProjectName(entry.package)) {
+      throw new PackageGuardError("INVALID_REQUIREMENT", `Invalid package name '${entry.package}'`, { details: { reason: "entry" } });
+    }
+    const name = normalizeName(entry.package);
+    const stored: WhitelistEntryInput = { ...entry, package: name, ...(entry.version !== undefined ? { version: parseSpecifier(entry.version) } : {}) };
+    await this.editOverlay((layer) => {
+      for (const level of MATURITY_LEVELS) {
+        layer.tiers[level] = (layer.tiers[level] ?? []).filter((e) => normalizeName(e.package) !== name);
+      }
+      (layer.tiers[maturity as Maturity] ??= []).push(stored);
+      layer.removed = (layer.removed ?? []).filter((n) => n !== name);
+    });
+    const created = (await this.current()).lookup(name, maturity as Maturity);
+    if (!created) throw new PackageGuardError("INSTALL_FAILED", `Whitelist entry for '${name}' was written but is not visible`);
+    return created;
+  }
+
+  /** packages.whitelist.remove: from one tier, or (no maturity) from every source. Returns whether anything changed. */
+  async remove(name: string, maturity?: Maturity): Promise<boolean> {
+    const before = (await this.current()).names().includes(name);
+    await this.editOverlay((layer) => {
+      const levels = maturity ? [maturity] : MATURITY_LEVELS;
+      for (const level of levels) {
+        if (layer.tiers[level]) layer.tiers[level] = layer.tiers[level]!.filter((e) => normalizeName(e.package) !== name);
+      }
+      if (!maturity && !(layer.removed ?? []).includes(name)) layer.removed = [...(layer.removed ?? []), name];
+    });
+    const after = await this.current();
+    return maturity ? before && after.lookup(name, maturity)?.maturity !== maturity : before && !after.names().includes(name);
+  }
+
+  private async editOverlay(edit: (layer: WhitelistLayer) => void): Promise<void> {
+    const file = this.config.overlayFile;
+    await mkdir(dirname(file), { recursive: true });
+    const release = await lockfile.lock(dirname(file), { lockfilePath: `${file}.lock`, retries: { retries: 50, minTimeout: 20, maxTimeout: 200 }, stale: 10_000 });
+    try {
+      const layer = await this.readLayer(file, false);
+      edit(layer);
+      await writeFileAtomic(file, serializeWhitelistYaml(layer));
+      this.cached = undefined;
+    } finally {
+      await release();
+    }
+  }
+
+  private inlineLayer(): WhitelistLayer {
+    // Inline tiers went through the config schema; the YAML path adds name and range validation.
+    return parseWhitelistYaml(serializeWhitelistYaml({ source: "config", tiers: this.config.tiers ?? {} }), "plugin config whitelist.tiers");
+  }
+
+  private async readLayer(path: string, required: boolean): Promise<WhitelistLayer> {
+    try {
+      return parseWhitelistYaml(await readFile(path, "utf8"), path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT" && !required) return { source: path, tiers: {} };
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        throw new PackageGuardError("CONFIG_INVALID", `Whitelist file ${path} does not exist (whitelist.file)`);
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import { MATURITY_LEVELS, type Maturity } from "../config.js";
+import { levelsUpTo } from "./maturity.js";
+import { isValidProjectName, normalizeName } from "./names.js";
+import { toEntry, validateRemoved, validateTiers, type WhitelistEntry, type WhitelistLayer } from "./whitelist-entry.js";
+
+export type { WhitelistEntry, WhitelistLayer } from "./whitelist-entry.js";
+export { loadDefaultLayer, parseWhitelistYaml, serializeWhitelistYaml } from "./whitelist-yaml.js";
+
+/** Per package, the entry each tier declares (a Map, so no package name can reach Object.prototype). */
+type Declarations = Map<Maturity, WhitelistEntry>;
+
+/**
+ * The effective whitelist. Layers apply in order and a later layer wins per package: declaring a package
+ * (in any tier) replaces every earlier declaration of it, and `removed` drops it. A maturity sees the
+ * entry of the highest tier at or below it that declares the package, so a higher tier can widen a range.
+ */
+export class Whitelist {
+  private constructor(private readonly packages: ReadonlyMap<string, Declarations>) {}
+
+  static fromLayers(layers: readonly WhitelistLayer[]): Whitelist {
+    const packages = new Map<string, Declarations>();
+    for (const layer of layers) {
+      const tiers = validateTiers(layer.tiers, layer.source);
+      // `removed` speaks about earlier layers; what this same layer declares still stands.
+      for (const name of validateRemoved(layer.removed, layer.source)) packages.delete(name);
+      const declared = new Map<string, Declarations>();
+      for (const level of MATURITY_LEVELS) {
+        for (const input of tiers[level] ?? []) {
+          const entry = toEntry(input, level, layer.source);
+          const forPackage = declared.get(entry.package) ?? new Map<Maturity, WhitelistEntry>();
+          forPackage.set(level, entry);
+          declared.set(entry.package, forPackage);
+        }
+      }
+      for (const [name, forPackage] of declared) packages.set(name, forPackage);
+    }
+    return new Whitelist(packages);
+  }
+
+  /** The entry an agent of `maturity` gets for `name` (any spelling), or undefined when it may not install it. */
+  lookup(name: string, maturity: Maturity): WhitelistEntry | undefined {
+    if (!isValidProjectName(name)) return undefined;
+    const declarations = this.packages.get(normalizeName(name));
+    if (!declarations) return undefined;
+    const levels = levelsUpTo(maturity);
+    for (let i = levels.length - 1; i >= 0; i--) {
+      const entry = declarations.get(levels[i]!);
+      if (entry) return entry;
+    }
+    return undefined;
+  }
+
+  /** Every package `maturity` may install, with the entry it gets, sorted by name. */
+  visibleAt(maturity: Maturity): WhitelistEntry[] {
+    return this.names()
+      .map((name) => this.lookup(name, maturity))
+      .filter((e): e is WhitelistEntry => e !== undefined);
+  }
+
+  /** The lowest tier declaring `name`: "approved at: intern". */
+  approvedAt(name: string): Maturity | undefined {
+    if (!isValidProjectName(name)) return undefined;
+    const declarations = this.packages.get(normalizeName(name));
+    return MATURITY_LEVELS.find((level) => declarations?.has(level));
+  }
+
+  /** Every declared package name (normalized), sorted. */
+  names(): string[] {
+    return [...this.packages.keys()].sort();
+  }
+}

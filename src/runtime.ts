@@ -1,0 +1,39 @@
+import { mkdir } from "node:fs/promises";
+import { AuditLog } from "./audit/log.js";
+import type { PackageGuardConfig } from "./config.js";
+import { WhitelistSources } from "./policy/whitelist-sources.js";
+import { PythonEnvironment } from "./python/environment.js";
+import { ScanCache } from "./scan/cache.js";
+import { createScanner } from "./scan/factory.js";
+import { VulnerabilityScanService } from "./scan/scan-service.js";
+import { PackageService } from "./service.js";
+import { runProcess, type Runner } from "./util/exec.js";
+
+export type RuntimeOptions = { runner?: Runner; now?: () => Date };
+
+/** Wires the service from a parsed configuration: the only place that knows every concrete backend. */
+export const openPackageService = async (config: PackageGuardConfig, options: RuntimeOptions = {}): Promise<PackageService> => {
+  const runner = options.runner ?? runProcess;
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const audit = await AuditLog.open(config.audit.file, { rotateBytes: config.audit.rotateBytes });
+  const whitelist = new WhitelistSources(config.whitelist);
+  const python = new PythonEnvironment(config, runner);
+  let scan: Promise<VulnerabilityScanService> | undefined;
+  const openScan = async (): Promise<VulnerabilityScanService> => {
+    const tools = await python.tools();
+    const scanner = createScanner({ ...config.scan, pipAudit: tools.pipAudit?.path ?? config.python.pipAudit, cacheDir: config.python.cacheDir }, runner);
+    const cache = await ScanCache.open({ file: config.scan.cacheFile, ttlHours: config.scan.cacheTtlHours });
+    return new VulnerabilityScanService({ scanner, cache, ignore: config.scan.ignore, ...(options.now ? { now: options.now } : {}) });
+  };
+  return new PackageService({
+    config,
+    whitelist,
+    audit,
+    python,
+    scan: () => (scan ??= openScan().catch((error: unknown) => {
+      scan = undefined;
+      throw error;
+    })),
+    ...(options.now ? { now: options.now } : {}),
+  });
+};

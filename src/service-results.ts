@@ -1,0 +1,44 @@
+import type { AuditInput } from "./audit/log.js";
+import type { Maturity } from "./config.js";
+import type { PackageGuardError } from "./errors.js";
+import type { Whitelist, WhitelistEntry } from "./policy/whitelist.js";
+import type { ResourceProfile, WhitelistView } from "./service-types.js";
+
+export const toView = (e: WhitelistEntry): WhitelistView => ({
+  package: e.package,
+  version: e.version,
+  maturity: e.maturity,
+  max_memory_mb: e.max_memory_mb,
+  network_access: e.network_access,
+  requires_approval: e.requires_approval,
+  description: e.description,
+  category: e.category,
+  extras: e.extras,
+});
+
+/** Per package from its whitelist entry; for the skill, the most any package needs (memory) and network if any needs it. */
+export const buildResources = (pins: { name: string }[], whitelist: Whitelist, maturity: Maturity): ResourceProfile => {
+  const packages = pins
+    .map((p) => whitelist.lookup(p.name, maturity) ?? whitelist.lookup(p.name, "autonomous"))
+    .filter((e): e is WhitelistEntry => e !== undefined)
+    .map((e) => ({ package: e.package, max_memory_mb: e.max_memory_mb, network_access: e.network_access }));
+  const limits = packages.map((p) => p.max_memory_mb).filter((m): m is number => m !== null);
+  return {
+    packages,
+    skill: { maxMemoryMb: limits.length > 0 ? Math.max(...limits) : null, networkAccess: packages.some((p) => p.network_access) },
+  };
+};
+
+/** How a failed attempt is written down: blocked by policy or scan, failed in the installer, or rolled back. */
+export const auditFromError = (e: PackageGuardError): Pick<AuditInput, "status" | "code" | "reason" | "vulnerabilitiesFound" | "vulnerabilities" | "details"> => {
+  const vulns = (e.details?.vulnerabilities as { id: string }[] | undefined) ?? [];
+  const status = e.code === "INSTALL_FAILED" ? (e.details?.rolledBack === true ? "rolled_back" : "failed") : e.code === "BUSY" ? "failed" : "blocked";
+  return {
+    status,
+    code: e.code,
+    reason: e.message,
+    vulnerabilitiesFound: vulns.length,
+    vulnerabilities: vulns.map((v) => v.id),
+    ...(e.details ? { details: e.details } : {}),
+  };
+};

@@ -1,0 +1,92 @@
+import type { Maturity } from "./config.js";
+import type { ErrorCode } from "./errors.js";
+
+/** Who is asking. Maturity is never part of this: it is looked up from configuration by agentId. */
+export type CallerContext = {
+  source: "tool" | "rpc" | "cli" | "hook";
+  agentId?: string | null;
+  sessionKey?: string | null;
+  client?: string | null;
+};
+
+export type InstallRequest = { package: string; version?: string; skill: string };
+export type UninstallRequest = { package: string; skill: string };
+
+export type ProgressStage = "checking" | "resolving" | "scanning" | "installing";
+export type ProgressFn = (stage: ProgressStage, message: string) => void;
+
+export type VulnerabilityFinding = {
+  id: string;
+  aliases: string[];
+  package: string;
+  version: string;
+  fixedVersions: string[];
+  summary?: string;
+};
+
+export type ResourceProfile = {
+  packages: { package: string; max_memory_mb: number | null; network_access: boolean }[];
+  /** What the skill as a whole needs: the largest memory limit and network if any package needs it. */
+  skill: { maxMemoryMb: number | null; networkAccess: boolean };
+};
+
+export type InstallResult = {
+  package: string;
+  version: string;
+  skill: string;
+  python: string;
+  installPath: string;
+  dependencies: { name: string; version: string }[];
+  vulnerabilitiesFound: number;
+  ignoredVulnerabilities: { id: string; package: string; version: string; reason: string; expires: string }[];
+  resources: ResourceProfile;
+  scan: { scanner: string; fromCache: number; scanned: number };
+  installedAt: string;
+  durationMs: number;
+};
+
+export type CheckResult = {
+  allowed: boolean;
+  code?: ErrorCode;
+  message: string;
+  package: string | null;
+  specifier: string | null;
+  maturity: Maturity;
+  requiresApproval?: boolean;
+  hints?: string[];
+};
+
+export type InstalledPackage = {
+  package: string;
+  version: string;
+  skill: string;
+  /** Requested by name (top level) rather than pulled in as a dependency. */
+  direct: boolean;
+  installedAt: string | null;
+  vulnerabilitiesFound: number;
+};
+
+export type WhitelistView = {
+  package: string;
+  version: string;
+  maturity: Maturity;
+  max_memory_mb: number | null;
+  network_access: boolean;
+  requires_approval: boolean;
+  description: string;
+  category: string | null;
+  extras: string[];
+};
+
+export type ToolStatus = { name: string; path: string | null; version: string | null; ok: boolean; problem?: string };
+
+export type DoctorReport = {
+  ok: boolean;
+  tools: ToolStatus[];
+  installer: "uv" | "pip" | null;
+  stateDir: { path: string; writable: boolean };
+  index: { url: string; reachable: boolean | null; problem?: string };
+  scanner: { backend: string; ok: boolean; problem?: string };
+  config: Record<string, unknown>;
+  fixes: string[];
+};

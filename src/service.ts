@@ -1,0 +1,263 @@
+import type { AuditLog, AuditQuery, AuditRecord, VerifyResult } from "./audit/log.js";
+import type { Maturity, PackageGuardConfig } from "./config.js";
+import { PackageGuardError, toPackageGuardError } from "./errors.js";
+import { evaluate, type PolicyDecision } from "./policy/decide.js";
+import { resolveMaturity } from "./policy/maturity.js";
+import { normalizeName } from "./policy/names.js";
+import { specifierContains } from "./policy/ranges.js";
+import { formatRequirement, parseRequirement, parseSpecifier, type ParsedRequirement } from "./policy/requirement.js";
+import type { Whitelist } from "./policy/whitelist.js";
+import type { WhitelistSources } from "./policy/whitelist-sources.js";
+import type { PythonEnvironment } from "./python/environment.js";
+import type { VulnerabilityScanService } from "./scan/scan-service.js";
+import { auditFromError, buildResources, toView } from "./service-results.js";
+import type {
+  CallerContext,
+  CheckResult,
+  DoctorReport,
+  InstalledPackage,
+  InstallRequest,
+  InstallResult,
+  ProgressFn,
+  UninstallRequest,
+  WhitelistView,
+} from "./service-types.js";
+import { runDoctor } from "./doctor.js";
+
+export type ServiceDeps = {
+  config: PackageGuardConfig;
+  whitelist: WhitelistSources;
+  audit: AuditLog;
+  scan: () => Promise<VulnerabilityScanService>;
+  python: PythonEnvironment;
+  now?: () => Date;
+};
+
+/** The pipeline of DESIGN.md: the only place that sequences policy, resolve, scan, install and audit. */
+export class PackageService {
+  private readonly config: PackageGuardConfig;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.config = deps.config;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  maturityOf(agentId: string | null | undefined): Maturity {
+    return resolveMaturity(this.config, agentId ?? undefined);
+  }
+
+  /** Steps 1-3: parse and policy. Used by install, by `check` and by the skill vetting surfaces. */
+  async decide(raw: string, version: string | undefined, maturity: Maturity): Promise<PolicyDecision> {
+    const parsed = this.parse(raw, version);
+    return evaluate(await this.deps.whitelist.current(), parsed, maturity);
+  }
+
+  async check(raw: string, who: { agentId?: string | null; maturity?: Maturity }): Promise<CheckResult> {
+    const maturity = who.maturity ?? this.maturityOf(who.agentId);
+    try {
+      const d = await this.decide(raw, undefined, maturity);
+      return {
+        allowed: true,
+        message: d.requiresApproval ? `Allowed once an operator approves it` : "Allowed",
+        package: d.requirement.name,
+        specifier: d.effectiveSpecifier,
+        maturity,
+        requiresApproval: d.requiresApproval,
+      };
+    } catch (error) {
+      const e = toPackageGuardError(error);
+      const hints = (e.details?.hints as string[] | undefined) ?? undefined;
+      return {
+        allowed: false,
+        code: e.code,
+        message: e.message,
+        package: (e.details?.package as string | undefined) ?? null,
+        specifier: null,
+        maturity,
+        ...(hints && hints.length > 0 ? { hints } : {}),
+      };
+    }
+  }
+
+  async install(request: InstallRequest, caller: CallerContext, onProgress?: ProgressFn, signal?: AbortSignal): Promise<InstallResult> {
+    const started = this.now();
+    const maturity = this.maturityOf(caller.agentId);
+    const base = { source: caller.source, agentId: caller.agentId ?? null, sessionKey: caller.sessionKey ?? null, client: caller.client ?? null, maturity, requested: typeof request.package === "string" ? request.package : String(request.package), skillId: typeof request.skill === "string" ? request.skill : null };
+    let decision: PolicyDecision | undefined;
+    try {
+      onProgress?.("checking", `Checking ${base.requested} against the ${maturity} whitelist`);
+      const skill = this.deps.python.validateSkill(request.skill);
+      decision = await this.decide(request.package, request.version, maturity);
+      if (decision.requiresApproval) this.requireApproval(decision, maturity, skill);
+      const whitelist = await this.deps.whitelist.current();
+      const result = await this.deps.python.withSkill(skill, async (venv) => {
+        const previous = await venv.state();
+        const wanted = { ...previous.requirements, [decision!.requirement.name]: { specifier: decision!.effectiveSpecifier, extras: decision!.requirement.extras, requestedAt: started.toISOString() } };
+        onProgress?.("resolving", `Resolving ${formatRequirement({ ...decision!.requirement, specifier: decision!.effectiveSpecifier })} and its dependencies`);
+        const pins = await venv.resolve(wanted, signal);
+        this.checkPinsAgainstWhitelist(pins, whitelist, maturity);
+        onProgress?.("scanning", `Scanning ${pins.length} package(s) for known vulnerabilities`);
+        const scan = await (await this.deps.scan()).scan(pins, signal);
+        if (scan.findings.length > 0) {
+          throw new PackageGuardError(
+            "VULNERABLE",
+            `Installing ${decision!.requirement.name} would bring ${scan.findings.length} known vulnerabilit${scan.findings.length === 1 ? "y" : "ies"}: ` +
+              scan.findings.map((f) => `${f.id} in ${f.package} ${f.version}${f.fixedVersions.length ? ` (fixed in ${f.fixedVersions.join(", ")})` : ""}`).join("; ") +
+              `. Request a fixed version, or ask an operator for an override.`,
+            { details: { package: decision!.requirement.name, vulnerabilities: scan.findings } },
+          );
+        }
+        onProgress?.("installing", `Installing ${pins.length} package(s) into skill '${skill}'`);
+        const installed = await venv.apply(pins, wanted, { operation: "install", package: decision!.requirement.name }, signal);
+        return { pins, scan, installed, venv };
+      });
+      const pin = result.installed.find((p) => p.name === decision!.requirement.name);
+      if (!pin) throw new PackageGuardError("INSTALL_FAILED", `${decision.requirement.name} is not in the virtualenv after the install`);
+      const out: InstallResult = {
+        package: pin.name,
+        version: pin.version,
+        skill: result.venv.skill,
+        python: result.venv.python,
+        installPath: result.venv.dir,
+        dependencies: result.installed.map((p) => ({ name: p.name, version: p.version })),
+        vulnerabilitiesFound: 0,
+        ignoredVulnerabilities: result.scan.ignored.map((i) => ({ id: i.finding.id, package: i.finding.package, version: i.finding.version, reason: i.rule.reason, expires: i.rule.expires })),
+        resources: buildResources(result.installed, whitelist, maturity),
+        scan: { scanner: result.scan.scannerId, fromCache: result.scan.fromCache, scanned: result.scan.scanned },
+        installedAt: this.now().toISOString(),
+        durationMs: this.now().getTime() - started.getTime(),
+      };
+      await this.deps.audit.append({
+        ...base,
+        package: out.package,
+        version: out.version,
+        status: "completed",
+        vulnerabilitiesFound: 0,
+        vulnerabilities: [],
+        durationMs: out.durationMs,
+        details: { dependencies: out.dependencies, ignored: out.ignoredVulnerabilities, scan: out.scan },
+      });
+      return out;
+    } catch (error) {
+      const e = toPackageGuardError(error);
+      await this.deps.audit.append({ ...base, package: decision?.requirement.name ?? null, ...auditFromError(e), durationMs: this.now().getTime() - started.getTime() });
+      throw e;
+    }
+  }
+
+  async uninstall(request: UninstallRequest, caller: CallerContext): Promise<{ removed: string[]; skill: string; package: string }> {
+    const started = this.now();
+    const base = { source: caller.source, agentId: caller.agentId ?? null, client: caller.client ?? null, requested: String(request.package), skillId: typeof request.skill === "string" ? request.skill : null };
+    let name: string | null = null;
+    try {
+      const skill = this.deps.python.validateSkill(request.skill);
+      name = this.parse(request.package, undefined).name;
+      const removed = await this.deps.python.withSkill(skill, async (venv) => {
+        const previous = await venv.state();
+        if (!Object.hasOwn(previous.requirements, name!)) {
+          throw new PackageGuardError("NOT_FOUND", `Package '${name}' was not installed by request in skill '${skill}'`, { details: { package: name, skill } });
+        }
+        const wanted = { ...previous.requirements };
+        delete wanted[name!];
+        const pins = Object.keys(wanted).length === 0 ? [] : await venv.resolve(wanted, undefined, previous.pins);
+        const after = await venv.apply(pins, wanted, { operation: "uninstall", package: name! });
+        const kept = new Set(after.map((p) => p.name));
+        return previous.pins.filter((p) => !kept.has(p.name)).map((p) => p.name);
+      });
+      await this.deps.audit.append({ ...base, package: name, status: "uninstalled", durationMs: this.now().getTime() - started.getTime(), details: { removed } });
+      return { removed, skill, package: name };
+    } catch (error) {
+      const e = toPackageGuardError(error);
+      await this.deps.audit.append({ ...base, package: name, ...auditFromError(e), durationMs: this.now().getTime() - started.getTime() });
+      throw e;
+    }
+  }
+
+  async installed(skill?: string): Promise<InstalledPackage[]> {
+    return this.deps.python.installed(skill === undefined ? undefined : this.deps.python.validateSkill(skill));
+  }
+
+  async installations(query: AuditQuery): Promise<AuditRecord[]> {
+    return this.deps.audit.query(query);
+  }
+
+  async verifyAudit(): Promise<VerifyResult> {
+    return this.deps.audit.verify();
+  }
+
+  async whitelistList(maturity: Maturity, category?: string): Promise<WhitelistView[]> {
+    const whitelist = await this.deps.whitelist.current();
+    return whitelist.visibleAt(maturity).filter((e) => category === undefined || e.category === category).map(toView);
+  }
+
+  async listForAgent(agentId: string | null, category?: string): Promise<{ maturity: Maturity; packages: WhitelistView[] }> {
+    const maturity = this.maturityOf(agentId);
+    return { maturity, packages: await this.whitelistList(maturity, category) };
+  }
+
+  async whitelistAdd(entry: Record<string, unknown>, caller: CallerContext): Promise<WhitelistView> {
+    const created = await this.deps.whitelist.add(entry);
+    await this.deps.audit.append({ source: caller.source, client: caller.client ?? null, status: "whitelist_changed", package: created.package, maturity: created.maturity, details: { action: "add", entry: created } });
+    return toView(created);
+  }
+
+  async whitelistRemove(pkg: string, maturity: Maturity | undefined, caller: CallerContext): Promise<{ removed: boolean; package: string; stillInstalledIn: string[] }> {
+    const name = this.parse(pkg, undefined).name;
+    const removed = await this.deps.whitelist.remove(name, maturity);
+    const stillInstalledIn = [...new Set((await this.installed()).filter((p) => p.package === name).map((p) => p.skill))];
+    await this.deps.audit.append({ source: caller.source, client: caller.client ?? null, status: "whitelist_changed", package: name, maturity: maturity ?? null, details: { action: "remove", removed, stillInstalledIn } });
+    return { removed, package: name, stillInstalledIn };
+  }
+
+  async doctor(): Promise<DoctorReport> {
+    return runDoctor(this.config, this.deps.python);
+  }
+
+  /** At start: roll back installs a crash interrupted, and account for each in the audit log. */
+  async recover(): Promise<number> {
+    const recovered = await this.deps.python.recoverInterrupted();
+    for (const r of recovered) {
+      await this.deps.audit.append({
+        source: "system",
+        status: "interrupted",
+        skillId: r.skill,
+        package: r.package,
+        reason: r.ok ? `An ${r.operation} was interrupted; the previous package set was restored` : `An ${r.operation} was interrupted and the rollback failed: ${r.problem}`,
+        details: { txId: r.txId, restored: r.ok },
+      });
+    }
+    return recovered.length;
+  }
+
+  private parse(raw: unknown, version: string | undefined): ParsedRequirement {
+    if (typeof raw !== "string") throw new PackageGuardError("INVALID_REQUIREMENT", "The package must be a string", { details: { reason: "parameter" } });
+    const parsed = parseRequirement(raw);
+    if (version === undefined || version === "") return parsed;
+    const spec = parseSpecifier(version);
+    return { ...parsed, specifier: [parsed.specifier, spec].filter(Boolean).join(",") };
+  }
+
+  private requireApproval(decision: PolicyDecision, maturity: Maturity, skill: string): void {
+    throw new PackageGuardError(
+      "APPROVAL_REQUIRED",
+      `Package '${decision.requirement.name}' needs operator approval before ${maturity} agents may install it into skill '${skill}'. ` +
+        `An operator must approve it (packages.approvals.resolve), then retry.`,
+      { details: { package: decision.requirement.name, skill, maturity, specifier: decision.effectiveSpecifier } },
+    );
+  }
+
+  // A dependency that is itself on the whitelist must land inside its approved range too (DESIGN step 4).
+  private checkPinsAgainstWhitelist(pins: { name: string; version: string }[], whitelist: Whitelist, maturity: Maturity): void {
+    for (const pin of pins) {
+      const entry = whitelist.lookup(pin.name, maturity) ?? whitelist.lookup(pin.name, "autonomous");
+      if (entry && entry.version !== "" && !specifierContains(entry.version, pin.version, { prereleases: false })) {
+        throw new PackageGuardError(
+          "CONSTRAINT_VIOLATION",
+          `The resolved set needs ${pin.name}==${pin.version}, outside its approved range '${entry.version}'`,
+          { details: { package: normalizeName(pin.name), version: pin.version, allowed: entry.version } },
+        );
+      }
+    }
+  }
+}

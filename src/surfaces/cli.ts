@@ -1,0 +1,171 @@
+import type { Command } from "commander";
+import { MATURITY_LEVELS, type Maturity, type PackageGuardConfig } from "../config.js";
+import { PackageGuardError, toPackageGuardError } from "../errors.js";
+import type { PackageService } from "../service.js";
+import { loadCliConfig, type CliPaths } from "./cli-context.js";
+import { printResult, type Output } from "./cli-output.js";
+
+export type CliDeps = {
+  /** Builds the service for the chosen config/state dir (the host passes its own config when --config is absent). */
+  openService: (config: PackageGuardConfig) => Promise<PackageService>;
+  loadConfig?: (paths: CliPaths) => Promise<PackageGuardConfig>;
+  output?: Output;
+  installPolicy?: (config: PackageGuardConfig, opts: CommonOptions) => Promise<number>;
+};
+
+export type CommonOptions = { config?: string; stateDir?: string; json?: boolean };
+
+const EXIT = { ok: 0, denied: 1, usage: 2 } as const;
+
+const withCommon = (cmd: Command): Command =>
+  cmd
+    .option("--config <path>", "openclaw.json to read the package-guard block from (default: the host's)")
+    .option("--state-dir <dir>", "OpenClaw state directory (default: $OPENCLAW_STATE_DIR or ~/.openclaw)")
+    .option("--json", "print one JSON object");
+
+const parseMaturity = (value: string): Maturity => {
+  if (!(MATURITY_LEVELS as readonly string[]).includes(value)) {
+    throw new PackageGuardError("CONFIG_INVALID", `--maturity must be one of: ${MATURITY_LEVELS.join(", ")}`);
+  }
+  return value as Maturity;
+};
+
+/** Mounts the operator commands on `root` ("openclaw packages" or the package-guard bin). */
+export const buildCommands = (root: Command, deps: CliDeps): void => {
+  const out: Output = deps.output ?? { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+  const loadConfig = deps.loadConfig ?? ((paths: CliPaths) => loadCliConfig(paths));
+
+  // Runs one command: exit 0 on success, 1 on a denial (code printed), 2 on usage or configuration errors.
+  const run = (action: (service: PackageService, opts: CommonOptions, ...args: string[]) => Promise<{ value: unknown; exit?: number; human?: string }>) =>
+    async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      const opts = cmd.optsWithGlobals() as CommonOptions;
+      const positional = args.slice(0, -2).filter((a): a is string => typeof a === "string");
+      try {
+        const config = await loadConfig({ config: opts.config, stateDir: opts.stateDir });
+        const service = await deps.openService(config);
+        const result = await action(service, opts, ...positional);
+        printResult(out, opts.json === true, result.value, result.human);
+        process.exitCode = result.exit ?? EXIT.ok;
+      } catch (error) {
+        const e = toPackageGuardError(error);
+        if (opts.json) out.stdout(`${JSON.stringify(e.toJSON())}\n`);
+        else out.stderr(`${e.code}: ${e.message}\n`);
+        process.exitCode = e.code === "CONFIG_INVALID" ? EXIT.usage : EXIT.denied;
+      }
+    };
+
+  withCommon(root.command("check <requirement>"))
+    .description("Decide a request without installing anything (whitelist and grammar only; no network)")
+    .option("--agent <id>", "the agent whose configured maturity applies")
+    .option("--maturity <level>", `a maturity level: ${MATURITY_LEVELS.join(", ")}`)
+    .action(
+      run(async (service, opts, requirement) => {
+        const o = opts as CommonOptions & { agent?: string; maturity?: string };
+        if ((o.agent === undefined) === (o.maturity === undefined)) {
+          throw new PackageGuardError("CONFIG_INVALID", "check needs exactly one of --agent <id> or --maturity <level>");
+        }
+        const result = service.check(requirement ?? "", o.maturity !== undefined ? { maturity: parseMaturity(o.maturity) } : { agentId: o.agent ?? null });
+        const human = result.allowed
+          ? `ALLOWED ${result.package}${result.specifier ? ` ${result.specifier}` : ""} for ${result.maturity} agents${result.requiresApproval ? " (needs approval)" : ""}`
+          : `DENIED ${result.code}: ${result.message}`;
+        return { value: result, human, exit: result.allowed ? EXIT.ok : EXIT.denied };
+      }),
+    );
+
+  withCommon(root.command("install <requirement>"))
+    .description("Install through the whole pipeline, as the install_package tool does")
+    .requiredOption("--skill <id>", "skill whose virtualenv receives the package")
+    .option("--agent <id>", "agent whose configured maturity applies (default: the default maturity)")
+    .option("--version <range>", "version range")
+    .action(
+      run(async (service, opts, requirement) => {
+        const o = opts as CommonOptions & { skill: string; agent?: string; version?: string };
+        const result = await service.install(
+          { package: requirement ?? "", skill: o.skill, ...(o.version ? { version: o.version } : {}) },
+          { source: "cli", agentId: o.agent ?? null, client: "cli" },
+        );
+        return { value: result, human: `Installed ${result.package}==${result.version} into ${result.installPath}` };
+      }),
+    );
+
+  withCommon(root.command("uninstall <package>"))
+    .description("Remove a package (and dependencies nothing else needs) from a skill's virtualenv")
+    .requiredOption("--skill <id>", "skill id")
+    .action(
+      run(async (service, opts, pkg) => {
+        const result = await service.uninstall({ package: pkg ?? "", skill: (opts as { skill: string }).skill }, { source: "cli", client: "cli" });
+        return { value: result, human: `Removed: ${result.removed.join(", ") || "nothing"}` };
+      }),
+    );
+
+  withCommon(root.command("installed"))
+    .description("What is really installed in each skill's virtualenv")
+    .option("--skill <id>", "only this skill")
+    .action(run(async (service, opts) => ({ value: await service.installed((opts as { skill?: string }).skill) })));
+
+  const whitelist = root.command("whitelist").description("The package whitelist");
+  withCommon(whitelist.command("list"))
+    .description("Entries visible at a maturity level (lower levels inherited)")
+    .option("--maturity <level>", "maturity level", "student")
+    .option("--category <c>", "only this category")
+    .action(
+      run(async (service, opts) => {
+        const o = opts as { maturity: string; category?: string };
+        return { value: service.whitelistList(parseMaturity(o.maturity), o.category) };
+      }),
+    );
+
+  const audit = root.command("audit").description("The audit log");
+  withCommon(audit.command("query"))
+    .description("Audit records, newest first")
+    .option("--limit <n>", "at most this many (1-500)", "100")
+    .option("--package <name>")
+    .option("--skill <id>")
+    .option("--agent <id>")
+    .option("--status <status>")
+    .option("--since <iso-date>")
+    .action(
+      run(async (service, opts) => {
+        const o = opts as { limit: string; package?: string; skill?: string; agent?: string; status?: string; since?: string };
+        const limit = Number.parseInt(o.limit, 10);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new PackageGuardError("CONFIG_INVALID", "--limit must be 1-500");
+        return {
+          value: await service.installations({ limit, package: o.package, skillId: o.skill, agentId: o.agent, status: o.status as never, since: o.since }),
+        };
+      }),
+    );
+  withCommon(audit.command("verify"))
+    .description("Walk the hash chain; report the first line that was edited, deleted, inserted or truncated")
+    .action(
+      run(async (service) => {
+        const result = await service.verifyAudit();
+        const human = result.ok
+          ? `OK: ${result.records} records, chain intact`
+          : `BROKEN at ${result.firstBadLine?.file}:${result.firstBadLine?.line}: ${result.firstBadLine?.reason}`;
+        return { value: result, human, exit: result.ok ? EXIT.ok : EXIT.denied };
+      }),
+    );
+
+  withCommon(root.command("doctor"))
+    .description("Tools found (uv, python, pip-audit), versions, paths, state dir, index, effective config")
+    .action(
+      run(async (service) => {
+        const report = await service.doctor();
+        return { value: report, exit: report.ok ? EXIT.ok : EXIT.denied };
+      }),
+    );
+
+  if (deps.installPolicy) {
+    const installPolicy = deps.installPolicy;
+    withCommon(root.command("install-policy"))
+      .description("security.installPolicy command: one request (protocol 1) on stdin, one decision on stdout")
+      .action(async (...args: unknown[]) => {
+        const opts = (args[args.length - 1] as Command).optsWithGlobals() as CommonOptions;
+        const config = await loadConfig({ config: opts.config, stateDir: opts.stateDir }).catch(() => null);
+        process.exitCode = config ? await installPolicy(config, opts) : 0;
+      });
+  }
+};
+
+export { EXIT };

@@ -1,0 +1,74 @@
+import { MATURITY_LEVELS } from "../config.js";
+import { ERROR_SURFACE, toPackageGuardError } from "../errors.js";
+import type { PackageService } from "../service.js";
+import { enumParam, intParam, objectParam, stringParam } from "./params.js";
+
+type Scope = "operator.read" | "operator.write" | "operator.admin" | "operator.approvals";
+type ErrorShape = { code: string; message: string; details?: unknown; retryable?: boolean };
+type Respond = (ok: boolean, payload?: unknown, error?: ErrorShape) => void;
+type Client = { connId?: string; authenticatedUserId?: string; connect?: { client?: { id?: string } } } | null;
+type HandlerOptions = { params: Record<string, unknown>; respond: Respond; client: Client };
+type Register = (method: string, handler: (opts: HandlerOptions) => Promise<void>, opts: { scope: Scope }) => void;
+
+const AUDIT_STATUSES = ["completed", "blocked", "failed", "uninstalled", "rolled_back", "interrupted"] as const;
+
+const clientIdentity = (client: Client): string | null =>
+  client?.authenticatedUserId ?? client?.connect?.client?.id ?? client?.connId ?? null;
+
+/** Every method goes through one wrapper: parse, call one service method, map PackageGuardError. */
+export const registerGatewayMethods = (register: Register, getService: () => Promise<PackageService>): string[] => {
+  const methods: string[] = [];
+  const method = (name: string, scope: Scope, run: (service: PackageService, params: Record<string, unknown>, client: string | null) => Promise<unknown>) => {
+    methods.push(name);
+    register(
+      name,
+      async ({ params, respond, client }) => {
+        try {
+          respond(true, await run(await getService(), params ?? {}, clientIdentity(client)));
+        } catch (error) {
+          const e = toPackageGuardError(error);
+          const surface = ERROR_SURFACE[e.code];
+          respond(false, undefined, {
+            code: surface.gateway,
+            message: e.message,
+            details: { code: e.code, ...(e.details ?? {}) },
+            retryable: surface.retryable,
+          });
+        }
+      },
+      { scope },
+    );
+  };
+
+  method("packages.install", "operator.write", (s, p, client) => {
+    const version = stringParam(p, "version");
+    return s.install(
+      { package: stringParam(p, "package", true), skill: stringParam(p, "skill", true), ...(version === undefined ? {} : { version }) },
+      { source: "rpc", agentId: stringParam(p, "agentId") ?? null, client },
+    );
+  });
+  method("packages.uninstall", "operator.write", (s, p, client) =>
+    s.uninstall({ package: stringParam(p, "package", true), skill: stringParam(p, "skill", true) }, { source: "rpc", client }),
+  );
+  method("packages.installed", "operator.read", (s, p) => s.installed(stringParam(p, "skill")));
+  method("packages.installations", "operator.read", (s, p) =>
+    s.installations({
+      limit: intParam(p, "limit", 1, 500) ?? 100,
+      package: stringParam(p, "package"),
+      skillId: stringParam(p, "skill") ?? stringParam(p, "skillId"),
+      agentId: stringParam(p, "agentId"),
+      status: enumParam(p, "status", AUDIT_STATUSES),
+      since: stringParam(p, "since"),
+    }),
+  );
+  method("packages.whitelist.list", "operator.read", async (s, p) =>
+    s.whitelistList(enumParam(p, "maturity", MATURITY_LEVELS) ?? "student", stringParam(p, "category")),
+  );
+  method("packages.whitelist.add", "operator.admin", (s, p, client) => s.whitelistAdd(objectParam(p, "entry"), { source: "rpc", client }));
+  method("packages.whitelist.remove", "operator.admin", (s, p, client) =>
+    s.whitelistRemove(stringParam(p, "package", true), enumParam(p, "maturity", MATURITY_LEVELS), { source: "rpc", client }),
+  );
+  method("packages.audit.verify", "operator.read", (s) => s.verifyAudit());
+  method("packages.doctor", "operator.read", (s) => s.doctor());
+  return methods;
+};

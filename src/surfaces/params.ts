@@ -1,0 +1,46 @@
+import { PackageGuardError } from "../errors.js";
+
+/** Reads one parameter of an untyped request (tool args, RPC params, CLI options) with a clear rejection. */
+const read = (params: unknown, key: string): unknown =>
+  typeof params === "object" && params !== null && Object.hasOwn(params, key)
+    ? (params as Record<string, unknown>)[key]
+    : undefined;
+
+const invalid = (key: string, expected: string): PackageGuardError =>
+  new PackageGuardError("INVALID_REQUIREMENT", `Parameter '${key}' must be ${expected}`, {
+    details: { reason: "parameter", parameter: key },
+  });
+
+export function stringParam(params: unknown, key: string, required: true): string;
+export function stringParam(params: unknown, key: string, required?: false): string | undefined;
+export function stringParam(params: unknown, key: string, required = false): string | undefined {
+  const value = read(params, key);
+  if (value === undefined || value === null) {
+    if (required) throw invalid(key, "a non-empty string");
+    return undefined;
+  }
+  if (typeof value !== "string" || (required && value.length === 0)) throw invalid(key, "a non-empty string");
+  return value;
+}
+
+export const intParam = (params: unknown, key: string, min: number, max: number): number | undefined => {
+  const value = read(params, key);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(key, `an integer from ${min} to ${max}`);
+  }
+  return value;
+};
+
+export const enumParam = <T extends string>(params: unknown, key: string, allowed: readonly T[]): T | undefined => {
+  const value = read(params, key);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) throw invalid(key, `one of: ${allowed.join(", ")}`);
+  return value as T;
+};
+
+export const objectParam = (params: unknown, key: string): Record<string, unknown> => {
+  const value = read(params, key);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(key, "an object");
+  return value as Record<string, unknown>;
+};

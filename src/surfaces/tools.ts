@@ -1,0 +1,115 @@
+import { Type } from "typebox";
+import { type PackageGuardError, toPackageGuardError } from "../errors.js";
+import type { PackageService } from "../service.js";
+import type { InstallResult, WhitelistView } from "../service-types.js";
+import { stringParam } from "./params.js";
+
+export const TOOL_NAMES = ["install_package", "list_packages"] as const;
+
+type ToolContext = { agentId?: string; sessionKey?: string };
+type TextResult<T> = { content: { type: "text"; text: string }[]; details: T };
+type UpdateFn = (partial: TextResult<{ stage: string }>) => void;
+
+const InstallParams = Type.Object(
+  {
+    package: Type.String({ description: "Package name with optional extras and version range, e.g. 'pandas>=2,<3'" }),
+    version: Type.Optional(Type.String({ description: "Optional version range, e.g. '>=2.0,<3'" })),
+    skill: Type.String({ description: "Id of the skill whose virtualenv receives the package, e.g. 'data-viz'" }),
+  },
+  { additionalProperties: false },
+);
+
+const ListParams = Type.Object(
+  { category: Type.Optional(Type.String({ description: "Only this category, e.g. 'data-science'" })) },
+  { additionalProperties: false },
+);
+
+/** Agents see the code first, so they can tell a denial they can fix from one an operator must. */
+export class ToolError extends Error {
+  readonly code: string;
+  readonly details: unknown;
+  constructor(error: PackageGuardError) {
+    super(`[${error.code}] ${error.message}`);
+    this.name = "PackageGuardToolError";
+    this.code = error.code;
+    this.details = error.details;
+  }
+}
+
+const summarizeInstall = (r: InstallResult): string => {
+  const deps = r.dependencies.filter((d) => d.name !== r.package).map((d) => `${d.name}==${d.version}`);
+  return [
+    `Installed ${r.package}==${r.version} into skill '${r.skill}'.`,
+    `Run the skill's code with: ${r.python}`,
+    deps.length > 0 ? `Dependencies: ${deps.join(", ")}` : "No further dependencies.",
+    `Known vulnerabilities: ${r.vulnerabilitiesFound}.`,
+  ].join("\n");
+};
+
+const summarizeList = (maturity: string, entries: WhitelistView[]): string =>
+  entries.length === 0
+    ? `No packages are approved for ${maturity} agents.`
+    : [
+        `Packages approved for ${maturity} agents (install with install_package):`,
+        ...entries.map(
+          (e) =>
+            `- ${e.package} ${e.version || "(any version)"}` +
+            `${e.category ? ` [${e.category}]` : ""}${e.requires_approval ? " (needs operator approval)" : ""}` +
+            `${e.description ? ` — ${e.description}` : ""}`,
+        ),
+      ].join("\n");
+
+/** Tool factories: the agent id comes from the host's tool context, never from the arguments. */
+export const createToolFactories = (getService: () => Promise<PackageService>) => {
+  const installPackage = (ctx: ToolContext) => ({
+    name: "install_package",
+    label: "Install Python package",
+    description:
+      "Install an approved Python package (and its dependencies) into a skill's own virtualenv. " +
+      "The package must be on the whitelist for your maturity level; it is scanned for known vulnerabilities first. " +
+      "On denial the error starts with a code such as [NOT_WHITELISTED] or [APPROVAL_REQUIRED].",
+    parameters: InstallParams,
+    async execute(_toolCallId: string, params: unknown, signal?: AbortSignal, onUpdate?: UpdateFn) {
+      try {
+        // The host does not validate tool arguments against `parameters`; every surface reads them itself.
+        const version = stringParam(params, "version");
+        const request = {
+          package: stringParam(params, "package", true),
+          skill: stringParam(params, "skill", true),
+          ...(version === undefined ? {} : { version }),
+        };
+        const service = await getService();
+        const result = await service.install(
+          request,
+          { source: "tool", agentId: ctx.agentId ?? null, sessionKey: ctx.sessionKey ?? null },
+          (stage, message) => onUpdate?.({ content: [{ type: "text", text: message }], details: { stage } }),
+          signal,
+        );
+        return { content: [{ type: "text" as const, text: summarizeInstall(result) }], details: result };
+      } catch (error) {
+        throw new ToolError(toPackageGuardError(error));
+      }
+    },
+  });
+
+  const listPackages = (ctx: ToolContext) => ({
+    name: "list_packages",
+    label: "List installable Python packages",
+    description:
+      "List the Python packages you may install with install_package: names, approved version ranges, categories, " +
+      "and which ones need operator approval.",
+    parameters: ListParams,
+    async execute(_toolCallId: string, params: unknown) {
+      try {
+        const category = stringParam(params, "category");
+        const service = await getService();
+        const view = service.listForAgent(ctx.agentId ?? null, category);
+        return { content: [{ type: "text" as const, text: summarizeList(view.maturity, view.packages) }], details: view };
+      } catch (error) {
+        throw new ToolError(toPackageGuardError(error));
+      }
+    },
+  });
+
+  return { installPackage, listPackages };
+};

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig, validateConfig } from "../../../src/config.js";
+import { isPackageGuardError } from "../../../src/errors.js";
+
+describe("parseConfig", () => {
+  it("works with no block at all, with safe defaults under the state dir", () => {
+    const c = parseConfig(undefined, "/state");
+    expect(c.defaultMaturity).toBe("student");
+    expect(c.venvRoot).toBe("/state/package-guard/venvs");
+    expect(c.audit.file).toBe("/state/package-guard/audit.jsonl");
+    expect(c.whitelist.overlayFile).toBe("/state/package-guard/whitelist.yaml");
+    expect(c.scan).toMatchObject({ scanner: "pip-audit", cacheTtlHours: 24, ignore: [] });
+    expect(c.index).toMatchObject({ url: "https://pypi.org/simple", onlyBinary: true, findLinks: [] });
+    expect(c.python.installer).toBe("auto");
+    expect(c.hooks).toEqual({ maturity: "student", preinstall: true });
+  });
+
+  it("hooks.maturity follows defaultMaturity unless set", () => {
+    expect(parseConfig({ defaultMaturity: "intern" }, "/s").hooks.maturity).toBe("intern");
+    expect(parseConfig({ defaultMaturity: "intern", hooks: { maturity: "student" } }, "/s").hooks.maturity).toBe("student");
+  });
+
+  it("resolves relative paths against the config file's folder and ~ against home", () => {
+    const c = parseConfig({ whitelist: { file: "wl.yaml" }, venvRoot: "~/venvs", scan: { osvDbDir: "/abs/db" } }, "/state", "/etc/openclaw");
+    expect(c.whitelist.file).toBe("/etc/openclaw/wl.yaml");
+    expect(c.venvRoot.endsWith("/venvs")).toBe(true);
+    expect(c.venvRoot.startsWith("~")).toBe(false);
+    expect(c.scan.osvDbDir).toBe("/abs/db");
+  });
+
+  it.each([
+    [{ defaultMaturity: "god" }, "/defaultMaturity", "must be one of: student, intern, supervised, autonomous"],
+    [{ agents: { main: "root" } }, "/agents/main", "must be one of"],
+    [{ python: { uv: "--index-url=http://evil" } }, "/python/uv", "must not start with '-'"],
+    [{ python: { installer: "conda" } }, "/python/installer", "must be one of: auto, uv, pip"],
+    [{ index: { url: "ftp://x" } }, "/index/url", "must match pattern"],
+    [{ index: { url: "https://x y" } }, "/index/url", "must match pattern"],
+    [{ scan: { cacheTtlHours: -1 } }, "/scan/cacheTtlHours", "must be >= 0"],
+    [{ scan: { ignore: [{ id: "PYSEC-1", reason: "x" }] } }, "/scan/ignore/0", "must have required properties expires"],
+    [{ scan: { ignore: [{ id: "PYSEC-1", reason: "x", expires: "soon" }] } }, "/scan/ignore/0/expires", 'must match format "date"'],
+    [{ whitelist: { tiers: { student: [{ package: "x", max_memory_mb: "lots" }] } } }, "/whitelist/tiers/student/0/max_memory_mb", "must be integer"],
+    [{ whitelist: { tiers: { wizard: [] } } }, "/whitelist/tiers", "unknown key(s): wizard"],
+    [{ bogus: true }, "/", "unknown key(s): bogus"],
+  ])("rejects %j at %s", (block, path, message) => {
+    const problems = validateConfig(block);
+    expect(problems.some((p) => p.path === path && p.message.includes(message))).toBe(true);
+    try {
+      parseConfig(block, "/s");
+      expect.unreachable("parseConfig accepted a bad block");
+    } catch (error) {
+      expect(isPackageGuardError(error) && error.code).toBe("CONFIG_INVALID");
+      expect((error as Error).message).toContain(path);
+    }
+  });
+
+  it("reports every problem at once, not just the first", () => {
+    expect(validateConfig({ defaultMaturity: "x", python: { installer: "y" }, extra: 1 })).toHaveLength(3);
+  });
+});

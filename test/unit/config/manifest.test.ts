@@ -1,0 +1,30 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { buildManifest } from "../../../scripts/manifest.js";
+import { configJsonSchema } from "../../../src/config.js";
+import { TOOL_NAMES } from "../../../src/surfaces/tools.js";
+
+const read = (path: string) => JSON.parse(readFileSync(new URL(`../../../${path}`, import.meta.url), "utf8")) as Record<string, any>;
+
+describe("openclaw.plugin.json", () => {
+  const manifest = read("openclaw.plugin.json");
+  const pkg = read("package.json");
+
+  it("is exactly what scripts/gen-manifest.ts generates (run `npm run manifest` after changing config or tools)", () => {
+    expect(manifest).toEqual(buildManifest(pkg.version));
+  });
+
+  it("carries the TypeBox config schema and lists every tool", () => {
+    expect(manifest.configSchema).toEqual(configJsonSchema());
+    expect(manifest.configSchema.additionalProperties).toBe(false);
+    expect(manifest.contracts.tools).toEqual([...TOOL_NAMES]);
+  });
+
+  it("loads on startup, ships its skills, and matches the plugin entry id", () => {
+    expect(manifest.id).toBe("package-guard");
+    expect(manifest.activation).toEqual({ onStartup: true });
+    expect(manifest.skills).toEqual(["skills"]);
+    expect(pkg.openclaw.extensions).toEqual(["./dist/index.js"]);
+    expect(pkg.engines.node).toBe(">=24.16");
+  });
+});
