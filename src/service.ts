@@ -4,7 +4,7 @@ import { PackageGuardError, toPackageGuardError } from "./errors.js";
 import { evaluate, type PolicyDecision } from "./policy/decide.js";
 import { resolveMaturity } from "./policy/maturity.js";
 import { normalizeName } from "./policy/names.js";
-import { specifierContains } from "./policy/ranges.js";
+import { intersectSpecifiers, mentionsPrerelease, specifierContains } from "./policy/ranges.js";
 import { formatRequirement, parseRequirement, parseSpecifier, type ParsedRequirement } from "./policy/requirement.js";
 import type { Whitelist } from "./policy/whitelist.js";
 import type { WhitelistSources } from "./policy/whitelist-sources.js";
@@ -235,7 +235,7 @@ export class PackageService {
     const parsed = parseRequirement(raw);
     if (version === undefined || version === "") return parsed;
     const spec = parseSpecifier(version);
-    return { ...parsed, specifier: [parsed.specifier, spec].filter(Boolean).join(",") };
+    return { ...parsed, specifier: parsed.specifier === "" ? spec : intersectSpecifiers(parsed.specifier, spec) };
   }
 
   private requireApproval(decision: PolicyDecision, maturity: Maturity, skill: string): void {
@@ -251,7 +251,7 @@ export class PackageService {
   private checkPinsAgainstWhitelist(pins: { name: string; version: string }[], whitelist: Whitelist, maturity: Maturity): void {
     for (const pin of pins) {
       const entry = whitelist.lookup(pin.name, maturity) ?? whitelist.lookup(pin.name, "autonomous");
-      if (entry && entry.version !== "" && !specifierContains(entry.version, pin.version, { prereleases: false })) {
+      if (entry && entry.version !== "" && !specifierContains(entry.version, pin.version, { prereleases: mentionsPrerelease(entry.version) })) {
         throw new PackageGuardError(
           "CONSTRAINT_VIOLATION",
           `The resolved set needs ${pin.name}==${pin.version}, outside its approved range '${entry.version}'`,

@@ -1,7 +1,7 @@
 import { invalidRequirement, quote } from "./invalid.js";
 import { MAX_NAME_LENGTH, isValidProjectName, normalizeName } from "./names.js";
 import { checkRawInput } from "./raw-input.js";
-import { formatClauses, parseClauses } from "./specifier.js";
+import { canonicalSpecifier } from "./specifier.js";
 
 export type ParsedRequirement = {
   /** PEP 503 normalized. */
@@ -49,7 +49,7 @@ export const parseRequirement = (raw: string): ParsedRequirement => {
   if (rest !== "" && !/^[<>=!~]/.test(rest)) {
     throw invalidRequirement("syntax", `Cannot read ${quote(rest)} after the package name: write a version range such as '>=2,<3' or '==2.2.2'`);
   }
-  return { name: normalizeName(token), extras, specifier: formatClauses(parseClauses(rest)) };
+  return { name: normalizeName(token), extras, specifier: canonicalSpecifier(rest) };
 };
 
 /**
@@ -59,7 +59,7 @@ export const parseRequirement = (raw: string): ParsedRequirement => {
 export const parseSpecifier = (raw: string): string => {
   const text = checkRawInput(raw, "version");
   const bare = /^[0-9]/.test(text) || /^v[0-9]/i.test(text);
-  return formatClauses(parseClauses(bare ? `==${text}` : text));
+  return canonicalSpecifier(bare ? `==${text}` : text);
 };
 
 /** The text handed to the resolver: built from parsed parts only. */

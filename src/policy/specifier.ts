@@ -1,5 +1,6 @@
 import { compare, explain } from "@renovatebot/pep440";
 import { invalidRequirement, quote } from "./invalid.js";
+import { memo } from "./memo.js";
 
 export const OPERATORS = ["~=", "==", "!=", "<=", ">=", "<", ">"] as const;
 export type Operator = (typeof OPERATORS)[number];
@@ -66,3 +67,6 @@ export const parseClauses = (text: string): Clause[] => {
   }
   return clauses;
 };
+
+/** parseClauses then formatClauses: the canonical text of a specifier set (memoized; throws like parseClauses). */
+export const canonicalSpecifier: (text: string) => string = memo((text) => formatClauses(parseClauses(text)));

@@ -65,7 +65,7 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
         if ((o.agent === undefined) === (o.maturity === undefined)) {
           throw new PackageGuardError("CONFIG_INVALID", "check needs exactly one of --agent <id> or --maturity <level>");
         }
-        const result = service.check(requirement ?? "", o.maturity !== undefined ? { maturity: parseMaturity(o.maturity) } : { agentId: o.agent ?? null });
+        const result = await service.check(requirement ?? "", o.maturity !== undefined ? { maturity: parseMaturity(o.maturity) } : { agentId: o.agent ?? null });
         const human = result.allowed
           ? `ALLOWED ${result.package}${result.specifier ? ` ${result.specifier}` : ""} for ${result.maturity} agents${result.requiresApproval ? " (needs approval)" : ""}`
           : `DENIED ${result.code}: ${result.message}`;
@@ -112,7 +112,7 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
     .action(
       run(async (service, opts) => {
         const o = opts as { maturity: string; category?: string };
-        return { value: service.whitelistList(parseMaturity(o.maturity), o.category) };
+        return { value: await service.whitelistList(parseMaturity(o.maturity), o.category) };
       }),
     );
 
@@ -142,7 +142,7 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
         const result = await service.verifyAudit();
         const human = result.ok
           ? `OK: ${result.records} records, chain intact`
-          : `BROKEN at ${result.firstBadLine?.file}:${result.firstBadLine?.line}: ${result.firstBadLine?.reason}`;
+          : `BROKEN at ${result.firstBadLine?.file}:${result.firstBadLine?.line}: ${result.firstBadLine?.problem}`;
         return { value: result, human, exit: result.ok ? EXIT.ok : EXIT.denied };
       }),
     );

@@ -10,7 +10,10 @@ type Client = { connId?: string; authenticatedUserId?: string; connect?: { clien
 type HandlerOptions = { params: Record<string, unknown>; respond: Respond; client: Client };
 type Register = (method: string, handler: (opts: HandlerOptions) => Promise<void>, opts: { scope: Scope }) => void;
 
-const AUDIT_STATUSES = ["completed", "blocked", "failed", "uninstalled", "rolled_back", "interrupted"] as const;
+const AUDIT_STATUSES = [
+  "completed", "blocked", "failed", "uninstalled", "rolled_back", "interrupted",
+  "approval_requested", "approval_resolved", "whitelist_changed", "recovered",
+] as const;
 
 const clientIdentity = (client: Client): string | null =>
   client?.authenticatedUserId ?? client?.connect?.client?.id ?? client?.connId ?? null;

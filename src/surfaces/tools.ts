@@ -103,7 +103,7 @@ export const createToolFactories = (getService: () => Promise<PackageService>) =
       try {
         const category = stringParam(params, "category");
         const service = await getService();
-        const view = service.listForAgent(ctx.agentId ?? null, category);
+        const view = await service.listForAgent(ctx.agentId ?? null, category);
         return { content: [{ type: "text" as const, text: summarizeList(view.maturity, view.packages) }], details: view };
       } catch (error) {
         throw new ToolError(toPackageGuardError(error));

@@ -1,0 +1,160 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GatewayClient } from "./gateway-client.js";
+import { REPO_ROOT } from "./repo-root.js";
+
+export { REPO_ROOT };
+const OPENCLAW_ENTRY = join(REPO_ROOT, "node_modules", "openclaw", "openclaw.mjs");
+
+export type GatewayOptions = {
+  /** plugins.entries.package-guard.config */
+  pluginConfig?: Record<string, unknown>;
+  /** Agents the gateway knows (agents.list), so tools can be invoked as each of them. */
+  agents?: string[];
+  /** Extra top-level config merged in (e.g. security.installPolicy). */
+  extraConfig?: Record<string, unknown>;
+  startTimeoutMs?: number;
+  /** Directory for the throwaway HOME and state dir (default: a fresh temp dir, removed on stop). */
+  workDir?: string;
+};
+
+export type ToolOutcome = { status: number; body: { ok: boolean; result?: { content: { type: string; text: string }[]; details: unknown }; error?: { type?: string; message: string } } };
+
+export type Gateway = {
+  port: number;
+  token: string;
+  url: string;
+  wsUrl: string;
+  stateDir: string;
+  logFile: string;
+  invokeTool(tool: string, args: Record<string, unknown>, opts?: { agentId?: string }): Promise<ToolOutcome>;
+  connect(scopes: string[]): Promise<GatewayClient>;
+  log(): Promise<string>;
+  stop(): Promise<void>;
+};
+
+const freePort = (): Promise<number> =>
+  new Promise((res, rej) => {
+    const server = createServer();
+    server.once("error", rej);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? res(address.port) : rej(new Error("no port"))));
+    });
+  });
+
+const exited = (child: ChildProcess): Promise<void> =>
+  new Promise((res) => (child.exitCode !== null || child.signalCode !== null ? res() : child.once("exit", () => res())));
+
+const killGroup = async (child: ChildProcess): Promise<void> => {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }, 10_000);
+  await exited(child);
+  clearTimeout(timer);
+};
+
+/**
+ * Starts one real OpenClaw gateway on 127.0.0.1 with the plugin loaded from this repository's built
+ * package (plugins.load.paths -> package.json openclaw.extensions -> dist/index.js) and a throwaway state dir.
+ */
+export const startGateway = async (options: GatewayOptions = {}): Promise<Gateway> => {
+  const ownDir = options.workDir === undefined;
+  const root = options.workDir ?? (await mkdtemp(join(tmpdir(), "pg-gateway-")));
+  const home = join(root, "home");
+  const stateDir = join(root, "state");
+  const logFile = join(root, "gateway.log");
+  await mkdir(home, { recursive: true });
+  await mkdir(stateDir, { recursive: true });
+  const port = await freePort();
+  const token = randomBytes(16).toString("hex");
+  const config: Record<string, unknown> = {
+    gateway: { mode: "local", bind: "loopback", port, auth: { mode: "token", token } },
+    logging: { file: logFile },
+    ...(options.agents ? { agents: { entries: Object.fromEntries(options.agents.map((id) => [id, {}])) } } : {}),
+    plugins: {
+      load: { paths: [REPO_ROOT] },
+      entries: { "package-guard": { enabled: true, config: options.pluginConfig ?? {} } },
+    },
+    ...(options.extraConfig ?? {}),
+  };
+  await writeFile(join(stateDir, "openclaw.json"), JSON.stringify(config, null, 2));
+
+  const stdout: string[] = [];
+  const child = spawn(process.execPath, [OPENCLAW_ENTRY, "gateway", "run", "--port", String(port), "--bind", "loopback", "--auth", "token", "--token", token], {
+    cwd: root,
+    detached: true, // its own process group, so stop() takes the workers down too
+    env: { ...process.env, HOME: home, OPENCLAW_STATE_DIR: stateDir, OPENCLAW_CONFIG_PATH: join(stateDir, "openclaw.json"), NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const keep = (chunk: Buffer) => {
+    stdout.push(chunk.toString());
+    if (stdout.length > 2_000) stdout.splice(0, 1_000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}:\n${stdout.join("").slice(-4_000)}`);
+    try {
+      const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
+      if (r.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) {
+      await killGroup(child);
+      throw new Error(`gateway did not become healthy in time:\n${stdout.join("").slice(-4_000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+
+  const clients: GatewayClient[] = [];
+  return {
+    port,
+    token,
+    url,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    stateDir,
+    logFile,
+    async invokeTool(tool, args, opts = {}) {
+      const response = await fetch(`${url}/tools/invoke`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ tool, args, ...(opts.agentId ? { agentId: opts.agentId } : {}) }),
+        signal: AbortSignal.timeout(240_000),
+      });
+      return { status: response.status, body: (await response.json()) as ToolOutcome["body"] };
+    },
+    async connect(scopes) {
+      const client = await GatewayClient.connect(`ws://127.0.0.1:${port}`, token, scopes);
+      clients.push(client);
+      return client;
+    },
+    async log() {
+      const file = await readFile(logFile, "utf8").catch(() => "");
+      return `${file}\n${stdout.join("")}`;
+    },
+    async stop() {
+      for (const c of clients) c.close();
+      await killGroup(child);
+      if (ownDir) await rm(root, { recursive: true, force: true });
+    },
+  };
+};

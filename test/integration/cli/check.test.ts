@@ -1,0 +1,105 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../helpers/repo-root.js";
+import { toolConfig } from "../../helpers/tool-paths.js";
+
+const run = promisify(execFile);
+const BIN = join(REPO_ROOT, "bin", "package-guard.mjs");
+let stateDir: string;
+
+// The real bin over the built package (scripts/test.sh builds before testing).
+const cli = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+  try {
+    // Options go before a "--" (after it everything is positional, as for a requirement starting with '-').
+    const at = args.includes("--") ? args.indexOf("--") : args.length;
+    const argv = [...args.slice(0, at), "--state-dir", stateDir, ...args.slice(at)];
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...argv], { timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+};
+const json = async (...args: string[]) => {
+  const at = args.includes("--") ? args.indexOf("--") : args.length;
+  const r = await cli(...args.slice(0, at), "--json", ...args.slice(at));
+  return { code: r.code, body: JSON.parse(r.stdout) as Record<string, unknown> };
+};
+
+beforeAll(async () => {
+  expect(existsSync(join(REPO_ROOT, "dist", "cli", "main.js")), "dist/ is missing: run `npm run build` (scripts/test.sh does)").toBe(true);
+  stateDir = await mkdtemp(join(tmpdir(), "pg-cli-"));
+  const config = { plugins: { entries: { "package-guard": { config: { agents: { research: "autonomous" }, python: toolConfig(), index: { url: "http://127.0.0.1:9/simple" } } } } } };
+  await writeFile(join(stateDir, "openclaw.json"), JSON.stringify(config));
+});
+afterAll(async () => {
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe("package-guard check (steps 1-3 only)", () => {
+  it("allows pandas>=2.0,<3 for a student", async () => {
+    const r = await json("check", "pandas>=2.0,<3", "--maturity", "student");
+    expect(r.code).toBe(0);
+    expect(r.body).toMatchObject({ allowed: true, package: "pandas", maturity: "student" });
+    expect(r.body.specifier).toBe(">=2.0,<3");
+  });
+
+  it("denies requests for a student with NOT_WHITELISTED naming intern (exit 1)", async () => {
+    const r = await json("check", "requests", "--maturity", "student");
+    expect(r.code).toBe(1);
+    expect(r.body).toMatchObject({ allowed: false, code: "NOT_WHITELISTED" });
+    expect(r.body.message).toBe("Package 'requests' is not approved for student agents; approved at: intern");
+  });
+
+  it.each([["pandas @ https://x/y.whl"], ['pandas; os_name=="nt"'], ["-i http://evil pandas"], ["ｐａｎｄａｓ"]])("refuses %s as INVALID_REQUIREMENT", async (hostile) => {
+    const r = await json("check", "--maturity", "student", "--", hostile);
+    expect(r.code).toBe(1);
+    expect(r.body).toMatchObject({ allowed: false, code: "INVALID_REQUIREMENT" });
+  });
+
+  it("says torch needs approval at autonomous (by agent id from the config)", async () => {
+    const r = await json("check", "torch", "--agent", "research");
+    expect(r.body).toMatchObject({ package: "torch", maturity: "autonomous", requiresApproval: true });
+  });
+
+  it("prints a human line without --json", async () => {
+    const r = await cli("check", "Pandas", "--maturity", "student");
+    expect(r.stdout.trim()).toBe("ALLOWED pandas >=2.0.0,<3.0.0 for student agents");
+  });
+
+  it("is a usage error (exit 2) without --agent or --maturity", async () => {
+    const r = await cli("check", "pandas");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("exactly one of --agent");
+  });
+});
+
+describe("package-guard whitelist list and doctor", () => {
+  it("lists the intern tier with everything below it", async () => {
+    const r = await cli("whitelist", "list", "--maturity", "intern", "--json");
+    const names = (JSON.parse(r.stdout) as { package: string }[]).map((e) => e.package).sort();
+    expect(names).toEqual(["beautifulsoup4", "numpy", "pandas", "requests"]);
+  });
+
+  it("doctor finds uv and python with their versions", async () => {
+    const r = await cli("doctor", "--json");
+    const report = JSON.parse(r.stdout) as { tools: { name: string; ok: boolean; version: string | null; path: string | null }[] };
+    const uv = report.tools.find((t) => t.name === "uv");
+    expect(uv).toMatchObject({ ok: true, path: toolConfig().uv });
+    expect(uv?.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it("rejects a bad config block with the JSON path (exit 2)", async () => {
+    const bad = join(stateDir, "bad.json");
+    await writeFile(bad, JSON.stringify({ plugins: { entries: { "package-guard": { config: { defaultMaturity: "root", scan: { cacheTtlHours: -1 } } } } } }));
+    const r = await cli("whitelist", "list", "--config", bad);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("/defaultMaturity: must be one of: student, intern, supervised, autonomous");
+    expect(r.stderr).toContain("/scan/cacheTtlHours");
+  });
+});

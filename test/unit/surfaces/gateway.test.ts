@@ -1,0 +1,87 @@
+import { describe, expect, it, vi } from "vitest";
+import { PackageGuardError } from "../../../src/errors.js";
+import type { PackageService } from "../../../src/service.js";
+import { registerGatewayMethods } from "../../../src/surfaces/gateway.js";
+
+type Handler = (opts: { params: Record<string, unknown>; respond: (ok: boolean, payload?: unknown, error?: unknown) => void; client: unknown }) => Promise<void>;
+
+const setup = (service: Partial<Record<keyof PackageService, unknown>>) => {
+  const handlers = new Map<string, { handler: Handler; scope: string }>();
+  registerGatewayMethods((method, handler, opts) => handlers.set(method, { handler: handler as Handler, scope: opts.scope }), async () => service as unknown as PackageService);
+  const call = async (method: string, params: Record<string, unknown>, client: unknown = null) => {
+    const respond = vi.fn();
+    await handlers.get(method)!.handler({ params, respond, client });
+    const [ok, payload, error] = respond.mock.calls[0]!;
+    return { ok, payload, error } as { ok: boolean; payload: unknown; error?: { code: string; message: string; details: Record<string, unknown>; retryable: boolean } };
+  };
+  return { handlers, call };
+};
+
+describe("gateway methods", () => {
+  it("declares the scopes of DESIGN.md (an omitted scope would default to admin)", () => {
+    const { handlers } = setup({});
+    expect(Object.fromEntries([...handlers].map(([m, h]) => [m, h.scope]))).toEqual({
+      "packages.install": "operator.write",
+      "packages.uninstall": "operator.write",
+      "packages.installed": "operator.read",
+      "packages.installations": "operator.read",
+      "packages.whitelist.list": "operator.read",
+      "packages.whitelist.add": "operator.admin",
+      "packages.whitelist.remove": "operator.admin",
+      "packages.audit.verify": "operator.read",
+      "packages.doctor": "operator.read",
+    });
+  });
+
+  it("maps a PackageGuardError to the gateway's shape, keeping our code in details", async () => {
+    const install = vi.fn().mockRejectedValue(new PackageGuardError("NOT_WHITELISTED", "Package 'requests' is not approved for student agents; approved at: intern", { details: { package: "requests" } }));
+    const { call } = setup({ install });
+    const r = await call("packages.install", { package: "requests", skill: "s1" });
+    expect(r.ok).toBe(false);
+    expect(r.error).toEqual({
+      code: "FORBIDDEN",
+      message: "Package 'requests' is not approved for student agents; approved at: intern",
+      details: { code: "NOT_WHITELISTED", package: "requests" },
+      retryable: false,
+    });
+  });
+
+  it("marks BUSY and SCANNER_UNAVAILABLE retryable", async () => {
+    for (const code of ["BUSY", "SCANNER_UNAVAILABLE"] as const) {
+      const { call } = setup({ install: vi.fn().mockRejectedValue(new PackageGuardError(code, "x")) });
+      const r = await call("packages.install", { package: "pandas", skill: "s1" });
+      expect(r.error).toMatchObject({ code: "UNAVAILABLE", retryable: true, details: { code } });
+    }
+  });
+
+  it("rejects a non-string package before the service sees it", async () => {
+    const install = vi.fn();
+    const { call } = setup({ install });
+    const r = await call("packages.install", { package: ["pandas"], skill: "s1" });
+    expect(install).not.toHaveBeenCalled();
+    expect(r.error).toMatchObject({ code: "INVALID_REQUEST", details: { code: "INVALID_REQUIREMENT", parameter: "package" } });
+  });
+
+  it("passes agentId and the client identity, never a maturity", async () => {
+    const install = vi.fn().mockResolvedValue({ package: "pandas" });
+    const { call } = setup({ install });
+    await call("packages.install", { package: "pandas", skill: "s1", agentId: "main", maturity: "autonomous" }, { connId: "c-1" });
+    expect(install).toHaveBeenCalledWith({ package: "pandas", skill: "s1" }, { source: "rpc", agentId: "main", client: "c-1" });
+  });
+
+  it("caps installations at 500 and validates the status filter", async () => {
+    const installations = vi.fn().mockResolvedValue([]);
+    const { call } = setup({ installations });
+    expect((await call("packages.installations", { limit: 501 })).error).toMatchObject({ code: "INVALID_REQUEST" });
+    expect((await call("packages.installations", { status: "pwned" })).error).toMatchObject({ code: "INVALID_REQUEST" });
+    await call("packages.installations", { skill: "s1" });
+    expect(installations).toHaveBeenLastCalledWith(expect.objectContaining({ limit: 100, skillId: "s1" }));
+  });
+
+  it("defaults whitelist.list to the student tier", async () => {
+    const whitelistList = vi.fn().mockResolvedValue([]);
+    const { call } = setup({ whitelistList });
+    await call("packages.whitelist.list", {});
+    expect(whitelistList).toHaveBeenCalledWith("student", undefined);
+  });
+});
