@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { AuditLog } from "./audit/log.js";
 import type { PackageGuardConfig } from "./config.js";
+import { ApprovalStore } from "./policy/approvals.js";
 import { WhitelistSources } from "./policy/whitelist-sources.js";
 import { PythonEnvironment } from "./python/environment.js";
 import { ScanCache } from "./scan/cache.js";
@@ -30,6 +31,7 @@ export const openPackageService = async (config: PackageGuardConfig, options: Ru
     whitelist,
     audit,
     python,
+    approvals: new ApprovalStore({ file: config.approvals.file, ttlHours: config.approvals.ttlHours, maxPending: config.approvals.maxPending, ...(options.now ? { now: options.now } : {}) }),
     scan: () => (scan ??= openScan().catch((error: unknown) => {
       scan = undefined;
       throw error;

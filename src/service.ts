@@ -6,6 +6,7 @@ import { resolveMaturity } from "./policy/maturity.js";
 import { normalizeName } from "./policy/names.js";
 import { intersectSpecifiers, mentionsPrerelease, specifierContains } from "./policy/ranges.js";
 import { formatRequirement, parseRequirement, parseSpecifier, type ParsedRequirement } from "./policy/requirement.js";
+import type { Approval, ApprovalStatus, ApprovalStore, ApprovalView } from "./policy/approvals.js";
 import type { Whitelist } from "./policy/whitelist.js";
 import type { WhitelistSources } from "./policy/whitelist-sources.js";
 import type { PythonEnvironment } from "./python/environment.js";
@@ -30,6 +31,7 @@ export type ServiceDeps = {
   audit: AuditLog;
   scan: () => Promise<VulnerabilityScanService>;
   python: PythonEnvironment;
+  approvals: ApprovalStore;
   now?: () => Date;
 };
 
@@ -85,11 +87,12 @@ export class PackageService {
     const maturity = this.maturityOf(caller.agentId);
     const base = { source: caller.source, agentId: caller.agentId ?? null, sessionKey: caller.sessionKey ?? null, client: caller.client ?? null, maturity, requested: typeof request.package === "string" ? request.package : String(request.package), skillId: typeof request.skill === "string" ? request.skill : null };
     let decision: PolicyDecision | undefined;
+    let grant: Approval | undefined;
     try {
       onProgress?.("checking", `Checking ${base.requested} against the ${maturity} whitelist`);
       const skill = this.deps.python.validateSkill(request.skill);
       decision = await this.decide(request.package, request.version, maturity);
-      if (decision.requiresApproval) this.requireApproval(decision, maturity, skill);
+      if (decision.requiresApproval) grant = await this.requireApproval(decision, maturity, skill, caller);
       const whitelist = await this.deps.whitelist.current();
       const result = await this.deps.python.withSkill(skill, async (venv) => {
         const previous = await venv.state();
@@ -136,7 +139,7 @@ export class PackageService {
         vulnerabilitiesFound: 0,
         vulnerabilities: [],
         durationMs: out.durationMs,
-        details: { dependencies: out.dependencies, ignored: out.ignoredVulnerabilities, scan: out.scan },
+        details: { dependencies: out.dependencies, ignored: out.ignoredVulnerabilities, scan: out.scan, ...(grant ? { approvalId: grant.id } : {}) },
       });
       return out;
     } catch (error) {
@@ -238,13 +241,41 @@ export class PackageService {
     return { ...parsed, specifier: parsed.specifier === "" ? spec : intersectSpecifiers(parsed.specifier, spec) };
   }
 
-  private requireApproval(decision: PolicyDecision, maturity: Maturity, skill: string): void {
+  /** A live grant for exactly this agent, skill, package and range; otherwise a pending approval and APPROVAL_REQUIRED. */
+  private async requireApproval(decision: PolicyDecision, maturity: Maturity, skill: string, caller: CallerContext): Promise<Approval> {
+    const key = { agentId: caller.agentId ?? null, skill, package: decision.requirement.name, specifier: decision.effectiveSpecifier };
+    const grant = await this.deps.approvals.grantFor(key);
+    if (grant) return grant;
+    const { approval, created } = await this.deps.approvals.request(key, {
+      maturity,
+      reason: `${caller.source} request by ${caller.agentId ?? caller.client ?? "an operator"} for ${formatRequirement({ ...decision.requirement, specifier: decision.effectiveSpecifier })}`,
+    });
     throw new PackageGuardError(
       "APPROVAL_REQUIRED",
       `Package '${decision.requirement.name}' needs operator approval before ${maturity} agents may install it into skill '${skill}'. ` +
-        `An operator must approve it (packages.approvals.resolve), then retry.`,
-      { details: { package: decision.requirement.name, skill, maturity, specifier: decision.effectiveSpecifier } },
+        `Approval ${approval.id} is ${created ? "now" : "already"} pending: an operator must approve it (packages.approvals.resolve), then retry the same request.`,
+      { details: { package: decision.requirement.name, skill, maturity, specifier: decision.effectiveSpecifier, approvalId: approval.id } },
     );
+  }
+
+  async approvalsList(status?: ApprovalStatus | "expired"): Promise<ApprovalView[]> {
+    return this.deps.approvals.list(status);
+  }
+
+  async approvalsResolve(id: string, decision: "approve" | "deny", options: { ttlHours?: number; note?: string }, caller: CallerContext): Promise<Approval> {
+    const who = caller.client ?? caller.source;
+    const approval = await this.deps.approvals.resolve(id, decision, { who, ...options });
+    await this.deps.audit.append({
+      source: caller.source,
+      client: caller.client ?? null,
+      status: "approval_resolved",
+      agentId: approval.agentId,
+      skillId: approval.skill,
+      package: approval.package,
+      reason: `${decision === "approve" ? "approved" : "denied"} ${approval.id}${options.note ? `: ${options.note}` : ""}`,
+      details: { approvalId: approval.id, decision, specifier: approval.specifier, expiresAt: approval.expiresAt },
+    });
+    return approval;
   }
 
   // A dependency that is itself on the whitelist must land inside its approved range too (DESIGN step 4).

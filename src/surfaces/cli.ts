@@ -116,6 +116,34 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
       }),
     );
 
+  const approvals = root.command("approvals").description("Requests for packages that need operator approval");
+  withCommon(approvals.command("list"))
+    .description("Approvals, newest first")
+    .option("--status <status>", "pending, approved, denied or expired")
+    .action(
+      run(async (service, opts) => {
+        const status = (opts as { status?: string }).status;
+        if (status !== undefined && !["pending", "approved", "denied", "expired"].includes(status)) {
+          throw new PackageGuardError("CONFIG_INVALID", "--status must be one of: pending, approved, denied, expired");
+        }
+        return { value: await service.approvalsList(status as never) };
+      }),
+    );
+  withCommon(approvals.command("resolve <id> <decision>"))
+    .description("approve or deny a pending approval")
+    .option("--ttl-hours <n>", "how long an approval lasts (default: approvals.ttlHours)")
+    .option("--note <text>", "why")
+    .action(
+      run(async (service, opts, id, decision) => {
+        const o = opts as { ttlHours?: string; note?: string };
+        if (decision !== "approve" && decision !== "deny") throw new PackageGuardError("CONFIG_INVALID", "decision must be approve or deny");
+        const ttlHours = o.ttlHours === undefined ? undefined : Number(o.ttlHours);
+        if (ttlHours !== undefined && !(ttlHours > 0)) throw new PackageGuardError("CONFIG_INVALID", "--ttl-hours must be a positive number");
+        const approval = await service.approvalsResolve(id ?? "", decision, { ...(ttlHours ? { ttlHours } : {}), ...(o.note ? { note: o.note } : {}) }, { source: "cli", client: "cli" });
+        return { value: approval, human: `${approval.id}: ${approval.status}${approval.expiresAt ? ` until ${approval.expiresAt}` : ""}` };
+      }),
+    );
+
   const audit = root.command("audit").description("The audit log");
   withCommon(audit.command("query"))
     .description("Audit records, newest first")

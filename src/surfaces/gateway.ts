@@ -1,5 +1,5 @@
 import { MATURITY_LEVELS } from "../config.js";
-import { ERROR_SURFACE, toPackageGuardError } from "../errors.js";
+import { ERROR_SURFACE, PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { PackageService } from "../service.js";
 import { enumParam, intParam, objectParam, stringParam } from "./params.js";
 
@@ -17,6 +17,10 @@ const AUDIT_STATUSES = [
 
 const clientIdentity = (client: Client): string | null =>
   client?.authenticatedUserId ?? client?.connect?.client?.id ?? client?.connId ?? null;
+
+const invalidDecision = (): never => {
+  throw new PackageGuardError("INVALID_REQUIREMENT", "Parameter 'decision' must be one of: approve, deny", { details: { reason: "parameter", parameter: "decision" } });
+};
 
 /** Every method goes through one wrapper: parse, call one service method, map PackageGuardError. */
 export const registerGatewayMethods = (register: Register, getService: () => Promise<PackageService>): string[] => {
@@ -71,6 +75,17 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
   method("packages.whitelist.remove", "operator.admin", (s, p, client) =>
     s.whitelistRemove(stringParam(p, "package", true), enumParam(p, "maturity", MATURITY_LEVELS), { source: "rpc", client }),
   );
+  method("packages.approvals.list", "operator.read", (s, p) => s.approvalsList(enumParam(p, "status", ["pending", "approved", "denied", "expired"] as const)));
+  method("packages.approvals.resolve", "operator.approvals", (s, p, client) => {
+    const note = stringParam(p, "note");
+    const ttlHours = intParam(p, "ttlHours", 1, 24 * 365);
+    return s.approvalsResolve(
+      stringParam(p, "id", true),
+      enumParam(p, "decision", ["approve", "deny"] as const) ?? invalidDecision(),
+      { ...(ttlHours === undefined ? {} : { ttlHours }), ...(note === undefined ? {} : { note }) },
+      { source: "rpc", client },
+    );
+  });
   method("packages.audit.verify", "operator.read", (s) => s.verifyAudit());
   method("packages.doctor", "operator.read", (s) => s.doctor());
   return methods;

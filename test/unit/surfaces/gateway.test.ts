@@ -28,6 +28,8 @@ describe("gateway methods", () => {
       "packages.whitelist.list": "operator.read",
       "packages.whitelist.add": "operator.admin",
       "packages.whitelist.remove": "operator.admin",
+      "packages.approvals.list": "operator.read",
+      "packages.approvals.resolve": "operator.approvals",
       "packages.audit.verify": "operator.read",
       "packages.doctor": "operator.read",
     });

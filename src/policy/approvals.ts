@@ -1,0 +1,153 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import lockfile from "proper-lockfile";
+import { PackageGuardError } from "../errors.js";
+import { writeFileAtomic } from "../util/fs.js";
+
+export type ApprovalStatus = "pending" | "approved" | "denied";
+
+/** What an approval is for: exactly this agent, skill, package and range; a grant widens nothing else. */
+export type ApprovalKey = { agentId: string | null; skill: string; package: string; specifier: string };
+
+export type Approval = ApprovalKey & {
+  id: string;
+  status: ApprovalStatus;
+  maturity: string;
+  reason: string;
+  requestedAt: string;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  note: string | null;
+  /** For an approved grant: it lets the request through until then. */
+  expiresAt: string | null;
+};
+
+export type ApprovalView = Approval & { expired: boolean };
+
+type StoreFile = { version: 1; approvals: Approval[] };
+
+export type ApprovalStoreOptions = { file: string; ttlHours: number; maxPending: number; now?: () => Date; lockTimeoutMs?: number };
+
+const sameKey = (a: ApprovalKey, b: ApprovalKey): boolean =>
+  a.agentId === b.agentId && a.skill === b.skill && a.package === b.package && a.specifier === b.specifier;
+
+// Resolved approvals older than this are dropped from the file so it cannot grow without bound.
+const KEEP_RESOLVED_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * Pending approvals and live grants, persisted atomically (temp + rename) under a lock, so a gateway and the
+ * CLI can both resolve and request without losing each other's writes.
+ */
+export class ApprovalStore {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: ApprovalStoreOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** A live grant for exactly this key, if an operator approved one and it has not expired. */
+  async grantFor(key: ApprovalKey): Promise<Approval | undefined> {
+    const now = this.now().getTime();
+    return (await this.read()).approvals.find(
+      (a) => a.status === "approved" && sameKey(a, key) && a.expiresAt !== null && Date.parse(a.expiresAt) > now,
+    );
+  }
+
+  /** Creates a pending approval, or returns the pending one for the same key (an agent retrying adds nothing). */
+  async request(key: ApprovalKey, details: { maturity: string; reason: string }): Promise<{ approval: Approval; created: boolean }> {
+    return this.edit((file) => {
+      const existing = file.approvals.find((a) => a.status === "pending" && sameKey(a, key));
+      if (existing) return { approval: existing, created: false };
+      const pending = file.approvals.filter((a) => a.status === "pending").length;
+      if (pending >= this.options.maxPending) {
+        throw new PackageGuardError(
+          "APPROVAL_REQUIRED",
+          `Package '${key.package}' needs operator approval, but ${pending} approvals are already pending (approvals.maxPending); ask an operator to resolve them first`,
+          { details: { package: key.package, skill: key.skill, pending, queueFull: true } },
+        );
+      }
+      const approval: Approval = {
+        ...key,
+        id: `apr_${randomUUID().replace(/-/g, "").slice(0, 16)}`,
+        status: "pending",
+        maturity: details.maturity,
+        reason: details.reason,
+        requestedAt: this.now().toISOString(),
+        resolvedAt: null,
+        resolvedBy: null,
+        note: null,
+        expiresAt: null,
+      };
+      file.approvals.push(approval);
+      return { approval, created: true };
+    });
+  }
+
+  async list(status?: ApprovalStatus | "expired"): Promise<ApprovalView[]> {
+    const now = this.now().getTime();
+    const views = (await this.read()).approvals.map((a) => ({ ...a, expired: a.status === "approved" && a.expiresAt !== null && Date.parse(a.expiresAt) <= now }));
+    const selected = status === undefined ? views : status === "expired" ? views.filter((a) => a.expired) : views.filter((a) => a.status === status && !a.expired);
+    return selected.sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));
+  }
+
+  /** An operator's decision on a pending approval. */
+  async resolve(id: string, decision: "approve" | "deny", by: { who: string | null; ttlHours?: number; note?: string }): Promise<Approval> {
+    return this.edit((file) => {
+      const approval = file.approvals.find((a) => a.id === id);
+      if (!approval) throw new PackageGuardError("NOT_FOUND", `No approval with id '${id}'; list them with packages.approvals.list`, { details: { id } });
+      if (approval.status !== "pending") {
+        throw new PackageGuardError("CONSTRAINT_VIOLATION", `Approval '${id}' was already ${approval.status}; a new request creates a new approval`, { details: { id, status: approval.status } });
+      }
+      const now = this.now();
+      approval.status = decision === "approve" ? "approved" : "denied";
+      approval.resolvedAt = now.toISOString();
+      approval.resolvedBy = by.who;
+      approval.note = by.note ?? null;
+      if (decision === "approve") approval.expiresAt = new Date(now.getTime() + (by.ttlHours ?? this.options.ttlHours) * 3600 * 1000).toISOString();
+      return approval;
+    });
+  }
+
+  private async read(): Promise<StoreFile> {
+    let text: string;
+    try {
+      text = await readFile(this.options.file, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return { version: 1, approvals: [] };
+      throw error;
+    }
+    try {
+      const parsed = JSON.parse(text) as StoreFile;
+      if (parsed.version !== 1 || !Array.isArray(parsed.approvals)) throw new Error("unexpected shape");
+      return parsed;
+    } catch (error) {
+      // Fail closed: an unreadable store grants nothing, and is not overwritten behind the operator's back.
+      throw new PackageGuardError("CONFIG_INVALID", `The approvals file ${this.options.file} is unreadable (${(error as Error).message}); fix or remove it`);
+    }
+  }
+
+  private async edit<T>(change: (file: StoreFile) => T): Promise<T> {
+    await mkdir(dirname(this.options.file), { recursive: true, mode: 0o700 });
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(this.options.file, {
+        realpath: false,
+        stale: 10_000,
+        retries: { retries: Math.max(1, Math.ceil((this.options.lockTimeoutMs ?? 5_000) / 100)), minTimeout: 50, maxTimeout: 100 },
+      });
+    } catch (error) {
+      throw new PackageGuardError("BUSY", "The approvals file is locked by another process; retry in a moment", { cause: error });
+    }
+    try {
+      const file = await this.read();
+      const result = change(file);
+      const cutoff = this.now().getTime() - KEEP_RESOLVED_MS;
+      file.approvals = file.approvals.filter((a) => a.status === "pending" || Date.parse(a.resolvedAt ?? a.requestedAt) > cutoff || (a.expiresAt !== null && Date.parse(a.expiresAt) > cutoff));
+      await writeFileAtomic(this.options.file, `${JSON.stringify(file, null, 2)}\n`);
+      return result;
+    } finally {
+      await release();
+    }
+  }
+}
