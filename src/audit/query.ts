@@ -1,0 +1,80 @@
+import { type FileHandle, open } from "node:fs/promises";
+import { PackageGuardError } from "../errors.js";
+import { linesBackward, logFiles } from "./reader.js";
+import { type AuditRecord, type AuditStatus, parseRecord } from "./record.js";
+
+export type AuditQuery = { limit?: number; package?: string; skillId?: string; agentId?: string; status?: AuditStatus; since?: string };
+
+export const DEFAULT_LIMIT = 100;
+export const MAX_LIMIT = 500;
+
+// PEP 503 form, so "Requests" finds the records of "requests" (the service stores normalized names).
+const packageKey = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, "-");
+
+const clampLimit = (limit: number | undefined): number =>
+  limit === undefined || !Number.isFinite(limit) ? DEFAULT_LIMIT : Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)));
+
+export const matcher = (q: AuditQuery): ((r: AuditRecord) => boolean) => {
+  let since: number | null = null;
+  if (q.since !== undefined && q.since !== null && q.since !== "") {
+    since = Date.parse(q.since);
+    if (Number.isNaN(since)) throw new PackageGuardError("CONFIG_INVALID", `'since' must be an ISO timestamp, got '${q.since}'`, { details: { since: q.since } });
+  }
+  const pkg = q.package ? packageKey(q.package) : null;
+  return (r) =>
+    (pkg === null || (typeof r.package === "string" && packageKey(r.package) === pkg)) &&
+    (!q.skillId || r.skillId === q.skillId) &&
+    (!q.agentId || r.agentId === q.agentId) &&
+    (!q.status || r.status === q.status) &&
+    (since === null || Date.parse(r.ts) >= since);
+};
+
+/**
+ * Handles to the live file and every rotated one, opened up front so a rotation during the read cannot make us
+ * miss a file; a rename seen halfway shows up as the same inode twice, and the second is dropped.
+ */
+const openAll = async (file: string): Promise<{ handle: FileHandle; size: number }[]> => {
+  const opened: { handle: FileHandle; size: number }[] = [];
+  const seen = new Set<string>();
+  for (const path of logFiles(file)) {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, "r");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
+      await Promise.all(opened.map((o) => o.handle.close()));
+      throw error;
+    }
+    const s = await handle.stat();
+    const key = `${s.dev}:${s.ino}`;
+    if (seen.has(key)) await handle.close();
+    else {
+      seen.add(key);
+      opened.push({ handle, size: s.size });
+    }
+  }
+  return opened;
+};
+
+/** Newest first, reading backwards and stopping at `limit` matches; lines that do not parse are skipped. */
+export const queryLog = async (file: string, q: AuditQuery = {}): Promise<AuditRecord[]> => {
+  const limit = clampLimit(q.limit);
+  const matches = matcher(q);
+  const out: AuditRecord[] = [];
+  const files = await openAll(file);
+  try {
+    for (const { handle, size } of files) {
+      for await (const line of linesBackward(handle, size)) {
+        if (!line.terminated) continue;
+        const record = parseRecord(line.bytes.toString("utf8"));
+        if (record && matches(record)) {
+          out.push(record);
+          if (out.length >= limit) return out;
+        }
+      }
+    }
+    return out;
+  } finally {
+    await Promise.all(files.map((f) => f.handle.close()));
+  }
+};

@@ -1,0 +1,82 @@
+import type { FileHandle } from "node:fs/promises";
+import { open } from "node:fs/promises";
+
+const NEWLINE = 0x0a;
+
+/** A line's bytes without the "\n"; `start` is its byte offset; `terminated` is false only for a torn tail. */
+export type RawLine = { bytes: Buffer; start: number; terminated: boolean };
+
+export const MAX_ROTATIONS = 5;
+
+/** Newest first: the live file, then `<file>.1` … `<file>.5`. */
+export const logFiles = (file: string): string[] => [file, ...Array.from({ length: MAX_ROTATIONS }, (_, i) => `${file}.${i + 1}`)];
+
+const readAt = async (handle: FileHandle, position: number, length: number): Promise<Buffer> => {
+  const buffer = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
+    if (bytesRead === 0) return buffer.subarray(0, done);
+    done += bytesRead;
+  }
+  return buffer;
+};
+
+/**
+ * Lines from the end of the first `size` bytes back to the start, reading `chunkSize` at a time, so that the
+ * newest records of a large log cost a few reads rather than the whole file.
+ */
+export async function* linesBackward(handle: FileHandle, size: number, chunkSize = 64 * 1024): AsyncGenerator<RawLine> {
+  if (size <= 0) return;
+  let position = size;
+  let carry = Buffer.alloc(0); // the end of a line whose beginning lies in a chunk not read yet
+  let terminated = true;
+  let first = true;
+  while (position > 0) {
+    const length = Math.min(chunkSize, position);
+    position -= length;
+    const chunk = await readAt(handle, position, length);
+    const data = carry.length > 0 ? Buffer.concat([chunk, carry]) : chunk;
+    let end = data.length;
+    if (first) {
+      first = false;
+      if (data[end - 1] === NEWLINE) end -= 1;
+      else terminated = false;
+    }
+    // Guard end > 0: Buffer#lastIndexOf treats a negative offset as counting from the end.
+    for (let nl = end > 0 ? data.lastIndexOf(NEWLINE, end - 1) : -1; nl >= 0; nl = end > 0 ? data.lastIndexOf(NEWLINE, end - 1) : -1) {
+      yield { bytes: data.subarray(nl + 1, end), start: position + nl + 1, terminated };
+      terminated = true;
+      end = nl;
+    }
+    carry = Buffer.from(data.subarray(0, end));
+  }
+  yield { bytes: carry, start: 0, terminated };
+}
+
+/** Lines from the start, in chunks; the last one has `terminated: false` if the file does not end with "\n". */
+export async function* linesForward(path: string, chunkSize = 1024 * 1024): AsyncGenerator<RawLine> {
+  const handle = await open(path, "r");
+  try {
+    const size = (await handle.stat()).size;
+    let position = 0;
+    let carry = Buffer.alloc(0);
+    let carryStart = 0;
+    while (position < size) {
+      const chunk = await readAt(handle, position, Math.min(chunkSize, size - position));
+      if (chunk.length === 0) break;
+      position += chunk.length;
+      const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      let begin = 0;
+      for (let nl = data.indexOf(NEWLINE); nl >= 0; nl = data.indexOf(NEWLINE, begin)) {
+        yield { bytes: data.subarray(begin, nl), start: carryStart + begin, terminated: true };
+        begin = nl + 1;
+      }
+      carryStart += begin;
+      carry = Buffer.from(data.subarray(begin));
+    }
+    if (carry.length > 0) yield { bytes: carry, start: carryStart, terminated: false };
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,89 @@
+// Audit log throughput and query cost. Run: npx tsx test/bench/audit.bench.ts [appends] [records]
+// Prints figures only; nothing here asserts on time.
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { AuditLog } from "../../src/audit/log.js";
+import { type AuditRecord, normalizeInput, sealRecord, toLine } from "../../src/audit/record.js";
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const ms = (n: number): string => `${n.toFixed(3)} ms`;
+
+const benchAppend = async (dir: string, n: number): Promise<void> => {
+  const log = await AuditLog.open(join(dir, "append.jsonl"));
+  const times: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < n; i += 1) {
+    const t = performance.now();
+    await log.append({ source: "tool", status: "completed", agentId: "main", skillId: "web", package: "requests", version: "2.32.3", durationMs: 1234, details: { i, dependencies: ["certifi", "idna", "urllib3"] } });
+    times.push(performance.now() - t);
+  }
+  const total = performance.now() - started;
+  times.sort((a, b) => a - b);
+  const verified = await log.verify();
+  console.log(`append  N=${n}: ${(n / (total / 1000)).toFixed(0)} appends/s, p50 ${ms(percentile(times, 50))}, p95 ${ms(percentile(times, 95))}, p99 ${ms(percentile(times, 99))} (verify ok=${verified.ok}, ${verified.records} records)`);
+};
+
+/** Writes a valid chain directly: appending 50k records one by one would measure the append path again. */
+const buildLog = async (file: string, n: number): Promise<number> => {
+  let head: AuditRecord | null = null;
+  const lines: string[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const pkg = i % 100 === 0 ? "rare-pkg" : `pkg-${i % 37}`;
+    head = sealRecord(normalizeInput({ source: "tool", status: i % 7 === 0 ? "blocked" : "completed", agentId: "main", skillId: `skill-${i % 5}`, package: pkg, version: "1.0.0", details: { i } }), head, new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString());
+    lines.push(toLine(head));
+  }
+  const text = lines.join("");
+  await writeFile(file, text);
+  return Buffer.byteLength(text);
+};
+
+/** The obvious implementation query() replaces: read everything, parse everything, filter, take the newest. */
+const naiveQuery = async (file: string, pkg: string | undefined, limit: number): Promise<AuditRecord[]> => {
+  const records = (await readFile(file, "utf8"))
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as AuditRecord);
+  return records.filter((r) => pkg === undefined || r.package === pkg).reverse().slice(0, limit);
+};
+
+const median = async (runs: number, fn: () => Promise<unknown>): Promise<number> => {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  return percentile(times.sort((a, b) => a - b), 50);
+};
+
+const benchQuery = async (dir: string, n: number): Promise<void> => {
+  const file = join(dir, "large.jsonl");
+  const bytes = await buildLog(file, n);
+  const log = await AuditLog.open(file);
+  console.log(`query   on ${n} records (${(bytes / 1024 / 1024).toFixed(1)} MiB), limit 100, median of 7 runs:`);
+  console.log(`  ${"case".padEnd(34)} ${"query()".padStart(12)} ${"naive".padStart(12)} ${"naive/query".padStart(12)}`);
+  for (const [label, pkg] of [["newest 100", undefined], ["package=rare-pkg (1 in 100)", "rare-pkg"]] as const) {
+    const fast = await median(7, () => log.query({ limit: 100, ...(pkg ? { package: pkg } : {}) }));
+    const slow = await median(7, () => naiveQuery(file, pkg, 100));
+    const same = JSON.stringify(await log.query({ limit: 100, ...(pkg ? { package: pkg } : {}) })) === JSON.stringify(await naiveQuery(file, pkg, 100));
+    console.log(`  ${label.padEnd(34)} ${ms(fast).padStart(12)} ${ms(slow).padStart(12)} ${`${(slow / fast).toFixed(1)}x`.padStart(12)}${same ? "" : "  (RESULTS DIFFER)"}`);
+  }
+  const verifyMs = await median(1, () => log.verify());
+  console.log(`verify  on ${n} records: ${ms(verifyMs)}`);
+};
+
+export const runAuditBench = async (appends = 2000, records = 50_000): Promise<void> => {
+  const dir = await mkdtemp(join(tmpdir(), "pg-audit-bench-"));
+  try {
+    await benchAppend(dir, appends);
+    await benchQuery(dir, records);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+};
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runAuditBench(Number(process.argv[2] ?? 2000), Number(process.argv[3] ?? 50_000));
+}
