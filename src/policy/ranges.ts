@@ -1,6 +1,6 @@
 import { explain, satisfies, valid } from "@renovatebot/pep440";
 import { intervalWithin, isEmpty, toInterval } from "./interval.js";
-import { memo } from "./memo.js";
+import { memo } from "../util/memo.js";
 import { formatClauses, parseClauses, sameClause, type Clause } from "./specifier.js";
 
 // Ranges here are canonical specifiers (parseSpecifier output); anything else throws INVALID_REQUIREMENT.

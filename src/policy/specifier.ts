@@ -1,6 +1,6 @@
 import { compare, explain } from "@renovatebot/pep440";
 import { invalidRequirement, quote } from "./invalid.js";
-import { memo } from "./memo.js";
+import { memo } from "../util/memo.js";
 
 export const OPERATORS = ["~=", "==", "!=", "<=", ">=", "<", ">"] as const;
 export type Operator = (typeof OPERATORS)[number];

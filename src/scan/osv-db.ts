@@ -9,6 +9,7 @@ import { checkedPins } from "./pins.js";
 import { pinKey, type Finding, type ScanPin, type Scanner } from "./types.js";
 
 const ADVISORY_FILE = /\.(ya?ml|json)$/;
+const RECHECK_MS = 1_000;
 
 const unavailable = (message: string, cause?: unknown): PackageGuardError =>
   new PackageGuardError("SCANNER_UNAVAILABLE", message, { cause });
@@ -17,11 +18,14 @@ const isDirectory = async (path: string): Promise<boolean> => (await stat(path).
 
 /**
  * The offline backend: a local copy of an OSV advisory tree laid out like github.com/pypa/advisory-database
- * (`vulns/<project>/<ID>.yaml`). Only the folders of the packages asked about are read, and they are read
- * afresh on every scan so an updated snapshot takes effect at once; ScanCache is what makes repeats cheap.
+ * (`vulns/<project>/<ID>.yaml`). Only the folders of the packages asked about are read. Parsed folders are
+ * kept in memory and reused while the folder's mtime is unchanged (adding, removing or replacing an advisory
+ * file changes it; `git pull` replaces files), so an updated snapshot still takes effect at the next scan.
  */
 export class OsvDbScanner implements Scanner {
   readonly id = "osv-db";
+  private index: { key: string; root: string; names: Map<string, string[]> } | undefined;
+  private readonly parsed = new Map<string, { mtime: number; checkedAt: number; advisories: OsvAdvisory[] }>();
 
   constructor(private readonly dir: string) {}
 
@@ -51,6 +55,9 @@ export class OsvDbScanner implements Scanner {
   private async folderIndex(): Promise<{ root: string; names: Map<string, string[]> }> {
     // Accept the repository root as well as its vulns/ folder.
     const root = (await isDirectory(join(this.dir, "vulns"))) ? join(this.dir, "vulns") : this.dir;
+    const rootStat = await stat(root).catch(() => undefined);
+    const key = `${root}:${rootStat?.mtimeMs ?? "?"}`;
+    if (rootStat && this.index?.key === key) return this.index;
     let entries;
     try {
       entries = await readdir(root, { withFileTypes: true });
@@ -68,13 +75,27 @@ export class OsvDbScanner implements Scanner {
       names.set(key, [...(names.get(key) ?? []), entry.name]);
     }
     if (names.size === 0) throw unavailable(`The offline advisory database at ${this.dir} holds no package folders; is scan.osvDbDir the right directory?`);
-    return { root, names };
+    this.index = { key, root, names };
+    return this.index;
   }
 
   private async loadPackage(root: string, folders: readonly string[]): Promise<OsvAdvisory[]> {
     const advisories: OsvAdvisory[] = [];
     for (const folder of folders) {
       const dir = join(root, folder);
+      const cached = this.parsed.get(dir);
+      // A folder checked within the last second is trusted as is: a snapshot update shows within a second.
+      if (cached && Date.now() - cached.checkedAt < RECHECK_MS) {
+        advisories.push(...cached.advisories);
+        continue;
+      }
+      const mtime = (await stat(dir).catch(() => undefined))?.mtimeMs;
+      if (mtime !== undefined && cached?.mtime === mtime) {
+        cached.checkedAt = Date.now();
+        advisories.push(...cached.advisories);
+        continue;
+      }
+      const fromFolder: OsvAdvisory[] = [];
       let files: string[];
       try {
         files = await readdir(dir);
@@ -82,8 +103,10 @@ export class OsvDbScanner implements Scanner {
         throw unavailable(`Cannot read advisory folder ${dir} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, error);
       }
       for (const file of files.sort()) {
-        if (ADVISORY_FILE.test(file)) advisories.push(await readAdvisory(join(dir, file)));
+        if (ADVISORY_FILE.test(file)) fromFolder.push(await readAdvisory(join(dir, file)));
       }
+      if (mtime !== undefined) this.parsed.set(dir, { mtime, checkedAt: Date.now(), advisories: fromFolder });
+      advisories.push(...fromFolder);
     }
     return advisories;
   }

@@ -1,6 +1,17 @@
-import { compare, eq, valid } from "@renovatebot/pep440";
+import { compare as pep440Compare, valid as pep440Valid } from "@renovatebot/pep440";
+import { memo } from "../util/memo.js";
 import type { OsvAdvisory, OsvAffected, OsvEvent } from "./osv-advisory.js";
 import type { Finding, ScanPin } from "./types.js";
+
+// PEP 440 parsing is most of a scan; the same versions and bounds recur across scans, so both are memoized.
+const validMemo = memo((v: string) => ({ ok: pep440Valid(v) !== null }), 50_000);
+const compareMemo = memo((key: string) => {
+  const [a = "", b = ""] = key.split("\u0000");
+  return { order: pep440Compare(a, b) };
+}, 100_000);
+const valid = (v: string): string | null => (validMemo(v).ok ? v : null);
+const compare = (a: string, b: string): number => compareMemo(`${a}\u0000${b}`).order;
+const eq = (a: string, b: string): boolean => compare(a, b) === 0;
 
 /** PEP 503, as pip and the advisory database's folder names use it. */
 export const normalizePackageName = (name: string): string => name.replace(/[-_.]+/g, "-").toLowerCase();
@@ -18,10 +29,20 @@ const isZero = (event: OsvEvent): boolean => event.introduced === "0";
 const byVersion = (a: OsvEvent, b: OsvEvent): number =>
   isZero(a) ? (isZero(b) ? 0 : -1) : isZero(b) ? 1 : compare(eventVersion(a), eventVersion(b));
 
+const sorted = new WeakMap<readonly OsvEvent[], OsvEvent[]>();
+const sortedEvents = (events: readonly OsvEvent[]): OsvEvent[] => {
+  let usable = sorted.get(events);
+  if (usable === undefined) {
+    usable = events.filter((e) => isZero(e) || valid(eventVersion(e)) !== null).sort(byVersion);
+    sorted.set(events, usable);
+  }
+  return usable;
+};
+
 /** The OSV spec's evaluation of one ECOSYSTEM range; events whose version PEP 440 cannot read are left out. */
 export const inRange = (version: string, events: readonly OsvEvent[]): boolean => {
   if (valid(version) === null) return false;
-  const usable = events.filter((e) => isZero(e) || valid(eventVersion(e)) !== null).sort(byVersion);
+  const usable = sortedEvents(events);
   let affected = false;
   for (const event of usable) {
     if (event.introduced !== undefined) {
