@@ -9,7 +9,7 @@ import { formatRequirement, parseRequirement, parseSpecifier, type ParsedRequire
 import type { Approval, ApprovalStatus, ApprovalStore, ApprovalView } from "./policy/approvals.js";
 import type { Whitelist } from "./policy/whitelist.js";
 import type { WhitelistSources } from "./policy/whitelist-sources.js";
-import type { PythonEnvironment } from "./python/environment.js";
+import type { Pin, PythonEnvironment, SkillVenv, Wanted } from "./python/environment.js";
 import type { VulnerabilityScanService } from "./scan/scan-service.js";
 import { auditFromError, buildResources, toView } from "./service-results.js";
 import type {
@@ -98,8 +98,7 @@ export class PackageService {
         const previous = await venv.state();
         const wanted = { ...previous.requirements, [decision!.requirement.name]: { specifier: decision!.effectiveSpecifier, extras: decision!.requirement.extras, requestedAt: started.toISOString() } };
         onProgress?.("resolving", `Resolving ${formatRequirement({ ...decision!.requirement, specifier: decision!.effectiveSpecifier })} and its dependencies`);
-        const pins = await venv.resolve(wanted, signal);
-        this.checkPinsAgainstWhitelist(pins, whitelist, maturity);
+        const pins = await this.resolveWithinWhitelist(venv, wanted, whitelist, maturity, signal);
         onProgress?.("scanning", `Scanning ${pins.length} package(s) for known vulnerabilities`);
         const scan = await (await this.deps.scan()).scan(pins, signal);
         if (scan.findings.length > 0) {
@@ -278,17 +277,44 @@ export class PackageService {
     return approval;
   }
 
-  // A dependency that is itself on the whitelist must land inside its approved range too (DESIGN step 4).
-  private checkPinsAgainstWhitelist(pins: { name: string; version: string }[], whitelist: Whitelist, maturity: Maturity): void {
+  /**
+   * DESIGN step 4: a dependency that is itself on the whitelist must land inside its approved range too. The
+   * resolver is free at first; when it picks a version outside a range, it runs once more with those ranges as
+   * constraints (pandas may want numpy>=1.26 while the whitelist says numpy<2: 1.26.4 satisfies both).
+   */
+  private async resolveWithinWhitelist(venv: SkillVenv, wanted: Wanted, whitelist: Whitelist, maturity: Maturity, signal?: AbortSignal): Promise<Pin[]> {
+    const first = await venv.resolve(wanted, signal);
+    const violations = this.pinViolations(first, whitelist, maturity);
+    if (violations.length === 0) return first;
+    const ranges = Object.fromEntries(violations.map((v) => [v.package, v.allowed]));
+    let second: Pin[];
+    try {
+      second = await venv.resolve(wanted, signal, undefined, ranges);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw this.violation(violations[0]!, "and no resolution exists inside the approved range");
+    }
+    const still = this.pinViolations(second, whitelist, maturity);
+    if (still.length > 0) throw this.violation(still[0]!, "");
+    return second;
+  }
+
+  private pinViolations(pins: readonly { name: string; version: string }[], whitelist: Whitelist, maturity: Maturity): { package: string; version: string; allowed: string }[] {
+    const out: { package: string; version: string; allowed: string }[] = [];
     for (const pin of pins) {
       const entry = whitelist.lookup(pin.name, maturity) ?? whitelist.lookup(pin.name, "autonomous");
       if (entry && entry.version !== "" && !specifierContains(entry.version, pin.version, { prereleases: mentionsPrerelease(entry.version) })) {
-        throw new PackageGuardError(
-          "CONSTRAINT_VIOLATION",
-          `The resolved set needs ${pin.name}==${pin.version}, outside its approved range '${entry.version}'`,
-          { details: { package: normalizeName(pin.name), version: pin.version, allowed: entry.version } },
-        );
+        out.push({ package: normalizeName(pin.name), version: pin.version, allowed: entry.version });
       }
     }
+    return out;
+  }
+
+  private violation(v: { package: string; version: string; allowed: string }, why: string): PackageGuardError {
+    return new PackageGuardError(
+      "CONSTRAINT_VIOLATION",
+      `The resolved set needs ${v.package}==${v.version}, outside its approved range '${v.allowed}'${why ? `, ${why}` : ""}`,
+      { details: { package: v.package, version: v.version, allowed: v.allowed } },
+    );
   }
 }

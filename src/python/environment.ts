@@ -1,0 +1,108 @@
+import { access, readdir } from "node:fs/promises";
+import type { PackageGuardConfig } from "../config.js";
+import { isPackageGuardError, toPackageGuardError } from "../errors.js";
+import type { InstalledPackage } from "../service-types.js";
+import type { Runner } from "../util/exec.js";
+import { skillPaths, skillsRoot } from "./layout.js";
+import { withSkillLock } from "./lock.js";
+import { recoverSkill } from "./recovery.js";
+import { isValidSkillId, validateSkillId } from "./skill-id.js";
+import { readState } from "./skill-state.js";
+import { openSkillVenv, prepareSkillVenv, skillContext } from "./skill-venv.js";
+import { chooseToolchain, type Toolchain } from "./toolchain.js";
+import { probeTool } from "./tools.js";
+import type { RecoveredTransaction, SkillVenv, Tools } from "./types.js";
+
+export type { Operation, Pin, RecoveredTransaction, SkillVenv, ToolInfo, Tools, Wanted, WantedRequirement } from "./types.js";
+
+// A lock held at start-up belongs to a live install elsewhere (a crashed holder's lock is broken at once):
+// do not hold up the gateway's start for it.
+const RECOVERY_LOCK_MS = 2_000;
+
+/** Per-skill virtualenvs: the only part of package-guard that runs uv, pip or Python. */
+export class PythonEnvironment {
+  private toolsFound: Promise<Tools> | undefined;
+
+  constructor(
+    private readonly config: PackageGuardConfig,
+    private readonly runner: Runner,
+  ) {}
+
+  validateSkill(id: unknown): string {
+    return validateSkillId(id);
+  }
+
+  /** uv, python and pip-audit as configured, with versions; probed once per instance. */
+  tools(): Promise<Tools> {
+    this.toolsFound ??= (async () => {
+      const [uv, python, pipAudit] = await Promise.all([
+        probeTool(this.runner, this.config.python.uv),
+        probeTool(this.runner, this.config.python.python),
+        probeTool(this.runner, this.config.python.pipAudit),
+      ]);
+      return { uv, python, pipAudit };
+    })();
+    return this.toolsFound;
+  }
+
+  /** Runs `fn` under the skill's lock with its venv in place (created on first use). */
+  async withSkill<T>(skill: string, fn: (venv: SkillVenv) => Promise<T>): Promise<T> {
+    const id = validateSkillId(skill);
+    return this.locked(id, async (toolchain) => {
+      const ctx = skillContext(this.config, this.runner, toolchain, id);
+      await prepareSkillVenv(ctx);
+      return fn(openSkillVenv(ctx));
+    });
+  }
+
+  async installed(skill?: string): Promise<InstalledPackage[]> {
+    const skills = skill === undefined ? await this.knownSkills() : [validateSkillId(skill)];
+    const out: InstalledPackage[] = [];
+    for (const id of skills) {
+      const state = await readState(skillPaths(this.config, id).state);
+      if (!state) continue;
+      for (const pin of state.pins) {
+        const requested = state.requirements[pin.name];
+        out.push({
+          package: pin.name,
+          version: pin.version,
+          skill: id,
+          direct: requested !== undefined,
+          installedAt: requested?.requestedAt ?? state.updatedAt,
+          vulnerabilitiesFound: 0,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** At start-up: every skill with a journal left by a crash is put back to its previous set. */
+  async recoverInterrupted(): Promise<RecoveredTransaction[]> {
+    const results: RecoveredTransaction[] = [];
+    for (const id of await this.knownSkills()) {
+      const paths = skillPaths(this.config, id);
+      const hasJournal = await access(paths.pending).then(() => true, () => false);
+      if (!hasJournal) continue;
+      try {
+        const result = await this.locked(id, (toolchain) => recoverSkill(skillContext(this.config, this.runner, toolchain, id)), Math.min(RECOVERY_LOCK_MS, this.config.python.lockTimeoutMs));
+        if (result) results.push(result);
+      } catch (error) {
+        // BUSY: a live install in another process owns that journal; it will finish or roll back itself.
+        if (isPackageGuardError(error) && error.code === "BUSY") continue;
+        results.push({ skill: id, package: "unknown", operation: "install", txId: "unknown", ok: false, problem: toPackageGuardError(error).message });
+      }
+    }
+    return results;
+  }
+
+  private async locked<T>(skill: string, fn: (toolchain: Toolchain) => Promise<T>, timeoutMs = this.config.python.lockTimeoutMs): Promise<T> {
+    return withSkillLock(skillPaths(this.config, skill).data, skill, timeoutMs, async () =>
+      fn(chooseToolchain(this.config, await this.tools())),
+    );
+  }
+
+  private async knownSkills(): Promise<string[]> {
+    const entries = await readdir(skillsRoot(this.config), { withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isDirectory() && isValidSkillId(e.name)).map((e) => e.name).sort();
+  }
+}

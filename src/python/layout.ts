@@ -1,0 +1,20 @@
+import { join } from "node:path";
+import type { PackageGuardConfig } from "../config.js";
+
+/** Where one skill's files live. The venv holds only what the installer puts there; our records sit beside it. */
+export type SkillPaths = {
+  venv: string;
+  python: string;
+  /** `<dataDir>/skills/<skill>`: state.json, pending.json, scratch files; also the lock target. */
+  data: string;
+  state: string;
+  pending: string;
+};
+
+export const skillsRoot = (config: PackageGuardConfig): string => join(config.dataDir, "skills");
+
+export const skillPaths = (config: PackageGuardConfig, skill: string): SkillPaths => {
+  const data = join(skillsRoot(config), skill);
+  const venv = join(config.venvRoot, skill);
+  return { venv, python: join(venv, "bin", "python"), data, state: join(data, "state.json"), pending: join(data, "pending.json") };
+};

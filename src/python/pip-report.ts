@@ -1,0 +1,51 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { PackageGuardError } from "../errors.js";
+import { normalizeName } from "../policy/names.js";
+import type { Pin } from "./types.js";
+
+type ReportItem = {
+  metadata?: { name?: unknown; version?: unknown };
+  download_info?: { url?: unknown; archive_info?: { hash?: unknown; hashes?: Record<string, unknown> } };
+};
+
+const bad = (message: string): never => {
+  throw new PackageGuardError("INSTALL_FAILED", `Unreadable pip install report: ${message}`, { details: { reason: "resolver-output" } });
+};
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const VERSION = /^[A-Za-z0-9.!+_-]+$/;
+const HEX = /^[0-9a-f]{64}$/;
+
+// Report items for files found through --find-links carry no hash; the file itself is local, so hash it.
+const localHash = async (url: string): Promise<string | null> => {
+  if (!url.startsWith("file:")) return null;
+  const data = await readFile(fileURLToPath(url)).catch(() => null);
+  return data ? createHash("sha256").update(data).digest("hex") : null;
+};
+
+/** Reads `pip install --dry-run --ignore-installed --report -` JSON into pins (one sha256 per file). */
+export const parsePipReport = async (text: string): Promise<Pin[]> => {
+  let report: unknown;
+  try {
+    report = JSON.parse(text);
+  } catch {
+    return bad("not JSON");
+  }
+  const items = (report as { install?: unknown }).install;
+  if (!Array.isArray(items)) return bad("no 'install' list");
+  const pins: Pin[] = [];
+  for (const item of items as ReportItem[]) {
+    const name = item.metadata?.name;
+    const version = item.metadata?.version;
+    if (typeof name !== "string" || !NAME.test(name) || typeof version !== "string" || !VERSION.test(version)) return bad("an entry without name/version");
+    const info = item.download_info;
+    const fromHashes = info?.archive_info?.hashes?.sha256;
+    const fromHash = typeof info?.archive_info?.hash === "string" ? /^sha256=([0-9a-f]{64})$/.exec(info.archive_info.hash)?.[1] : undefined;
+    const hex = (typeof fromHashes === "string" ? fromHashes : fromHash) ?? (typeof info?.url === "string" ? await localHash(info.url) : null);
+    if (typeof hex !== "string" || !HEX.test(hex)) return bad(`no sha256 for ${name} ${version} (only index archives can be pinned)`);
+    pins.push({ name: normalizeName(name), version, hashes: [`sha256:${hex}`] });
+  }
+  return pins.sort((a, b) => a.name.localeCompare(b.name));
+};

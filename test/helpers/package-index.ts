@@ -1,0 +1,130 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildWheel, normalize, sha256Hex, wheelFilename, type WheelSpec } from "./wheels.js";
+
+export type { WheelSpec } from "./wheels.js";
+
+/**
+ * Stand-ins for the packages the tests and the demo talk about. Names match the default whitelist
+ * (config/package_whitelist_default.yaml) so policy and install meet on the same names; pyyaml 5.3 is the
+ * known-vulnerable one (PyPA advisory PYSEC-2020-96, fixed in 5.3.1).
+ */
+export const DEMO_PACKAGES: readonly WheelSpec[] = [
+  { name: "tinycalc", version: "1.0.0" },
+  { name: "tinycalc", version: "1.1.0" },
+  { name: "tinycalc", version: "2.0.0" },
+  { name: "datakit", version: "1.0.0", requires: ["tinycalc>=1,<2"] },
+  { name: "numpy", version: "1.26.4" },
+  { name: "numpy", version: "2.1.0" },
+  { name: "pandas", version: "2.2.3", requires: ["numpy>=1.26"] },
+  { name: "urllib3", version: "2.2.3" },
+  { name: "idna", version: "3.10" },
+  { name: "certifi", version: "2024.8.30" },
+  { name: "charset-normalizer", version: "3.4.0" },
+  { name: "requests", version: "2.32.3", requires: ["charset-normalizer<4,>=2", "idna<4,>=2.5", "urllib3<3,>=1.21.1", "certifi>=2017.4.17"] },
+  { name: "soupsieve", version: "2.6" },
+  { name: "beautifulsoup4", version: "4.12.3", module: "bs4", requires: ["soupsieve>1.2"] },
+  { name: "pyyaml", version: "5.3", module: "yaml" },
+  { name: "pyyaml", version: "6.0.2", module: "yaml" },
+];
+
+export type PackageIndexOptions = {
+  packages: readonly WheelSpec[];
+  /** Where wheels are built (shared between runs; each spec gets its own subfolder). */
+  dir?: string;
+  /** Delay before every response, to widen race windows. */
+  delayMs?: number;
+  /** URL paths (e.g. "/files/tinycalc-1.1.0-py3-none-any.whl") answered with `failStatus`. */
+  failPaths?: string[];
+  /** Default 500 (which uv retries with backoff, taking seconds); 404 fails at once. */
+  failStatus?: number;
+};
+
+export type PackageIndex = {
+  /** PEP 503 simple index root, e.g. http://127.0.0.1:41234/simple */
+  url: string;
+  /** Every request path, in order. */
+  requests: string[];
+  /** Live: add or remove paths to make them fail from now on. */
+  failPaths: Set<string>;
+  /** URL path of a spec's wheel, for failPaths. */
+  fileUrlPath(spec: Pick<WheelSpec, "name" | "version">): string;
+  close(): Promise<void>;
+};
+
+export const DEFAULT_WHEEL_CACHE = join(tmpdir(), "package-guard-test-wheels");
+
+const specKey = (spec: WheelSpec): string => createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16);
+
+type Served = { spec: WheelSpec; filename: string; path: string; sha256: string };
+
+const escapeHtml = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+const projectPage = (name: string, files: Served[]): string => {
+  const links = files.map((f) => {
+    const rp = f.spec.requiresPython ? ` data-requires-python="${escapeHtml(f.spec.requiresPython)}"` : "";
+    return `<a href="../../files/${f.filename}#sha256=${f.sha256}"${rp}>${f.filename}</a><br/>`;
+  });
+  return `<!DOCTYPE html>\n<html><head><title>Links for ${name}</title></head><body><h1>Links for ${name}</h1>\n${links.join("\n")}\n</body></html>\n`;
+};
+
+/** A loopback PEP 503 index: `/simple/`, `/simple/<project>/`, `/files/<wheel>`; 404 for anything else. */
+export const startPackageIndex = async (options: PackageIndexOptions): Promise<PackageIndex> => {
+  const cache = options.dir ?? DEFAULT_WHEEL_CACHE;
+  const byProject = new Map<string, Served[]>();
+  const byFile = new Map<string, Served>();
+  for (const spec of options.packages) {
+    const path = await buildWheel(join(cache, specKey(spec)), spec);
+    const served: Served = { spec, filename: wheelFilename(spec), path, sha256: sha256Hex(await readFile(path)) };
+    const project = normalize(spec.name);
+    byProject.set(project, [...(byProject.get(project) ?? []), served]);
+    byFile.set(served.filename, served);
+  }
+  const requests: string[] = [];
+  const failPaths = new Set(options.failPaths ?? []);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    requests.push(path);
+    if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+    if (failPaths.has(path)) return void res.writeHead(options.failStatus ?? 500, { "content-type": "text/plain" }).end("injected failure\n");
+    if (path === "/simple" || path === "/simple/") {
+      const links = [...byProject.keys()].sort().map((p) => `<a href="/simple/${p}/">${p}</a><br/>`);
+      return void res.writeHead(200, { "content-type": "text/html" }).end(`<!DOCTYPE html>\n<html><body>\n${links.join("\n")}\n</body></html>\n`);
+    }
+    const project = /^\/simple\/([^/]+)\/?$/.exec(path)?.[1];
+    if (project !== undefined) {
+      const name = normalize(decodeURIComponent(project));
+      const files = byProject.get(name);
+      if (!files) return void res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+      if (!path.endsWith("/") || name !== project) return void res.writeHead(301, { location: `/simple/${name}/` }).end();
+      return void res.writeHead(200, { "content-type": "text/html" }).end(projectPage(name, files));
+    }
+    const file = /^\/files\/([^/]+)$/.exec(path)?.[1];
+    const served = file === undefined ? undefined : byFile.get(decodeURIComponent(file));
+    if (!served) return void res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+    const data = await readFile(served.path);
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(data.length) }).end(data);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => res.writeHead(500).end(String(error)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/simple`,
+    requests,
+    failPaths,
+    fileUrlPath: (spec) => `/files/${wheelFilename({ name: spec.name, version: spec.version })}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+};

@@ -1,0 +1,54 @@
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { skillPaths } from "../../../src/python/layout.js";
+import { DEMO_PACKAGES, startPackageIndex, type PackageIndex } from "../../helpers/package-index.js";
+import { harness, importFrom, install, pipAvailable, uninstall, versions, type Harness } from "./setup.js";
+
+const PIP = pipAvailable();
+if (!PIP) console.warn("skipping the pip installer tests: python3 has no ensurepip/venv, so its venvs cannot get pip");
+
+describe.skipIf(!PIP)("pip installer (installer: 'pip')", () => {
+  let index: PackageIndex;
+  let h: Harness;
+  beforeAll(async () => {
+    index = await startPackageIndex({ packages: DEMO_PACKAGES });
+  });
+  afterAll(async () => index.close());
+  afterEach(async () => h?.cleanup());
+
+  it("installs, refuses the unsatisfiable, rolls back a bad hash, and uninstalls orphans", async () => {
+    const saved = { ...process.env };
+    process.env.PIP_INDEX_URL = "http://127.0.0.1:9/dead";
+    process.env.PIP_NO_INDEX = "1";
+    try {
+      h = await harness(index.url, { installer: "pip" });
+      const pins = await install(h.env, "a", "datakit");
+      expect(versions(pins)).toEqual({ datakit: "1.0.0", tinycalc: "1.1.0" });
+      const paths = skillPaths(h.config, "a");
+      expect(importFrom(paths.python, "datakit", "tinycalc")).toBe("1.0.0 1.1.0");
+
+      const unsat = await install(h.env, "a", "tinycalc", "==9.0").catch((e: unknown) => e);
+      expect((unsat as Error).message).toMatch(/^No version of tinycalc satisfies '==9.0' on http:\/\/127\.0\.0\.1:\d+\/simple/);
+
+      const bad = await h.env
+        .withSkill("a", async (venv) => {
+          const wanted = { ...(await venv.state()).requirements, pyyaml: { specifier: "==6.0.2", extras: [], requestedAt: "t" } };
+          const resolved = (await venv.resolve(wanted)).map((p) => (p.name === "pyyaml" ? { ...p, hashes: [`sha256:${"0".repeat(64)}`] } : p));
+          return venv.apply(resolved, wanted, { operation: "install", package: "pyyaml" });
+        })
+        .catch((e: unknown) => e);
+      expect(bad).toMatchObject({ code: "INSTALL_FAILED", details: { rolledBack: true } });
+      expect(() => importFrom(paths.python, "yaml")).toThrow(/No module named/);
+
+      expect(versions(await uninstall(h.env, "a", "datakit"))).toEqual({});
+      const libs = await readdir(join(paths.venv, "lib"));
+      const site = await readdir(join(paths.venv, "lib", libs[0]!, "site-packages"));
+      expect(site.filter((e) => /^(datakit|tinycalc)/.test(e))).toEqual([]);
+      expect(site.some((e) => e.startsWith("pip"))).toBe(true);
+      expect(JSON.parse(await (await import("node:fs/promises")).readFile(paths.state, "utf8")).installer).toBe("pip");
+    } finally {
+      process.env = saved;
+    }
+  });
+});
