@@ -1,15 +1,30 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { PackageGuardError } from "../errors.js";
-import { linesBackward, logFiles } from "./reader.js";
-import { type AuditRecord, type AuditStatus, parseRecord } from "./record.js";
+import { lineBatchesBackward, logFiles } from "./reader.js";
+import { type AuditRecord, type AuditStatus, normalizePackage, parseRecord } from "./record.js";
 
 export type AuditQuery = { limit?: number; package?: string; skillId?: string; agentId?: string; status?: AuditStatus; since?: string };
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 500;
 
-// PEP 503 form, so "Requests" finds the records of "requests" (the service stores normalized names).
-const packageKey = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, "-");
+// PEP 503 form, so "Requests" finds the records of "requests" (records store normalized names).
+const packageKey = normalizePackage;
+
+/**
+ * Byte strings every matching line must contain (records are written with JSON.stringify, no spaces), so a
+ * filtered scan skips JSON.parse for the lines that cannot match. A necessary condition only: matcher() decides.
+ */
+const needlesOf = (q: AuditQuery): Buffer[] => {
+  const field = (key: string, value: string | undefined | null): Buffer[] =>
+    value ? [Buffer.from(`${JSON.stringify(key)}:${JSON.stringify(value)}`)] : [];
+  return [
+    ...field("package", q.package ? packageKey(q.package) : undefined),
+    ...field("skillId", q.skillId),
+    ...field("agentId", q.agentId),
+    ...field("status", q.status),
+  ];
+};
 
 const clampLimit = (limit: number | undefined): number =>
   limit === undefined || !Number.isFinite(limit) ? DEFAULT_LIMIT : Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)));
@@ -60,16 +75,22 @@ const openAll = async (file: string): Promise<{ handle: FileHandle; size: number
 export const queryLog = async (file: string, q: AuditQuery = {}): Promise<AuditRecord[]> => {
   const limit = clampLimit(q.limit);
   const matches = matcher(q);
+  const needles = needlesOf(q);
   const out: AuditRecord[] = [];
   const files = await openAll(file);
   try {
     for (const { handle, size } of files) {
-      for await (const line of linesBackward(handle, size)) {
-        if (!line.terminated) continue;
-        const record = parseRecord(line.bytes.toString("utf8"));
-        if (record && matches(record)) {
-          out.push(record);
-          if (out.length >= limit) return out;
+      // Small chunks first (the newest 100 are usually in the first one), then larger ones for a long scan.
+      const skip = needles.length > 0 ? (region: Buffer) => needles.some((n) => region.indexOf(n) < 0) : undefined;
+      for await (const batch of lineBatchesBackward(handle, size, needles.length > 0 ? 1024 * 1024 : 64 * 1024, skip)) {
+        for (const line of batch) {
+          if (!line.terminated) continue;
+          if (needles.some((n) => line.bytes.indexOf(n) < 0)) continue;
+          const record = parseRecord(line.bytes.toString("utf8"));
+          if (record && matches(record)) {
+            out.push(record);
+            if (out.length >= limit) return out;
+          }
         }
       }
     }

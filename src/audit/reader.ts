@@ -23,10 +23,10 @@ const readAt = async (handle: FileHandle, position: number, length: number): Pro
 };
 
 /**
- * Lines from the end of the first `size` bytes back to the start, reading `chunkSize` at a time, so that the
- * newest records of a large log cost a few reads rather than the whole file.
+ * Lines from the end of the first `size` bytes back to the start, a chunk's worth at a time (one read, one
+ * await per chunk, not per line), so that the newest records of a large log cost a few reads.
  */
-export async function* linesBackward(handle: FileHandle, size: number, chunkSize = 64 * 1024): AsyncGenerator<RawLine> {
+export async function* lineBatchesBackward(handle: FileHandle, size: number, chunkSize = 64 * 1024, skip?: (region: Buffer) => boolean): AsyncGenerator<RawLine[]> {
   if (size <= 0) return;
   let position = size;
   let carry = Buffer.alloc(0); // the end of a line whose beginning lies in a chunk not read yet
@@ -43,15 +43,28 @@ export async function* linesBackward(handle: FileHandle, size: number, chunkSize
       if (data[end - 1] === NEWLINE) end -= 1;
       else terminated = false;
     }
+    const batch: RawLine[] = [];
+    // A caller that can tell from the raw bytes that no line here matters saves splitting them (see query.ts).
+    const firstNl = data.indexOf(NEWLINE);
+    if (skip && firstNl >= 0 && firstNl < end && skip(data.subarray(firstNl + 1, end))) {
+      terminated = true;
+      end = firstNl;
+    }
     // Guard end > 0: Buffer#lastIndexOf treats a negative offset as counting from the end.
     for (let nl = end > 0 ? data.lastIndexOf(NEWLINE, end - 1) : -1; nl >= 0; nl = end > 0 ? data.lastIndexOf(NEWLINE, end - 1) : -1) {
-      yield { bytes: data.subarray(nl + 1, end), start: position + nl + 1, terminated };
+      batch.push({ bytes: data.subarray(nl + 1, end), start: position + nl + 1, terminated });
       terminated = true;
       end = nl;
     }
+    if (batch.length > 0) yield batch;
     carry = Buffer.from(data.subarray(0, end));
   }
-  yield { bytes: carry, start: 0, terminated };
+  yield [{ bytes: carry, start: 0, terminated }];
+}
+
+/** The same lines one at a time. */
+export async function* linesBackward(handle: FileHandle, size: number, chunkSize = 64 * 1024): AsyncGenerator<RawLine> {
+  for await (const batch of lineBatchesBackward(handle, size, chunkSize)) yield* batch;
 }
 
 /** Lines from the start, in chunks; the last one has `terminated: false` if the file does not end with "\n". */
