@@ -143,7 +143,9 @@ export class PackageService {
       return out;
     } catch (error) {
       const e = toPackageGuardError(error);
-      await this.deps.audit.append({ ...base, package: decision?.requirement.name ?? null, ...auditFromError(e), durationMs: this.now().getTime() - started.getTime() });
+      // A denial before the decision (not whitelisted, bad range) still names the package when it could be parsed.
+      const named = decision?.requirement.name ?? (typeof e.details?.package === "string" ? e.details.package : null);
+      await this.deps.audit.append({ ...base, package: named, ...auditFromError(e), durationMs: this.now().getTime() - started.getTime() });
       throw e;
     }
   }

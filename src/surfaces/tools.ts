@@ -1,5 +1,5 @@
 import { Type } from "typebox";
-import { type PackageGuardError, toPackageGuardError } from "../errors.js";
+import { ERROR_SURFACE, type PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { PackageService } from "../service.js";
 import type { InstallResult, WhitelistView } from "../service-types.js";
 import { stringParam } from "./params.js";
@@ -24,13 +24,20 @@ const ListParams = Type.Object(
   { additionalProperties: false },
 );
 
-/** Agents see the code first, so they can tell a denial they can fix from one an operator must. */
+/**
+ * Agents see the code first, so they can tell a denial they can fix from one an operator must. The host passes
+ * the message of errors named ToolInputError / ToolAuthorizationError through to the caller (anything else
+ * becomes "tool execution failed"), so every one of ours is one of the two.
+ */
 export class ToolError extends Error {
   readonly code: string;
   readonly details: unknown;
+  readonly status: number;
   constructor(error: PackageGuardError) {
     super(`[${error.code}] ${error.message}`);
-    this.name = "PackageGuardToolError";
+    const http = ERROR_SURFACE[error.code].http;
+    this.name = http === 403 ? "ToolAuthorizationError" : "ToolInputError";
+    this.status = http;
     this.code = error.code;
     this.details = error.details;
   }

@@ -1,20 +1,33 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayClient } from "../helpers/gateway-client.js";
 import { startGateway, type Gateway } from "../helpers/gateway.js";
+import { DEMO_PACKAGES, startPackageIndex, type PackageIndex } from "../helpers/package-index.js";
+import { REPO_ROOT } from "../helpers/repo-root.js";
 import { toolConfig } from "../helpers/tool-paths.js";
+
+const run = promisify(execFile);
 
 // One real gateway for the whole file (~1 GB, ~20 s to start): the plugin is loaded from the built package.
 let gateway: Gateway;
 let reader: GatewayClient;
 let admin: GatewayClient;
+let index: PackageIndex;
 
 beforeAll(async () => {
+  index = await startPackageIndex({ packages: DEMO_PACKAGES });
   gateway = await startGateway({
     agents: ["main", "junior", "research"],
     pluginConfig: {
       defaultMaturity: "student",
       agents: { junior: "student", research: "autonomous" },
+      // datakit needs approval at autonomous (a stand-in for torch, which the local index does not carry).
+      whitelist: { tiers: { student: [{ package: "pyyaml", version: ">=5.1,<7" }], autonomous: [{ package: "datakit", version: ">=1,<2", requires_approval: true }] } },
       python: toolConfig(),
+      index: { url: index.url },
+      scan: { scanner: "osv-db", osvDbDir: join(REPO_ROOT, "test", "fixtures", "pypa-advisories") },
     },
   });
   reader = await gateway.connect(["operator.read"]);
@@ -23,6 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.stop();
+  await index?.close();
 });
 
 describe("the plugin in a real gateway", () => {
@@ -37,8 +51,8 @@ describe("the plugin in a real gateway", () => {
     const supervised = await reader.call<{ package: string; maturity: string }[]>("packages.whitelist.list", { maturity: "supervised" });
     expect(student.ok && supervised.ok).toBe(true);
     if (!student.ok || !supervised.ok) return;
-    expect(student.payload.map((e) => e.package).sort()).toEqual(["numpy", "pandas"]);
-    expect(supervised.payload.map((e) => e.package).sort()).toEqual(["beautifulsoup4", "numpy", "pandas", "requests", "scikit-learn"]);
+    expect(student.payload.map((e) => e.package).sort()).toEqual(["numpy", "pandas", "pyyaml"]);
+    expect(supervised.payload.map((e) => e.package).sort()).toEqual(["beautifulsoup4", "numpy", "pandas", "pyyaml", "requests", "scikit-learn"]);
   });
 
   it("rejects a bad maturity parameter with INVALID_REQUEST", async () => {
@@ -52,12 +66,12 @@ describe("the plugin in a real gateway", () => {
     expect(junior.status).toBe(200);
     const juniorView = junior.body.result?.details as { maturity: string; packages: { package: string }[] };
     expect(juniorView.maturity).toBe("student");
-    expect(juniorView.packages.map((p) => p.package).sort()).toEqual(["numpy", "pandas"]);
+    expect(juniorView.packages.map((p) => p.package).sort()).toEqual(["numpy", "pandas", "pyyaml"]);
 
     const research = await gateway.invokeTool("list_packages", { category: "ml" }, { agentId: "research" });
     const researchView = research.body.result?.details as { maturity: string; packages: { package: string; requires_approval: boolean }[] };
     expect(researchView.maturity).toBe("autonomous");
-    expect(researchView.packages.map((p) => [p.package, p.requires_approval]).sort()).toEqual([
+    expect(researchView.packages.filter((p) => p.package !== "datakit").map((p) => [p.package, p.requires_approval]).sort()).toEqual([
       ["scikit-learn", false],
       ["torch", true],
       ["transformers", true],
@@ -91,5 +105,71 @@ describe("the plugin in a real gateway", () => {
     expect(added.ok).toBe(true);
     const after = await reader.call<{ package: string }[]>("packages.whitelist.list", {});
     if (after.ok) expect(after.payload.map((e) => e.package)).toContain("tinycalc");
+  });
+});
+
+describe("installs through the real gateway", () => {
+  it("install_package puts an allowed package and its dependencies into the skill's venv, inside the whitelist ranges", async () => {
+    const r = await gateway.invokeTool("install_package", { package: "pandas>=2,<3", skill: "data-viz" }, { agentId: "junior" });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const result = r.body.result?.details as { package: string; version: string; python: string; dependencies: { name: string; version: string }[]; resources: { skill: { maxMemoryMb: number } } };
+    expect(result).toMatchObject({ package: "pandas", version: "2.2.3" });
+    // pandas asks for numpy>=1.26; the whitelist caps numpy below 2, so 1.26.4 and not 2.1.0.
+    expect(result.dependencies).toContainEqual({ name: "numpy", version: "1.26.4" });
+    expect(result.resources.skill.maxMemoryMb).toBe(512);
+    const { stdout } = await run(result.python, ["-c", "import pandas, numpy; print(pandas.__version__, numpy.__version__)"]);
+    expect(stdout.trim()).toBe("2.2.3 1.26.4");
+
+    const installed = await reader.call<{ package: string; version: string; skill: string; direct: boolean }[]>("packages.installed", { skill: "data-viz" });
+    expect(installed.ok && installed.payload.map((p) => [p.package, p.version, p.direct]).sort()).toEqual([
+      ["numpy", "1.26.4", false],
+      ["pandas", "2.2.3", true],
+    ]);
+  });
+
+  it("a denial reaches the agent with its code, and is in the audit log", async () => {
+    const r = await gateway.invokeTool("install_package", { package: "requests", skill: "data-viz" }, { agentId: "junior" });
+    expect(r.body.ok).toBe(false);
+    expect(JSON.stringify(r.body)).toContain("NOT_WHITELISTED");
+    const vulnerable = await gateway.invokeTool("install_package", { package: "pyyaml==5.3", skill: "config" }, { agentId: "junior" });
+    expect(JSON.stringify(vulnerable.body)).toContain("VULNERABLE");
+    const records = await reader.call<{ status: string; code: string | null; package: string | null; agentId: string | null; source: string }[]>("packages.installations", { limit: 5, agentId: "junior" });
+    expect(records.ok).toBe(true);
+    if (!records.ok) return;
+    expect(records.payload.slice(0, 2).map((x) => [x.source, x.status, x.code, x.package])).toEqual([
+      ["tool", "blocked", "VULNERABLE", "pyyaml"],
+      ["tool", "blocked", "NOT_WHITELISTED", "requests"],
+    ]);
+    const verify = await reader.call<{ ok: boolean; records: number }>("packages.audit.verify");
+    expect(verify.ok && verify.payload.ok).toBe(true);
+  });
+
+  it("approval flow: APPROVAL_REQUIRED with an id, an operator approves over RPC, the retry installs", async () => {
+    const first = await gateway.invokeTool("install_package", { package: "datakit", skill: "pipeline" }, { agentId: "research" });
+    expect(first.body.ok).toBe(false);
+    const pending = await reader.call<{ id: string; package: string; agentId: string; skill: string }[]>("packages.approvals.list", { status: "pending" });
+    expect(pending.ok).toBe(true);
+    if (!pending.ok) return;
+    const approval = pending.payload.find((a) => a.package === "datakit")!;
+    expect(approval).toMatchObject({ agentId: "research", skill: "pipeline" });
+    expect(JSON.stringify(first.body)).toContain(approval.id);
+
+    const denied = await reader.call("packages.approvals.resolve", { id: approval.id, decision: "approve" });
+    expect(denied.ok).toBe(false);
+    if (!denied.ok) expect(denied.error.code).toBe("FORBIDDEN");
+
+    const resolved = await admin.call("packages.approvals.resolve", { id: approval.id, decision: "approve", ttlHours: 1, note: "e2e" });
+    expect(resolved.ok).toBe(true);
+    const retry = await gateway.invokeTool("install_package", { package: "datakit", skill: "pipeline" }, { agentId: "research" });
+    expect(retry.status, JSON.stringify(retry.body)).toBe(200);
+    expect(retry.body.result?.details).toMatchObject({ package: "datakit", version: "1.0.0" });
+    // The grant is for that skill only.
+    const elsewhere = await gateway.invokeTool("install_package", { package: "datakit", skill: "other" }, { agentId: "research" });
+    expect(JSON.stringify(elsewhere.body)).toContain("APPROVAL_REQUIRED");
+  });
+
+  it("packages.uninstall removes the package and what only it needed", async () => {
+    const r = await admin.call<{ removed: string[] }>("packages.uninstall", { package: "pandas", skill: "data-viz" });
+    expect(r.ok && r.payload.removed.sort()).toEqual(["numpy", "pandas"]);
   });
 });

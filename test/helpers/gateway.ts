@@ -37,6 +37,11 @@ export type Gateway = {
   stop(): Promise<void>;
 };
 
+// The gateway must not see it runs under a test runner: OpenClaw changes its start-up under VITEST/NODE_ENV=test
+// (it never reaches "ready"), and FORCE_COLOR would colour its log lines.
+const hostEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+  Object.fromEntries(Object.entries(env).filter(([k]) => !/^(VITEST|TINYPOOL)|^(NODE_ENV|TEST|FORCE_COLOR|NODE_OPTIONS)$/.test(k)));
+
 const freePort = (): Promise<number> =>
   new Promise((res, rej) => {
     const server = createServer();
@@ -98,7 +103,7 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<Gatewa
   const child = spawn(process.execPath, [OPENCLAW_ENTRY, "gateway", "run", "--port", String(port), "--bind", "loopback", "--auth", "token", "--token", token], {
     cwd: root,
     detached: true, // its own process group, so stop() takes the workers down too
-    env: { ...process.env, HOME: home, OPENCLAW_STATE_DIR: stateDir, OPENCLAW_CONFIG_PATH: join(stateDir, "openclaw.json"), NO_COLOR: "1" },
+    env: { ...hostEnv(process.env), HOME: home, OPENCLAW_STATE_DIR: stateDir, OPENCLAW_CONFIG_PATH: join(stateDir, "openclaw.json"), NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const keep = (chunk: Buffer) => {
@@ -109,7 +114,7 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<Gatewa
   child.stderr?.on("data", keep);
 
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
+  const deadline = Date.now() + (options.startTimeoutMs ?? 180_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}:\n${stdout.join("").slice(-4_000)}`);
     try {
@@ -121,6 +126,20 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<Gatewa
     if (Date.now() > deadline) {
       await killGroup(child);
       throw new Error(`gateway did not become healthy in time:\n${stdout.join("").slice(-4_000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+
+  // /health answers while "channels and sidecars" still start (~30 s here), and WS handshakes time out until
+  // then: wait for the gateway's own "ready" line.
+  for (;;) {
+    // eslint-disable-next-line no-control-regex
+    const log = ((await readFile(logFile, "utf8").catch(() => "")) + stdout.join("")).replace(/\x1b\[[0-9;]*m/g, "");
+    if (/\[gateway\] ready\b|"message":"(?:gateway )?ready"/.test(log)) break;
+    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}:\n${stdout.join("").slice(-4_000)}`);
+    if (Date.now() > deadline) {
+      await killGroup(child);
+      throw new Error(`gateway did not log "ready" in time:\n${stdout.join("").slice(-4_000)}`);
     }
     await new Promise((r) => setTimeout(r, 500));
   }

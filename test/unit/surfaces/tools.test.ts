@@ -29,7 +29,12 @@ describe("agent tools", () => {
     await expect(tool.execute("call-1", { package: "requests", skill: "s1" })).rejects.toMatchObject({
       message: "[NOT_WHITELISTED] Package 'requests' is not approved for student agents; approved at: intern",
       code: "NOT_WHITELISTED",
+      // The host passes these two names' messages through to the caller; anything else is "tool execution failed".
+      name: "ToolAuthorizationError",
+      status: 403,
     });
+    const invalid = factories({ install: vi.fn().mockRejectedValue(new PackageGuardError("INVALID_REQUIREMENT", "no URLs")) }).installPackage({});
+    await expect(invalid.execute("c", { package: "x", skill: "s" })).rejects.toMatchObject({ name: "ToolInputError", status: 400 });
   });
 
   it("install_package streams progress through the update callback", async () => {
