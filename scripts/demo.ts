@@ -45,7 +45,7 @@ const main = async () => {
   const index = await startPackageIndex({ packages: DEMO_PACKAGES });
   let gateway: Gateway | undefined;
   try {
-    step("Starting a real OpenClaw gateway on 127.0.0.1 (about 20 s)");
+    step("Starting a real OpenClaw gateway on 127.0.0.1 (30-60 s)");
     console.log(`local package index: ${index.url}`);
     console.log(`advisories: ${advisoryDir} (offline PyPA snapshot)`);
     const t0 = Date.now();
@@ -86,7 +86,7 @@ const main = async () => {
     step("Denied: a known-vulnerable release (pyyaml 5.3, flagged by the PyPA advisory database)");
     await tool(gateway, "junior", { package: "pyyaml==5.3", skill: "config-tool" });
     step("Allowed: a fixed release of the same package");
-    await tool(gateway, "junior", { package: "pyyaml>=6", skill: "config-tool" });
+    await tool(gateway, "junior", { package: "pyyaml>=6,<7", skill: "config-tool" });
 
     step("The audit log's last records (packages.installations)");
     const records = await operator.call<{ ts: string; source: string; agentId: string | null; requested: string | null; status: string; code: string | null; package: string | null; version: string | null }[]>(
