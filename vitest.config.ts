@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     projects: [
       {
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 10_000 },
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 10_000, sequence: { groupOrder: 0 } },
       },
       {
         // Real python, uv, pip-audit and a loopback package index: slower, and heavy enough to run few at once.
@@ -14,6 +14,7 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 180_000,
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -25,6 +26,7 @@ export default defineConfig({
           hookTimeout: 300_000,
           fileParallelism: false,
           maxWorkers: 1,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

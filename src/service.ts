@@ -238,6 +238,7 @@ export class PackageService {
     if (typeof raw !== "string") throw new PackageGuardError("INVALID_REQUIREMENT", "The package must be a string", { details: { reason: "parameter" } });
     const parsed = parseRequirement(raw);
     if (version === undefined || version === "") return parsed;
+    if (typeof version !== "string") throw new PackageGuardError("INVALID_REQUIREMENT", "The version must be a string such as '>=2,<3'", { details: { reason: "parameter" } });
     const spec = parseSpecifier(version);
     return { ...parsed, specifier: parsed.specifier === "" ? spec : intersectSpecifiers(parsed.specifier, spec) };
   }

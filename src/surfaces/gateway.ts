@@ -1,7 +1,7 @@
 import { MATURITY_LEVELS } from "../config.js";
 import { ERROR_SURFACE, PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { PackageService } from "../service.js";
-import { enumParam, intParam, objectParam, stringParam } from "./params.js";
+import { enumParam, intParam, objectParam, rawParam, stringParam } from "./params.js";
 
 type Scope = "operator.read" | "operator.write" | "operator.admin" | "operator.approvals";
 type ErrorShape = { code: string; message: string; details?: unknown; retryable?: boolean };
@@ -48,9 +48,9 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
   };
 
   method("packages.install", "operator.write", (s, p, client) => {
-    const version = stringParam(p, "version");
+    const version = rawParam(p, "version");
     return s.install(
-      { package: stringParam(p, "package", true), skill: stringParam(p, "skill", true), ...(version === undefined ? {} : { version }) },
+      { package: rawParam(p, "package"), skill: rawParam(p, "skill"), ...(version === undefined || version === null ? {} : { version }) },
       { source: "rpc", agentId: stringParam(p, "agentId") ?? null, client },
     );
   });

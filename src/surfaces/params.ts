@@ -44,3 +44,9 @@ export const objectParam = (params: unknown, key: string): Record<string, unknow
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(key, "an object");
   return value as Record<string, unknown>;
 };
+
+/**
+ * A parameter the service validates itself (package, skill), passed on as it came, so that even a missing or
+ * malformed one is refused by the service and so written to the audit log. Typed as the string it should be.
+ */
+export const rawParam = (params: unknown, key: string): string => read(params, key) as string;

@@ -56,12 +56,12 @@ describe("gateway methods", () => {
     }
   });
 
-  it("rejects a non-string package before the service sees it", async () => {
-    const install = vi.fn();
+  it("hands a malformed package to the service, which refuses and logs it (no refusal bypasses the audit log)", async () => {
+    const install = vi.fn().mockRejectedValue(new PackageGuardError("INVALID_REQUIREMENT", "The package must be a string"));
     const { call } = setup({ install });
     const r = await call("packages.install", { package: ["pandas"], skill: "s1" });
-    expect(install).not.toHaveBeenCalled();
-    expect(r.error).toMatchObject({ code: "INVALID_REQUEST", details: { code: "INVALID_REQUIREMENT", parameter: "package" } });
+    expect(install).toHaveBeenCalledWith({ package: ["pandas"], skill: "s1" }, expect.objectContaining({ source: "rpc" }));
+    expect(r.error).toMatchObject({ code: "INVALID_REQUEST", details: { code: "INVALID_REQUIREMENT" } });
   });
 
   it("passes agentId and the client identity, never a maturity", async () => {
