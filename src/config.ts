@@ -68,6 +68,9 @@ export const ConfigSchema = Type.Object(
           pipAudit: Type.Optional(PathString),
           installTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })),
           lockTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+          linkMode: Type.Optional(
+            Type.Enum(["hardlink", "copy"], { description: "hardlink: venvs share files with uv's cache (small, fast); copy: each venv owns its files" }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -143,6 +146,7 @@ export type PackageGuardConfig = {
     pipAudit: string;
     installTimeoutMs: number;
     lockTimeoutMs: number;
+    linkMode: "hardlink" | "copy";
     cacheDir: string;
   };
   index: { url: string; findLinks: string[]; onlyBinary: boolean; excludeNewer: string | null };
@@ -226,6 +230,7 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
       pipAudit: c.python?.pipAudit ?? "pip-audit",
       installTimeoutMs: c.python?.installTimeoutMs ?? 600_000,
       lockTimeoutMs: c.python?.lockTimeoutMs ?? 120_000,
+      linkMode: c.python?.linkMode ?? "hardlink",
       cacheDir: join(dataDir, "cache"),
     },
     index: {

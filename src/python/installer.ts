@@ -37,7 +37,8 @@ export const compareInstalled = (installed: Map<string, string>, pins: readonly 
 const syncWithUv = async (ctx: InstallContext, uv: string, file: string, cwd: string, signal?: AbortSignal): Promise<void> => {
   const runCtx = { runner: ctx.runner, timeoutMs: ctx.config.python.installTimeoutMs, cwd, signal };
   // sync, not install: it also removes whatever is not listed, which is what makes rollback and uninstall exact.
-  // --link-mode copy: a hardlink into the shared cache would let one skill's venv edit another's files.
+  // Hardlinks (default) make a second venv of the same packages nearly free; a skill's code editing its own
+  // site-packages in place would then edit the cache's copy too, so hosts that want independent venvs say "copy".
   await runOk(runCtx, "Installing the pinned packages", uv, [
     "pip",
     "sync",
@@ -45,7 +46,7 @@ const syncWithUv = async (ctx: InstallContext, uv: string, file: string, cwd: st
     "--require-hashes",
     "--allow-empty-requirements",
     "--link-mode",
-    "copy",
+    ctx.config.python.linkMode,
     ...uvSourceArgs(ctx.config, ctx.venvPython),
   ]);
 };

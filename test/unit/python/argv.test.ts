@@ -50,7 +50,7 @@ describe("uv argv and environment (fake runner)", () => {
     expect(flagValue(compile, "--cache-dir")).toBe(`${fake.config.python.cacheDir}/uv`);
     expect(Object.values(compile.files)).toEqual(["datakit>=1,<2\n"]);
 
-    expect(sync.args).toEqual(expect.arrayContaining(["--no-config", "--require-hashes", "--allow-empty-requirements", "--link-mode", "copy"]));
+    expect(sync.args).toEqual(expect.arrayContaining(["--no-config", "--require-hashes", "--allow-empty-requirements", "--link-mode", "hardlink"]));
     expect(Object.values(sync.files)[0]).toBe(`datakit==1.0.0 \\\n    --hash=${hashOf("a")}\ntinycalc==1.1.0 \\\n    --hash=${hashOf("b")}\n`);
 
     for (const call of [compile, sync]) {
