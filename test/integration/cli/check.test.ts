@@ -103,3 +103,21 @@ describe("package-guard whitelist list and doctor", () => {
     expect(r.stderr).toContain("/scan/cacheTtlHours");
   });
 });
+
+describe("package-guard whitelist add / remove", () => {
+  it("adds an entry that the next check sees, and removes it again", async () => {
+    const added = await json("whitelist", "add", "tinycalc", "--maturity", "student", "--version", ">=1,<2", "--category", "demo");
+    expect(added.code).toBe(0);
+    expect(added.body).toMatchObject({ package: "tinycalc", version: ">=1,<2", maturity: "student", category: "demo" });
+    expect((await json("check", "tinycalc==1.5", "--maturity", "student")).body).toMatchObject({ allowed: true });
+    const removed = await json("whitelist", "remove", "tinycalc");
+    expect(removed.body).toMatchObject({ removed: true, package: "tinycalc", stillInstalledIn: [] });
+    expect((await json("check", "tinycalc", "--maturity", "student")).body).toMatchObject({ allowed: false, code: "NOT_WHITELISTED" });
+  });
+
+  it("refuses an invalid entry with exit 1 and says why", async () => {
+    const r = await json("whitelist", "add", "pan das", "--maturity", "student");
+    expect(r.code).toBe(1);
+    expect(r.body).toMatchObject({ code: "INVALID_REQUIREMENT" });
+  });
+});
