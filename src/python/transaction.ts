@@ -5,6 +5,7 @@ import type { SkillPaths } from "./layout.js";
 import { venvPythonVersion } from "./site-packages.js";
 import { clearPending, readState, writePending, writeState, type SkillState } from "./skill-state.js";
 import type { Operation, Pin, Wanted } from "./types.js";
+import { recreateVenv } from "./venv.js";
 
 export type TransactionContext = InstallContext & { skill: string; paths: SkillPaths };
 
@@ -30,8 +31,14 @@ export const commitState = async (ctx: TransactionContext, set: PackageSet, txId
   await writeState(ctx.paths.state, state);
 };
 
-/** Puts the previous set back. Not cancelable: a half-restored venv is worse than a slow one. */
+/**
+ * Puts the previous set back into a fresh venv. An installer killed mid-way can leave anything behind: half
+ * a package's files, a dist-info without METADATA or RECORD, things no installer can uninstall. So the venv is
+ * rebuilt rather than repaired; with uv's cache that costs a few hundred ms. Not cancelable: a half-restored
+ * venv is worse than a slow one.
+ */
 export const restore = async (ctx: TransactionContext, previous: PackageSet): Promise<void> => {
+  await recreateVenv(ctx);
   const pins = await installExactly(ctx, previous.pins);
   await commitState(ctx, { requirements: previous.requirements, pins }, null);
   await clearPending(ctx.paths.pending);

@@ -69,3 +69,9 @@ export const ensureVenv = async (ctx: VenvContext): Promise<boolean> => {
   if (ctx.toolchain.kind === "pip") await ensurePip(ctx);
   return !isVenv || !pythonWorks;
 };
+
+/** Throws the venv away and makes a fresh, empty one in its place (the rollback's last resort). */
+export const recreateVenv = async (ctx: VenvContext): Promise<void> => {
+  await create(ctx, true);
+  if (ctx.toolchain.kind === "pip") await ensurePip(ctx);
+};

@@ -19,7 +19,7 @@ import { TOOLS } from "../../helpers/tool-paths.js";
  * it or the set it reported, the audit log verifies, and every attempt is in it.
  */
 const run = promisify(execFile);
-const ATTEMPTS = 32;
+const ATTEMPTS = 40;
 let dir: string;
 let armed: string;
 let index: PackageIndex;
