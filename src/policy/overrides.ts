@@ -1,0 +1,143 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import lockfile from "proper-lockfile";
+import { PackageGuardError } from "../errors.js";
+import { writeFileAtomic } from "../util/fs.js";
+import { isValidProjectName, normalizeName } from "./names.js";
+
+/**
+ * An operator's "request admin override" (seed 000): this skill may install this exact vulnerable release
+ * despite these advisories, for a reason, until a date. Nothing else about the scan changes.
+ */
+export type VulnerabilityOverride = {
+  id: string;
+  skill: string;
+  package: string;
+  version: string;
+  /** Advisory ids or aliases (PYSEC-…, GHSA-…, CVE-…) the override covers; any other finding still blocks. */
+  advisories: string[];
+  reason: string;
+  /** YYYY-MM-DD: applies through the end of this day (UTC). */
+  expires: string;
+  createdAt: string;
+  createdBy: string | null;
+};
+
+export type OverrideInput = { skill: string; package: string; version: string; advisories: string[]; reason: string; expires: string };
+
+type StoreFile = { version: 1; overrides: VulnerabilityOverride[] };
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const VERSION = /^[0-9][0-9A-Za-z.!+_-]{0,63}$/;
+const ADVISORY = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+const MAX_DAYS = 366;
+
+const invalid = (message: string): PackageGuardError => new PackageGuardError("INVALID_REQUIREMENT", message, { details: { reason: "override" } });
+
+const endOfDay = (date: string): number => Date.parse(`${date}T00:00:00Z`) + 24 * 3600 * 1000;
+
+export const overrideLive = (o: Pick<VulnerabilityOverride, "expires">, now: Date): boolean => now.getTime() < endOfDay(o.expires);
+
+/** Whether a live override covers this finding (same skill, package and version; its id or an alias listed). */
+export const overrideFor = (
+  overrides: readonly VulnerabilityOverride[],
+  skill: string,
+  finding: { id: string; aliases: string[]; package: string; version: string },
+  now: Date,
+): VulnerabilityOverride | undefined => {
+  const ids = new Set([finding.id, ...finding.aliases].map((x) => x.toUpperCase()));
+  return overrides.find(
+    (o) =>
+      o.skill === skill &&
+      o.package === normalizeName(finding.package) &&
+      o.version === finding.version &&
+      overrideLive(o, now) &&
+      o.advisories.some((a) => ids.has(a.toUpperCase())),
+  );
+};
+
+export class OverrideStore {
+  private readonly now: () => Date;
+
+  constructor(private readonly file: string, now?: () => Date) {
+    this.now = now ?? (() => new Date());
+  }
+
+  async list(): Promise<(VulnerabilityOverride & { live: boolean })[]> {
+    const now = this.now();
+    return (await this.read()).overrides.map((o) => ({ ...o, live: overrideLive(o, now) })).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  async live(): Promise<VulnerabilityOverride[]> {
+    const now = this.now();
+    return (await this.read()).overrides.filter((o) => overrideLive(o, now));
+  }
+
+  /** Validates and stores an override; the skill id is checked by the caller (the service). */
+  async add(input: OverrideInput, createdBy: string | null): Promise<VulnerabilityOverride> {
+    if (typeof input.package !== "string" || !isValidProjectName(input.package)) throw invalid("override.package must be a package name");
+    if (typeof input.version !== "string" || !VERSION.test(input.version)) throw invalid("override.version must be one exact version, e.g. '5.3'");
+    if (!Array.isArray(input.advisories) || input.advisories.length === 0 || input.advisories.length > 50 || !input.advisories.every((a) => typeof a === "string" && ADVISORY.test(a))) {
+      throw invalid("override.advisories must list the advisory ids it covers, e.g. ['PYSEC-2020-96']");
+    }
+    if (typeof input.reason !== "string" || input.reason.trim().length < 3 || input.reason.length > 1000) throw invalid("override.reason must say why (3-1000 characters)");
+    if (typeof input.expires !== "string" || !DATE.test(input.expires) || Number.isNaN(Date.parse(`${input.expires}T00:00:00Z`))) {
+      throw invalid("override.expires must be a date, YYYY-MM-DD");
+    }
+    const now = this.now();
+    if (!overrideLive(input, now)) throw invalid("override.expires is in the past");
+    if (endOfDay(input.expires) - now.getTime() > MAX_DAYS * 24 * 3600 * 1000) throw invalid(`override.expires may be at most ${MAX_DAYS} days ahead`);
+    const override: VulnerabilityOverride = {
+      id: `ovr_${randomUUID().replace(/-/g, "").slice(0, 16)}`,
+      skill: input.skill,
+      package: normalizeName(input.package),
+      version: input.version,
+      advisories: [...new Set(input.advisories)],
+      reason: input.reason.trim(),
+      expires: input.expires,
+      createdAt: now.toISOString(),
+      createdBy,
+    };
+    await this.edit((file) => {
+      // Expired overrides are dropped on every write: the file only holds what can still apply.
+      file.overrides = [...file.overrides.filter((o) => overrideLive(o, now)), override];
+    });
+    return override;
+  }
+
+  private async read(): Promise<StoreFile> {
+    let text: string;
+    try {
+      text = await readFile(this.file, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return { version: 1, overrides: [] };
+      throw error;
+    }
+    try {
+      const parsed = JSON.parse(text) as StoreFile;
+      if (parsed.version !== 1 || !Array.isArray(parsed.overrides)) throw new Error("unexpected shape");
+      return parsed;
+    } catch (error) {
+      // Fail closed: an unreadable file overrides nothing.
+      throw new PackageGuardError("CONFIG_INVALID", `The overrides file ${this.file} is unreadable (${(error as Error).message}); fix or remove it`);
+    }
+  }
+
+  private async edit(change: (file: StoreFile) => void): Promise<void> {
+    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(this.file, { realpath: false, stale: 10_000, retries: { retries: 50, minTimeout: 50, maxTimeout: 100 } });
+    } catch (error) {
+      throw new PackageGuardError("BUSY", "The overrides file is locked by another process; retry in a moment", { cause: error });
+    }
+    try {
+      const file = await this.read();
+      change(file);
+      await writeFileAtomic(this.file, `${JSON.stringify(file, null, 2)}\n`);
+    } finally {
+      await release();
+    }
+  }
+}
