@@ -7,6 +7,7 @@ import { buildCommands } from "./surfaces/cli.js";
 import { CLI_DESCRIPTOR } from "./surfaces/cli-descriptor.js";
 import { loadCliConfig, pluginBlockOf } from "./surfaces/cli-context.js";
 import { registerGatewayMethods } from "./surfaces/gateway.js";
+import { createBeforeInstallHandler } from "./surfaces/hooks.js";
 import { createToolFactories } from "./surfaces/tools.js";
 
 
@@ -38,6 +39,9 @@ export default definePluginEntry({
       },
       { descriptors: [{ ...CLI_DESCRIPTOR }] },
     );
+    const beforeInstall = createBeforeInstallHandler({ getService, logger: api.logger });
+    // Inline, so the SDK's (unexported) event and result types check this handler.
+    api.on("before_install", (event) => beforeInstall(event));
     api.registerService({
       id: "package-guard",
       async start(ctx) {

@@ -24,6 +24,7 @@ import type {
   WhitelistView,
 } from "./service-types.js";
 import { runDoctor } from "./doctor.js";
+import { vetRequirements, type VetInput, type VetResult } from "./skill-vetting.js";
 
 export type ServiceDeps = {
   config: PackageGuardConfig;
@@ -84,7 +85,8 @@ export class PackageService {
 
   async install(request: InstallRequest, caller: CallerContext, onProgress?: ProgressFn, signal?: AbortSignal): Promise<InstallResult> {
     const started = this.now();
-    const maturity = this.maturityOf(caller.agentId);
+    // A hook's install has no agent: the operator's hooks.maturity applies, as it did when the skill was vetted.
+    const maturity = caller.source === "hook" ? this.config.hooks.maturity : this.maturityOf(caller.agentId);
     const base = { source: caller.source, agentId: caller.agentId ?? null, sessionKey: caller.sessionKey ?? null, client: caller.client ?? null, maturity, requested: typeof request.package === "string" ? request.package : String(request.package), skillId: typeof request.skill === "string" ? request.skill : null };
     let decision: PolicyDecision | undefined;
     let grant: Approval | undefined;
@@ -148,6 +150,27 @@ export class PackageService {
       await this.deps.audit.append({ ...base, package: named, ...auditFromError(e), durationMs: this.now().getTime() - started.getTime() });
       throw e;
     }
+  }
+
+  /** Issue 5: for each dependency a skill declares, the policy, resolve and scan of an install, installing nothing. */
+  async vetSkill(input: VetInput, signal?: AbortSignal): Promise<VetResult> {
+    const ctx = {
+      ...this.deps,
+      now: this.now,
+      decide: (raw: string, maturity: Maturity) => this.decide(raw, undefined, maturity),
+      resolveWithinWhitelist: (venv: SkillVenv, wanted: Wanted, whitelist: Whitelist, maturity: Maturity, s?: AbortSignal) => this.resolveWithinWhitelist(venv, wanted, whitelist, maturity, s),
+    };
+    return vetRequirements(ctx, { ...input, maturity: input.maturity ?? this.config.hooks.maturity }, signal);
+  }
+
+  /** After a vet allowed them: each dependency through the normal install (one at a time), unless hooks.preinstall is off. */
+  async preinstallSkill(skill: string, requirements: readonly string[], caller: CallerContext): Promise<{ requirement: string; result?: InstallResult; error?: PackageGuardError }[]> {
+    if (!this.config.hooks.preinstall) return [];
+    const out: { requirement: string; result?: InstallResult; error?: PackageGuardError }[] = [];
+    for (const requirement of requirements) {
+      out.push(await this.install({ package: requirement, skill }, caller).then((result) => ({ requirement, result }), (error: unknown) => ({ requirement, error: toPackageGuardError(error) })));
+    }
+    return out;
   }
 
   async uninstall(request: UninstallRequest, caller: CallerContext): Promise<{ removed: string[]; skill: string; package: string }> {

@@ -12,6 +12,8 @@ export const AUDIT_STATUSES = [
   "approval_resolved",
   "whitelist_changed",
   "recovered",
+  // A skill's dependency passed policy, resolve and scan at install time (before_install / installPolicy); nothing was installed.
+  "vetted",
 ] as const;
 
 export type AuditSource = (typeof AUDIT_SOURCES)[number];

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { openPackageService } from "../runtime.js";
 import { buildCommands, EXIT } from "../surfaces/cli.js";
+import { runInstallPolicy } from "../surfaces/install-policy.js";
 
 /** The package-guard bin: the same command tree as `openclaw packages`, for scripts, CI and installPolicy. */
 export const main = async (argv: string[] = process.argv): Promise<void> => {
@@ -8,7 +9,17 @@ export const main = async (argv: string[] = process.argv): Promise<void> => {
     .description("Whitelisted, vulnerability-scanned Python packages for OpenClaw agent skills")
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
-  buildCommands(program, { openService: (c) => openPackageService(c) });
+  buildCommands(program, {
+    openService: (c) => openPackageService(c),
+    installPolicy: async (config) => {
+      try {
+        return await runInstallPolicy({ stdin: process.stdin, stdout: (text) => process.stdout.write(text), openService: () => openPackageService(config) });
+      } finally {
+        // A request that was refused part-way leaves stdin open; it must not keep the process alive.
+        process.stdin.destroy();
+      }
+    },
+  });
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -232,8 +232,17 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
       .description("security.installPolicy command: one request (protocol 1) on stdin, one decision on stdout")
       .action(async (...args: unknown[]) => {
         const opts = (args[args.length - 1] as Command).optsWithGlobals() as CommonOptions;
-        const config = await loadConfig({ config: opts.config, stateDir: opts.stateDir }).catch(() => null);
-        process.exitCode = config ? await installPolicy(config, opts) : 0;
+        let config: PackageGuardConfig;
+        try {
+          config = await loadConfig({ config: opts.config, stateDir: opts.stateDir });
+        } catch (error) {
+          // Fail closed with our reason, rather than leaving OpenClaw to block on "empty stdout".
+          const reason = `package-guard cannot vet this install: ${toPackageGuardError(error).message}`;
+          out.stdout(`${JSON.stringify({ protocolVersion: 1, decision: "block", reason })}\n`);
+          process.exitCode = EXIT.ok;
+          return;
+        }
+        process.exitCode = await installPolicy(config, opts);
       });
   }
 };

@@ -12,7 +12,7 @@ type Register = (method: string, handler: (opts: HandlerOptions) => Promise<void
 
 const AUDIT_STATUSES = [
   "completed", "blocked", "failed", "uninstalled", "rolled_back", "interrupted",
-  "approval_requested", "approval_resolved", "whitelist_changed", "recovered",
+  "approval_requested", "approval_resolved", "whitelist_changed", "recovered", "vetted",
 ] as const;
 
 const clientIdentity = (client: Client): string | null =>

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { GatewayClient } from "./gateway-client.js";
 import { REPO_ROOT } from "./repo-root.js";
 
@@ -177,3 +177,15 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<Gatewa
     },
   };
 };
+
+/**
+ * The environment for an `openclaw` CLI process that acts on a gateway's state (same HOME and state dir; the
+ * gateway's config unless `configPath` names another), e.g. `openclaw skills install <dir>` next to a running gateway.
+ */
+export const openclawCliEnv = (stateDir: string, configPath: string = join(stateDir, "openclaw.json")): NodeJS.ProcessEnv => ({
+  ...hostEnv(process.env),
+  HOME: join(dirname(stateDir), "home"),
+  OPENCLAW_STATE_DIR: stateDir,
+  OPENCLAW_CONFIG_PATH: configPath,
+  NO_COLOR: "1",
+});

@@ -121,3 +121,18 @@ describe("package-guard whitelist add / remove", () => {
     expect(r.body).toMatchObject({ code: "INVALID_REQUIREMENT" });
   });
 });
+
+describe("package-guard install-policy", () => {
+  it("blocks with its reason when its own configuration is broken (never an empty answer)", async () => {
+    const bad = join(stateDir, "broken.json");
+    await writeFile(bad, "{ plugins: { entries: { 'package-guard': { config: { defaultMaturity: 'root' } } } } }");
+    const r = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
+      const child = execFile(process.execPath, [BIN, "install-policy", "--config", bad, "--state-dir", stateDir], (error, stdout) =>
+        resolve({ stdout, code: error ? ((error as { code?: number }).code ?? 1) : 0 }),
+      );
+      child.stdin?.end(JSON.stringify({ protocolVersion: 1, targetType: "skill", targetName: "x", sourcePath: stateDir, sourcePathKind: "directory" }));
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ protocolVersion: 1, decision: "block", reason: expect.stringContaining("/defaultMaturity") });
+  });
+});

@@ -1,0 +1,129 @@
+import type { VetDecision, VetInput, VetItem, VetResult, VetSource } from "../skill-vetting.js";
+import { critical, finding, type SkillFinding } from "./findings.js";
+import { readSkillDependencies, type SkillDependencies } from "./frontmatter.js";
+import { skillIdFromName } from "./skill-id.js";
+
+/** What both OpenClaw install gates (before_install and installPolicy) say about one install. */
+export type InstallTarget = {
+  targetType: string;
+  targetName: string;
+  sourcePath: string;
+  sourcePathKind: string;
+  /** Set for a skill dependency installer run (`skills.install {name, installId}`). */
+  installSpec?: { kind?: unknown; package?: unknown } | undefined;
+};
+
+export type SkillVetter = { vetSkill(input: VetInput, signal?: AbortSignal): Promise<VetResult> };
+
+export type Verdict = {
+  decision: VetDecision;
+  /** Required by OpenClaw for warn and block. */
+  reason?: string;
+  findings: SkillFinding[];
+  /** The package-guard skill id the dependencies were vetted for. */
+  skill: string | null;
+  /** Requirements that passed and need no approval: what a pre-install may install (whole-skill installs only). */
+  preinstall: string[];
+};
+
+// OpenClaw truncates a policy reason at 1,000 characters and fails a "warn" closed when its notice exceeds 4,000.
+const MAX_REASON = 900;
+const MAX_FINDING_MESSAGE = 300;
+const MAX_FINDINGS_CHARS = 2_400;
+
+const cut = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+export const ALLOW: Verdict = { decision: "allow", findings: [], skill: null, preinstall: [] };
+
+export const blockVerdict = (reason: string, findings: SkillFinding[] = [], skill: string | null = null): Verdict => ({
+  decision: "block",
+  reason: cut(reason, MAX_REASON),
+  findings,
+  skill,
+  preinstall: [],
+});
+
+const ruleFor = (item: VetItem): string => (item.code ?? "denied").toLowerCase().replace(/_/g, "-");
+
+const itemFinding = (item: VetItem, line: number): SkillFinding | null => {
+  if (item.allowed && !item.requiresApproval) return null;
+  const severity = item.allowed ? "warn" : "critical";
+  return finding(ruleFor(item), severity, cut(`${item.requirement}: ${item.message}`, MAX_FINDING_MESSAGE), line);
+};
+
+/** Keeps the findings inside OpenClaw's display limits; the last one says how many were left out. */
+const bounded = (findings: SkillFinding[]): SkillFinding[] => {
+  const out: SkillFinding[] = [];
+  let used = 0;
+  for (const [i, f] of findings.entries()) {
+    const size = f.message.length + f.ruleId.length + 40;
+    if (used + size > MAX_FINDINGS_CHARS) {
+      out.push(finding("more-findings", f.severity === "critical" || out.some((o) => o.severity === "critical") ? "critical" : "warn", `${findings.length - i} more finding(s) not shown; see packages.installations for all of them`));
+      break;
+    }
+    out.push(f);
+    used += size;
+  }
+  return out;
+};
+
+const toVerdict = (name: string, deps: SkillDependencies, result: VetResult, wholeSkill: boolean): Verdict => {
+  const itemFindings = result.items.map((item, i) => itemFinding(item, deps.lines[i] ?? 1)).filter((f): f is SkillFinding => f !== null);
+  const findings = bounded([...deps.findings, ...itemFindings]);
+  const skill = result.skill || null;
+  if (result.decision === "block") {
+    const failures = [
+      ...deps.findings.filter((f) => f.severity === "critical").map((f) => `${f.message} (${f.file}:${f.line})`),
+      ...result.items.filter((i) => !i.allowed).map((i) => `${i.requirement}: [${i.code ?? "DENIED"}] ${i.message}`),
+    ];
+    return blockVerdict(`package-guard blocked skill '${name}': ${failures.join("; ")}`, findings, skill);
+  }
+  const preinstall = wholeSkill ? result.items.filter((i) => i.allowed && !i.requiresApproval).map((i) => i.requirement) : [];
+  if (result.decision === "warn") {
+    const waiting = result.items.filter((i) => i.requiresApproval).map((i) => `${i.package ?? i.requirement} (approval ${i.approvalId ?? "pending"})`);
+    const reason = `package-guard: skill '${name}' may be installed, but ${waiting.length} Python dependenc${waiting.length === 1 ? "y needs" : "ies need"} operator approval before install_package can install ${waiting.length === 1 ? "it" : "them"}: ${waiting.join(", ")}`;
+    return { decision: "warn", reason: cut(reason, MAX_REASON), findings, skill, preinstall };
+  }
+  return { decision: "allow", findings, skill, preinstall };
+};
+
+const dependenciesOf = async (target: InstallTarget): Promise<{ deps: SkillDependencies; wholeSkill: boolean } | null> => {
+  const spec = target.installSpec;
+  if (spec === undefined) return { deps: await readSkillDependencies(target.sourcePath, target.sourcePathKind), wholeSkill: true };
+  // A dependency installer: only uv installs Python packages; brew, node, go and download are not ours to judge.
+  if (typeof spec.kind !== "string" || spec.kind.trim().toLowerCase() !== "uv") return null;
+  if (typeof spec.package !== "string" || spec.package.trim() === "") {
+    const f = critical("dependency-malformed", "The uv installer has no package to vet");
+    return { deps: { name: null, requirements: [], lines: [], findings: [f] }, wholeSkill: false };
+  }
+  return { deps: { name: null, requirements: [spec.package.trim()], lines: [1], findings: [] }, wholeSkill: false };
+};
+
+/**
+ * Reads what a skill install would bring (SKILL.md, or the one uv installer being run), vets it through the
+ * service and says allow, warn or block. Plugin targets and skills without Python dependencies are allowed.
+ */
+export const vetInstallTarget = async (
+  service: SkillVetter,
+  target: InstallTarget,
+  options: { source: VetSource; client?: string | null; signal?: AbortSignal },
+): Promise<Verdict> => {
+  if (target.targetType !== "skill") return ALLOW;
+  const found = await dependenciesOf(target);
+  if (found === null) return ALLOW;
+  const { deps, wholeSkill } = found;
+  if (deps.requirements.length === 0 && deps.findings.length === 0) return ALLOW;
+  // The venv is named after the skill as agents see it (its frontmatter name), else after OpenClaw's target name.
+  const name = deps.name ?? target.targetName;
+  const skill = skillIdFromName(name) ?? skillIdFromName(target.targetName);
+  if (skill === null) {
+    const f = critical("skill-name", `No package-guard skill id can be derived from the skill name '${cut(name, 80)}': it needs letters or digits (a-z, 0-9)`);
+    return blockVerdict(`package-guard blocked skill '${cut(name, 80)}': ${f.message}`, [f, ...deps.findings]);
+  }
+  const problems = deps.findings.filter((f) => f.severity === "critical").map((f) => ({ ruleId: f.ruleId, message: f.message }));
+  const result = await service.vetSkill(
+    { skill, requirements: deps.requirements, source: options.source, ...(options.client ? { client: options.client } : {}), ...(problems.length > 0 ? { problems } : {}) },
+    options.signal,
+  );
+  return toVerdict(cut(name, 80), deps, result, wholeSkill);
+};
