@@ -1,7 +1,9 @@
 import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import { AuditLog } from "./audit/log.js";
 import type { PackageGuardConfig } from "./config.js";
 import { ApprovalStore } from "./policy/approvals.js";
+import { OverrideStore } from "./policy/overrides.js";
 import { WhitelistSources } from "./policy/whitelist-sources.js";
 import { PythonEnvironment } from "./python/environment.js";
 import { ScanCache } from "./scan/cache.js";
@@ -32,6 +34,7 @@ export const openPackageService = async (config: PackageGuardConfig, options: Ru
     audit,
     python,
     approvals: new ApprovalStore({ file: config.approvals.file, ttlHours: config.approvals.ttlHours, maxPending: config.approvals.maxPending, ...(options.now ? { now: options.now } : {}) }),
+    overrides: new OverrideStore(join(config.dataDir, "overrides.json"), options.now),
     scan: () => (scan ??= openScan().catch((error: unknown) => {
       scan = undefined;
       throw error;

@@ -7,6 +7,7 @@ import { normalizeName } from "./policy/names.js";
 import { intersectSpecifiers, mentionsPrerelease, specifierContains } from "./policy/ranges.js";
 import { formatRequirement, parseRequirement, parseSpecifier, type ParsedRequirement } from "./policy/requirement.js";
 import type { Approval, ApprovalStatus, ApprovalStore, ApprovalView } from "./policy/approvals.js";
+import { overrideFor, type OverrideInput, type OverrideStore, type VulnerabilityOverride } from "./policy/overrides.js";
 import type { Whitelist } from "./policy/whitelist.js";
 import type { WhitelistSources } from "./policy/whitelist-sources.js";
 import type { Pin, PythonEnvironment, SkillVenv, Wanted } from "./python/environment.js";
@@ -21,6 +22,7 @@ import type {
   InstallResult,
   ProgressFn,
   UninstallRequest,
+  VulnerabilityFinding,
   WhitelistView,
 } from "./service-types.js";
 import { runDoctor } from "./doctor.js";
@@ -33,6 +35,7 @@ export type ServiceDeps = {
   scan: () => Promise<VulnerabilityScanService>;
   python: PythonEnvironment;
   approvals: ApprovalStore;
+  overrides: OverrideStore;
   now?: () => Date;
 };
 
@@ -103,18 +106,19 @@ export class PackageService {
         const pins = await this.resolveWithinWhitelist(venv, wanted, whitelist, maturity, signal);
         onProgress?.("scanning", `Scanning ${pins.length} package(s) for known vulnerabilities`);
         const scan = await (await this.deps.scan()).scan(pins, signal);
-        if (scan.findings.length > 0) {
+        const { blocking, overridden } = await this.applyOverrides(skill, scan.findings);
+        if (blocking.length > 0) {
           throw new PackageGuardError(
             "VULNERABLE",
-            `Installing ${decision!.requirement.name} would bring ${scan.findings.length} known vulnerabilit${scan.findings.length === 1 ? "y" : "ies"}: ` +
-              scan.findings.map((f) => `${f.id} in ${f.package} ${f.version}${f.fixedVersions.length ? ` (fixed in ${f.fixedVersions.join(", ")})` : ""}`).join("; ") +
-              `. Request a fixed version, or ask an operator for an override.`,
-            { details: { package: decision!.requirement.name, vulnerabilities: scan.findings } },
+            `Installing ${decision!.requirement.name} would bring ${blocking.length} known vulnerabilit${blocking.length === 1 ? "y" : "ies"}: ` +
+              blocking.map((f) => `${f.id} in ${f.package} ${f.version}${f.fixedVersions.length ? ` (fixed in ${f.fixedVersions.join(", ")})` : ""}`).join("; ") +
+              `. Request a fixed version, or ask an operator for an override (packages.overrides.add).`,
+            { details: { package: decision!.requirement.name, vulnerabilities: blocking } },
           );
         }
         onProgress?.("installing", `Installing ${pins.length} package(s) into skill '${skill}'`);
         const installed = await venv.apply(pins, wanted, { operation: "install", package: decision!.requirement.name }, signal);
-        return { pins, scan, installed, venv };
+        return { pins, scan, installed, venv, overridden };
       });
       const pin = result.installed.find((p) => p.name === decision!.requirement.name);
       if (!pin) throw new PackageGuardError("INSTALL_FAILED", `${decision.requirement.name} is not in the virtualenv after the install`);
@@ -125,8 +129,12 @@ export class PackageService {
         python: result.venv.python,
         installPath: result.venv.dir,
         dependencies: result.installed.map((p) => ({ name: p.name, version: p.version })),
-        vulnerabilitiesFound: 0,
-        ignoredVulnerabilities: result.scan.ignored.map((i) => ({ id: i.finding.id, package: i.finding.package, version: i.finding.version, reason: i.rule.reason, expires: i.rule.expires })),
+        // Findings an operator override let through are still vulnerabilities in the venv: counted and named.
+        vulnerabilitiesFound: result.overridden.length,
+        ignoredVulnerabilities: [
+          ...result.scan.ignored.map((i) => ({ id: i.finding.id, package: i.finding.package, version: i.finding.version, reason: i.rule.reason, expires: i.rule.expires })),
+          ...result.overridden.map(({ finding, override }) => ({ id: finding.id, package: finding.package, version: finding.version, reason: `override ${override.id}: ${override.reason}`, expires: override.expires })),
+        ],
         resources: buildResources(result.installed, whitelist, maturity),
         scan: { scanner: result.scan.scannerId, fromCache: result.scan.fromCache, scanned: result.scan.scanned },
         installedAt: this.now().toISOString(),
@@ -137,10 +145,16 @@ export class PackageService {
         package: out.package,
         version: out.version,
         status: "completed",
-        vulnerabilitiesFound: 0,
-        vulnerabilities: [],
+        vulnerabilitiesFound: out.vulnerabilitiesFound,
+        vulnerabilities: result.overridden.map((o) => o.finding.id),
         durationMs: out.durationMs,
-        details: { dependencies: out.dependencies, ignored: out.ignoredVulnerabilities, scan: out.scan, ...(grant ? { approvalId: grant.id } : {}) },
+        details: {
+          dependencies: out.dependencies,
+          ignored: out.ignoredVulnerabilities,
+          scan: out.scan,
+          ...(grant ? { approvalId: grant.id } : {}),
+          ...(result.overridden.length > 0 ? { overrides: result.overridden.map((o) => ({ override: o.override.id, advisory: o.finding.id, by: o.override.createdBy })) } : {}),
+        },
       });
       return out;
     } catch (error) {
@@ -281,6 +295,42 @@ export class PackageService {
         `Approval ${approval.id} is ${created ? "now" : "already"} pending: an operator must approve it (packages.approvals.resolve), then retry the same request.`,
       { details: { package: decision.requirement.name, skill, maturity, specifier: decision.effectiveSpecifier, approvalId: approval.id } },
     );
+  }
+
+  /** Operator overrides for this skill split the findings into those that still block and those let through. */
+  private async applyOverrides(skill: string, findings: VulnerabilityFinding[]): Promise<{ blocking: VulnerabilityFinding[]; overridden: { finding: VulnerabilityFinding; override: VulnerabilityOverride }[] }> {
+    if (findings.length === 0) return { blocking: [], overridden: [] };
+    const live = await this.deps.overrides.live();
+    const now = this.now();
+    const blocking: VulnerabilityFinding[] = [];
+    const overridden: { finding: VulnerabilityFinding; override: VulnerabilityOverride }[] = [];
+    for (const finding of findings) {
+      const override = overrideFor(live, skill, finding, now);
+      if (override) overridden.push({ finding, override });
+      else blocking.push(finding);
+    }
+    return { blocking, overridden };
+  }
+
+  async overridesList(): Promise<(VulnerabilityOverride & { live: boolean })[]> {
+    return this.deps.overrides.list();
+  }
+
+  async overridesAdd(input: OverrideInput, caller: CallerContext): Promise<VulnerabilityOverride> {
+    const skill = this.deps.python.validateSkill(input.skill);
+    const override = await this.deps.overrides.add({ ...input, skill }, caller.client ?? caller.source);
+    await this.deps.audit.append({
+      source: caller.source,
+      client: caller.client ?? null,
+      status: "approval_resolved",
+      skillId: skill,
+      package: override.package,
+      version: override.version,
+      reason: `vulnerability override ${override.id} until ${override.expires}: ${override.reason}`,
+      vulnerabilities: override.advisories,
+      details: { override },
+    });
+    return override;
   }
 
   async approvalsList(status?: ApprovalStatus | "expired"): Promise<ApprovalView[]> {

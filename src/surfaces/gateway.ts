@@ -86,6 +86,14 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
       { source: "rpc", client },
     );
   });
+  method("packages.overrides.list", "operator.read", (s) => s.overridesList());
+  method("packages.overrides.add", "operator.approvals", (s, p, client) => {
+    const o = objectParam(p, "override");
+    return s.overridesAdd(
+      { skill: rawParam(o, "skill"), package: rawParam(o, "package"), version: rawParam(o, "version"), advisories: o.advisories as string[], reason: rawParam(o, "reason"), expires: rawParam(o, "expires") },
+      { source: "rpc", client },
+    );
+  });
   method("packages.audit.verify", "operator.read", (s) => s.verifyAudit());
   method("packages.doctor", "operator.read", (s) => s.doctor());
   return methods;

@@ -144,4 +144,20 @@ describe("the install pipeline", () => {
     expect((await service.installed("shared")).map((p) => p.package)).toEqual(["tinycalc"]);
     expect((await service.verifyAudit()).ok).toBe(true);
   });
+
+  it("an operator override lets exactly that vulnerable release into exactly that skill, and the log names it", async () => {
+    await fresh();
+    const service = await open();
+    const override = await service.overridesAdd(
+      { skill: "s1", package: "tinycalc", version: "1.1.0", advisories: ["CVE-2099-0007"], reason: "only the safe API is used", expires: "2099-12-31".replace("2099", String(new Date().getUTCFullYear())) },
+      { source: "rpc", client: "op" },
+    );
+    const result = await service.install({ package: "datakit", skill: "s1" }, caller);
+    expect(result.vulnerabilitiesFound).toBe(1);
+    expect(result.ignoredVulnerabilities).toEqual([expect.objectContaining({ id: "PYSEC-2099-7", reason: `override ${override.id}: only the safe API is used` })]);
+    const [record] = await service.installations({ limit: 1 });
+    expect(record).toMatchObject({ status: "completed", vulnerabilities: ["PYSEC-2099-7"], details: { overrides: [{ override: override.id, advisory: "PYSEC-2099-7", by: "op" }] } });
+    // Another skill gets nothing from it.
+    expect((await denial(service.install({ package: "datakit", skill: "s2" }, caller))).code).toBe("VULNERABLE");
+  });
 });

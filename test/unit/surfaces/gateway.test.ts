@@ -30,6 +30,8 @@ describe("gateway methods", () => {
       "packages.whitelist.remove": "operator.admin",
       "packages.approvals.list": "operator.read",
       "packages.approvals.resolve": "operator.approvals",
+      "packages.overrides.list": "operator.read",
+      "packages.overrides.add": "operator.approvals",
       "packages.audit.verify": "operator.read",
       "packages.doctor": "operator.read",
     });
