@@ -1,5 +1,7 @@
 import type { Maturity } from "./config.js";
 import type { ErrorCode } from "./errors.js";
+import type { WhitelistEntry } from "./policy/whitelist.js";
+import type { Finding } from "./scan/types.js";
 
 /** Who is asking. Maturity is never part of this: it is looked up from configuration by agentId. */
 export type CallerContext = {
@@ -15,14 +17,8 @@ export type UninstallRequest = { package: string; skill: string };
 export type ProgressStage = "checking" | "resolving" | "scanning" | "installing";
 export type ProgressFn = (stage: ProgressStage, message: string) => void;
 
-export type VulnerabilityFinding = {
-  id: string;
-  aliases: string[];
-  package: string;
-  version: string;
-  fixedVersions: string[];
-  summary?: string;
-};
+/** A known vulnerability in one pin (the scanner's Finding). */
+export type VulnerabilityFinding = Finding;
 
 export type ResourceProfile = {
   packages: { package: string; max_memory_mb: number | null; network_access: boolean }[];
@@ -66,17 +62,8 @@ export type InstalledPackage = {
   vulnerabilitiesFound: number;
 };
 
-export type WhitelistView = {
-  package: string;
-  version: string;
-  maturity: Maturity;
-  max_memory_mb: number | null;
-  network_access: boolean;
-  requires_approval: boolean;
-  description: string;
-  category: string | null;
-  extras: string[];
-};
+/** A whitelist entry as surfaces show it: the entry without its bookkeeping (display name, source layer). */
+export type WhitelistView = Omit<WhitelistEntry, "displayName" | "source">;
 
 export type ToolStatus = { name: string; path: string | null; version: string | null; ok: boolean; problem?: string };
 

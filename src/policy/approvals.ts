@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
-import { dirname } from "node:path";
-import lockfile from "proper-lockfile";
+import { readFile } from "node:fs/promises";
 import { PackageGuardError } from "../errors.js";
+import { withFileLock } from "../util/file-lock.js";
 import { writeFileAtomic } from "../util/fs.js";
 
 export type ApprovalStatus = "pending" | "approved" | "denied";
@@ -128,26 +127,14 @@ export class ApprovalStore {
   }
 
   private async edit<T>(change: (file: StoreFile) => T): Promise<T> {
-    await mkdir(dirname(this.options.file), { recursive: true, mode: 0o700 });
-    let release: () => Promise<void>;
-    try {
-      release = await lockfile.lock(this.options.file, {
-        realpath: false,
-        stale: 10_000,
-        retries: { retries: Math.max(1, Math.ceil((this.options.lockTimeoutMs ?? 5_000) / 100)), minTimeout: 50, maxTimeout: 100 },
-      });
-    } catch (error) {
-      throw new PackageGuardError("BUSY", "The approvals file is locked by another process; retry in a moment", { cause: error });
-    }
-    try {
+    return withFileLock(this.options.file, "The approvals file", async () => {
       const file = await this.read();
       const result = change(file);
       const cutoff = this.now().getTime() - KEEP_RESOLVED_MS;
       file.approvals = file.approvals.filter((a) => a.status === "pending" || Date.parse(a.resolvedAt ?? a.requestedAt) > cutoff || (a.expiresAt !== null && Date.parse(a.expiresAt) > cutoff));
       await writeFileAtomic(this.options.file, `${JSON.stringify(file, null, 2)}\n`);
       return result;
-    } finally {
-      await release();
-    }
+    }, this.options.lockTimeoutMs);
   }
+
 }

@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
-import { dirname } from "node:path";
-import lockfile from "proper-lockfile";
+import { readFile } from "node:fs/promises";
 import { PackageGuardError } from "../errors.js";
+import { withFileLock } from "../util/file-lock.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { isValidProjectName, normalizeName } from "./names.js";
 
@@ -125,19 +124,11 @@ export class OverrideStore {
   }
 
   private async edit(change: (file: StoreFile) => void): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
-    let release: () => Promise<void>;
-    try {
-      release = await lockfile.lock(this.file, { realpath: false, stale: 10_000, retries: { retries: 50, minTimeout: 50, maxTimeout: 100 } });
-    } catch (error) {
-      throw new PackageGuardError("BUSY", "The overrides file is locked by another process; retry in a moment", { cause: error });
-    }
-    try {
+    await withFileLock(this.file, "The overrides file", async () => {
       const file = await this.read();
       change(file);
       await writeFileAtomic(this.file, `${JSON.stringify(file, null, 2)}\n`);
-    } finally {
-      await release();
-    }
+    });
   }
+
 }

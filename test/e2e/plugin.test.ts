@@ -105,6 +105,10 @@ describe("the plugin in a real gateway", () => {
     expect(added.ok).toBe(true);
     const after = await reader.call<{ package: string }[]>("packages.whitelist.list", {});
     if (after.ok) expect(after.payload.map((e) => e.package)).toContain("tinycalc");
+    // It takes effect for the very next tool call, without a restart.
+    const installed = await gateway.invokeTool("install_package", { package: "tinycalc", skill: "calc" }, { agentId: "junior" });
+    expect(installed.status, JSON.stringify(installed.body)).toBe(200);
+    expect(installed.body.result?.details).toMatchObject({ package: "tinycalc", version: "1.1.0" });
   });
 });
 
