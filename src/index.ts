@@ -16,7 +16,14 @@ export default definePluginEntry({
   name: "Package Guard",
   description: "Whitelisted, vulnerability-scanned Python packages for agent skills, installed into per-skill virtualenvs.",
   register(api) {
-    const stateDir = api.runtime?.state?.resolveStateDir?.() ?? resolveStateDir();
+    // In "cli-metadata" registration the host forbids touching api.runtime (it throws); the SDK helper reads
+    // the same OPENCLAW_STATE_DIR / home rules without it.
+    let stateDir: string;
+    try {
+      stateDir = api.runtime.state.resolveStateDir();
+    } catch {
+      stateDir = resolveStateDir();
+    }
     // A bad block fails the plugin's load (and so every install): closed, and loud in the gateway log.
     const config = parseConfig(api.pluginConfig, stateDir);
     let opened: Promise<PackageService> | undefined;

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -134,5 +134,20 @@ describe("package-guard install-policy", () => {
     });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ protocolVersion: 1, decision: "block", reason: expect.stringContaining("/defaultMaturity") });
+  });
+});
+
+describe("openclaw packages … (the same commands mounted in the host's CLI)", () => {
+  it("runs check through OpenClaw's own CLI, with the plugin loaded from the built package", async () => {
+    const home = join(stateDir, "host-home");
+    const hostState = join(stateDir, "host-state");
+    await mkdir(home, { recursive: true });
+    await mkdir(hostState, { recursive: true });
+    await writeFile(join(hostState, "openclaw.json"), JSON.stringify({ gateway: { mode: "local" }, plugins: { load: { paths: [REPO_ROOT] }, entries: { "package-guard": { enabled: true, config: { python: toolConfig() } } } } }));
+    const env = { PATH: process.env.PATH ?? "", HOME: home, OPENCLAW_STATE_DIR: hostState, NO_COLOR: "1" };
+    const openclaw = join(REPO_ROOT, "node_modules", "openclaw", "openclaw.mjs");
+    const { stdout, stderr } = await run(process.execPath, [openclaw, "packages", "check", "requests", "--maturity", "intern", "--json"], { env, timeout: 150_000 });
+    expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toMatchObject({ allowed: true, package: "requests", maturity: "intern" });
+    expect(stderr).not.toContain("failed during register");
   });
 });
