@@ -35,6 +35,8 @@ export type Gateway = {
   connect(scopes: string[]): Promise<GatewayClient>;
   log(): Promise<string>;
   stop(): Promise<void>;
+  /** SIGKILL the gateway and everything it started (a crash); the work dir stays for a restart. */
+  crash(): Promise<void>;
 };
 
 // The gateway must not see it runs under a test runner: OpenClaw changes its start-up under VITEST/NODE_ENV=test
@@ -82,7 +84,8 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<Gatewa
   const root = options.workDir ?? (await mkdtemp(join(tmpdir(), "pg-gateway-")));
   const home = join(root, "home");
   const stateDir = join(root, "state");
-  const logFile = join(root, "gateway.log");
+  // One log per start: a restart on the same work dir must not see the previous run's "ready" line.
+  const logFile = join(root, `gateway-${Date.now()}.log`);
   await mkdir(home, { recursive: true });
   await mkdir(stateDir, { recursive: true });
   const port = await freePort();
@@ -169,6 +172,17 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<Gatewa
     async log() {
       const file = await readFile(logFile, "utf8").catch(() => "");
       return `${file}\n${stdout.join("")}`;
+    },
+    async crash() {
+      for (const c of clients) c.close();
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          /* already gone */
+        }
+        await exited(child);
+      }
     },
     async stop() {
       for (const c of clients) c.close();
