@@ -122,6 +122,32 @@ describe("package-guard whitelist add / remove", () => {
   });
 });
 
+describe("package-guard overrides add / list", () => {
+  const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+  it("records an override for one skill and release, lists it live, and logs who made it", async () => {
+    const expires = inDays(30);
+    const added = await json("overrides", "add", "PyYAML", "5.3", "--skill", "legacy-etl", "--advisory", "PYSEC-2020-96", "PYSEC-2021-142", "--reason", "input is trusted", "--expires", expires);
+    expect(added.code).toBe(0);
+    expect(added.body).toMatchObject({ package: "pyyaml", version: "5.3", skill: "legacy-etl", advisories: ["PYSEC-2020-96", "PYSEC-2021-142"], expires });
+    const listed = await json("overrides", "list");
+    expect(listed.body).toEqual([expect.objectContaining({ id: added.body.id, live: true })]);
+    const log = await json("audit", "query", "--skill", "legacy-etl");
+    expect(log.body).toEqual([expect.objectContaining({ source: "cli", package: "pyyaml", version: "5.3", vulnerabilities: ["PYSEC-2020-96", "PYSEC-2021-142"] })]);
+  });
+
+  it("refuses an override without a date it ends (exit 1) or without advisories (usage, exit 2)", async () => {
+    const noDate = await json("overrides", "add", "pyyaml", "5.3", "--skill", "s1", "--advisory", "PYSEC-2020-96", "--reason", "trusted", "--expires", "never");
+    expect(noDate.code).toBe(1);
+    expect(noDate.body.message).toContain("YYYY-MM-DD");
+    const tooLong = await json("overrides", "add", "pyyaml", "5.3", "--skill", "s1", "--advisory", "PYSEC-2020-96", "--reason", "trusted", "--expires", inDays(400));
+    expect(tooLong.code).toBe(1);
+    const noAdvisory = await cli("overrides", "add", "pyyaml", "5.3", "--skill", "s1", "--reason", "trusted", "--expires", inDays(3));
+    expect(noAdvisory.code).toBe(2);
+    expect(noAdvisory.stderr).toContain("--advisory");
+  });
+});
+
 describe("package-guard install-policy", () => {
   it("blocks with its reason when its own configuration is broken (never an empty answer)", async () => {
     const bad = join(stateDir, "broken.json");
