@@ -7,8 +7,8 @@
  * Run: npx tsx test/bench/install.bench.ts
  */
 import { execFile } from "node:child_process";
-import { lstat, mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { lstat, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseConfig } from "../../src/config.js";
@@ -44,6 +44,13 @@ const ms = async (fn: () => Promise<unknown>): Promise<number> => {
   return performance.now() - t;
 };
 
+// Bare uv, no plugin: the baseline every install figure is set against.
+const bareInstall = async (venv: string, packages: string[]) => {
+  const uvArgs = ["--no-config", "--cache-dir", join(config.python.cacheDir, "uv")];
+  await run(TOOLS.uv, ["venv", venv, "--python", TOOLS.python, "--no-python-downloads", ...uvArgs], { env: childEnv() });
+  await run(TOOLS.uv, ["pip", "install", "--python", join(venv, "bin", "python"), "--default-index", index.url, "--only-binary", ":all:", "--link-mode", config.python.linkMode, ...uvArgs, ...packages], { env: childEnv() });
+};
+
 // Warm everything once: uv's cache, the scan cache, the JIT.
 const first = await service.install({ package: "requests", skill: "warm-up" }, caller);
 const pins = first.dependencies.map((d) => `${d.name}==${d.version}`);
@@ -52,14 +59,7 @@ const pipeline: number[] = [];
 const bare: number[] = [];
 for (let i = 0; i < ROUNDS; i++) {
   pipeline.push(await ms(() => service.install({ package: "requests", skill: `warm-${i}` }, caller)));
-  const venv = join(work, `bare-${i}`);
-  const uvArgs = ["--no-config", "--cache-dir", join(config.python.cacheDir, "uv")];
-  bare.push(
-    await ms(async () => {
-      await run(TOOLS.uv, ["venv", venv, "--python", TOOLS.python, "--no-python-downloads", ...uvArgs], { env: childEnv() });
-      await run(TOOLS.uv, ["pip", "install", "--python", join(venv, "bin", "python"), "--default-index", index.url, "--only-binary", ":all:", "--link-mode", config.python.linkMode, ...uvArgs, ...pins], { env: childEnv() });
-    }),
-  );
+  bare.push(await ms(() => bareInstall(join(work, `bare-${i}`), pins)));
 }
 
 // All bytes of a venv's files, or only those no other file shares (a hardlink into uv's cache is shared).
@@ -76,8 +76,19 @@ await service.install({ package: "heavydata", skill: "disk-b" }, caller);
 const bytesA = await venvBytes(join(config.venvRoot, "disk-a"), false);
 const bytesB = await venvBytes(join(config.venvRoot, "disk-b"), true);
 
+// CPU seconds this process and its waited-for children (uv, python) have used: /proc/self/stat utime..cstime.
+const cpuSeconds = async (): Promise<number> => {
+  const fields = (await readFile("/proc/self/stat", "utf8")).split(") ")[1]!.split(" ");
+  return fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0) / 100;
+};
+const pandasPins = (await service.install({ package: "pandas", skill: "pandas-warm" }, caller)).dependencies.map((d) => `${d.name}==${d.version}`);
+const cpuBefore = await cpuSeconds();
 const one = await ms(() => service.install({ package: "pandas", skill: "solo" }, caller));
+const oneCpu = (await cpuSeconds()) - cpuBefore;
 const eight = await ms(() => Promise.all(Array.from({ length: 8 }, (_, i) => service.install({ package: "pandas", skill: `par-${i}` }, caller))));
+// The same fan-out with bare uv, side by side: what the machine allows without the plugin.
+const bareOne = await ms(() => bareInstall(join(work, "bare-solo"), pandasPins));
+const bareEight = await ms(() => Promise.all(Array.from({ length: 8 }, (_, i) => bareInstall(join(work, `bare-par-${i}`), pandasPins))));
 
 console.log(`install of requests (+4 deps) from a loopback index, ${ROUNDS} rounds, uv ${await run(TOOLS.uv, ["--version"]).then((r) => r.stdout.trim())}`);
 console.log(
@@ -90,6 +101,8 @@ console.log(
 console.log(`target warm ratio <= 1.25: ${percentile(pipeline, 50) / percentile(bare, 50) <= 1.25 ? "met" : "MISSED"}`);
 console.log(`disk (linkMode ${config.python.linkMode}): first venv ${(bytesA / 1024).toFixed(0)} KiB, a second with the same packages adds ${(bytesB / 1024).toFixed(0)} KiB (${((100 * bytesB) / bytesA).toFixed(1)}%); target <= 10%: ${bytesB <= bytesA * 0.1 ? "met" : "MISSED"}`);
 console.log(`parallel: 1 install ${one.toFixed(0)} ms, 8 installs into 8 skills ${eight.toFixed(0)} ms, ratio ${(eight / one).toFixed(2)}; target <= 2: ${eight / one <= 2 ? "met" : "MISSED"}`);
+console.log(`  baseline, bare uv venv + uv pip install: 1 ${bareOne.toFixed(0)} ms, 8 at once ${bareEight.toFixed(0)} ms, ratio ${(bareEight / bareOne).toFixed(2)}`);
+console.log(`  one pipeline install used ${(oneCpu * 1000).toFixed(0)} ms of CPU (plugin + uv + python) in ${one.toFixed(0)} ms; ${availableParallelism()} cores, so 8 need >= ${((8 * oneCpu * 1000) / availableParallelism()).toFixed(0)} ms of wall time (ratio floor ${((8 * oneCpu) / availableParallelism() / (one / 1000)).toFixed(2)})`);
 
 await index.close();
 await rm(work, { recursive: true, force: true });
