@@ -172,6 +172,7 @@ export class PackageService {
       ...this.deps,
       now: this.now,
       decide: (raw: string, maturity: Maturity) => this.decide(raw, undefined, maturity),
+      applyOverrides: (skill: string, findings: VulnerabilityFinding[]) => this.applyOverrides(skill, findings),
       resolveWithinWhitelist: (venv: SkillVenv, wanted: Wanted, whitelist: Whitelist, maturity: Maturity, s?: AbortSignal) => this.resolveWithinWhitelist(venv, wanted, whitelist, maturity, s),
     };
     return vetRequirements(ctx, { ...input, maturity: input.maturity ?? this.config.hooks.maturity }, signal);

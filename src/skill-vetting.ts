@@ -6,6 +6,7 @@ import type { Approval, ApprovalKey } from "./policy/approvals.js";
 import type { Whitelist } from "./policy/whitelist.js";
 import type { Pin, SkillVenv, Wanted } from "./python/environment.js";
 import type { ScanOutcome } from "./scan/scan-service.js";
+import type { VulnerabilityOverride } from "./policy/overrides.js";
 import type { VulnerabilityFinding } from "./service-types.js";
 
 export type VetSource = Extract<AuditSource, "hook" | "policy">;
@@ -37,6 +38,8 @@ export type VetItem = {
   approvalId?: string;
   /** Known vulnerabilities in the resolved set (VULNERABLE). */
   findings?: VulnerabilityFinding[];
+  /** Known vulnerabilities an operator's override for this skill lets through (the install would name them too). */
+  overridden?: { advisory: string; package: string; version: string; override: string; expires: string }[];
 };
 
 export type VetDecision = "allow" | "warn" | "block";
@@ -49,6 +52,8 @@ export type VetContext = {
   whitelist: { current(): Promise<Whitelist> };
   python: { validateSkill(id: unknown): string; withSkill<T>(skill: string, fn: (venv: SkillVenv) => Promise<T>): Promise<T> };
   scan(): Promise<{ scan(pins: Pin[], signal?: AbortSignal): Promise<ScanOutcome> }>;
+  /** The operator overrides for this skill, as an install applies them: which findings still block. */
+  applyOverrides(skill: string, findings: VulnerabilityFinding[]): Promise<{ blocking: VulnerabilityFinding[]; overridden: { finding: VulnerabilityFinding; override: VulnerabilityOverride }[] }>;
   approvals: { grantFor(key: ApprovalKey): Promise<Approval | undefined>; request(key: ApprovalKey, d: { maturity: string; reason: string }): Promise<{ approval: Approval }> };
   audit: { append(input: AuditInput): Promise<unknown> };
   resolveWithinWhitelist(venv: SkillVenv, wanted: Wanted, whitelist: Whitelist, maturity: Maturity, signal?: AbortSignal): Promise<Pin[]>;
@@ -119,9 +124,12 @@ const resolveAndScan = async (ctx: VetContext, skill: string, maturity: Maturity
         const candidate: Wanted = { ...wanted, [name]: { specifier: decision.effectiveSpecifier, extras: decision.requirement.extras, requestedAt: ctx.now().toISOString() } };
         const pins = await ctx.resolveWithinWhitelist(venv, candidate, whitelist, maturity, signal);
         const scan = await (await ctx.scan()).scan(pins, signal);
-        if (scan.findings.length > 0) throw vulnerable(name, scan.findings);
+        const { blocking, overridden } = await ctx.applyOverrides(skill, scan.findings);
+        if (blocking.length > 0) throw vulnerable(name, blocking);
         const version = pins.find((p) => p.name === name)?.version;
-        out.push(version === undefined ? item : { ...item, version });
+        const through = overridden.map(({ finding, override }) => ({ advisory: finding.id, package: finding.package, version: finding.version, override: override.id, expires: override.expires }));
+        const passed: VetItem = through.length === 0 ? item : { ...item, message: `Allowed: ${through.map((o) => `${o.advisory} in ${o.package} ${o.version} by override ${o.override} (until ${o.expires})`).join("; ")}`, overridden: through };
+        out.push(version === undefined ? passed : { ...passed, version });
         if (!item.requiresApproval) wanted = candidate;
       } catch (error) {
         out.push(denied(item.requirement, signal?.aborted ? cancelled() : error, name));
@@ -143,9 +151,13 @@ const auditRecord = (item: VetItem, r: { skill: string | null; maturity: Maturit
   status: !item.allowed ? "blocked" : item.requiresApproval ? "approval_requested" : "vetted",
   code: item.code ?? null,
   reason: item.message,
-  vulnerabilitiesFound: item.findings?.length ?? 0,
-  vulnerabilities: item.findings?.map((f) => f.id) ?? [],
-  details: { vet: true, ...(item.approvalId ? { approvalId: item.approvalId } : {}) },
+  vulnerabilitiesFound: item.findings?.length ?? item.overridden?.length ?? 0,
+  vulnerabilities: item.findings?.map((f) => f.id) ?? item.overridden?.map((o) => o.advisory) ?? [],
+  details: {
+    vet: true,
+    ...(item.approvalId ? { approvalId: item.approvalId } : {}),
+    ...(item.overridden ? { overrides: item.overridden.map((o) => ({ override: o.override, advisory: o.advisory })) } : {}),
+  },
 });
 
 const finish = async (ctx: VetContext, r: { skill: string | null; maturity: Maturity; input: VetInput }, items: VetItem[], shownSkill?: string): Promise<VetResult> => {

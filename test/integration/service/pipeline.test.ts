@@ -149,7 +149,7 @@ describe("the install pipeline", () => {
     await fresh();
     const service = await open();
     const override = await service.overridesAdd(
-      { skill: "s1", package: "tinycalc", version: "1.1.0", advisories: ["CVE-2099-0007"], reason: "only the safe API is used", expires: "2099-12-31".replace("2099", String(new Date().getUTCFullYear())) },
+      { skill: "s1", package: "tinycalc", version: "1.1.0", advisories: ["CVE-2099-0007"], reason: "only the safe API is used", expires: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10) },
       { source: "rpc", client: "op" },
     );
     const result = await service.install({ package: "datakit", skill: "s1" }, caller);
@@ -159,5 +159,10 @@ describe("the install pipeline", () => {
     expect(record).toMatchObject({ status: "completed", vulnerabilities: ["PYSEC-2099-7"], details: { overrides: [{ override: override.id, advisory: "PYSEC-2099-7", by: "op" }] } });
     // Another skill gets nothing from it.
     expect((await denial(service.install({ package: "datakit", skill: "s2" }, caller))).code).toBe("VULNERABLE");
+    // Vetting a skill's declared dependencies applies the same override, and only to that skill.
+    const vetted = await service.vetSkill({ skill: "s1", requirements: ["datakit"], source: "policy" });
+    expect(vetted.decision).toBe("allow");
+    expect(vetted.items[0]).toMatchObject({ overridden: [{ advisory: "PYSEC-2099-7", override: override.id }] });
+    expect((await service.vetSkill({ skill: "s2", requirements: ["datakit"], source: "policy" })).items[0]).toMatchObject({ allowed: false, code: "VULNERABLE" });
   });
 });

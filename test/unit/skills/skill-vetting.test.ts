@@ -16,6 +16,8 @@ type Options = {
   approval?: string[];
   granted?: string[];
   vulnerable?: string[];
+  /** Packages whose findings an operator override for skill s1 lets through. */
+  overridden?: string[];
   unresolvable?: string[];
   busy?: boolean;
   installed?: Wanted;
@@ -57,6 +59,13 @@ const fakeContext = (o: Options = {}) => {
           const bad = pins.filter((p) => o.vulnerable?.includes(p.name));
           return { findings: bad.map((p) => ({ id: `PYSEC-${p.name}`, aliases: [], package: p.name, version: p.version, fixedVersions: ["9.9"] })), ignored: [], fromCache: 0, scanned: pins.length, scannerId: "fake" };
         },
+      };
+    },
+    async applyOverrides(skill, findings) {
+      const covered = (f: { package: string }) => skill === "s1" && (o.overridden?.includes(f.package) ?? false);
+      return {
+        blocking: findings.filter((f) => !covered(f)),
+        overridden: findings.filter(covered).map((finding) => ({ finding, override: { id: `ovr_${finding.package}`, expires: "2026-02-01" } as never })),
       };
     },
     approvals: {
@@ -112,6 +121,21 @@ describe("vetting a skill's dependencies", () => {
       ["blocked", "NOT_WHITELISTED", 0],
       ["vetted", null, 0],
     ]);
+  });
+
+  it("lets through what an operator override for this skill covers, names it, and still blocks the rest", async () => {
+    const { ctx, audit } = fakeContext({ vulnerable: ["pyyaml", "jinja2"], overridden: ["pyyaml"] });
+    const r = await vet(ctx, ["pyyaml==5.3", "jinja2"]);
+    expect(r.decision).toBe("block");
+    expect(r.items[0]).toMatchObject({ allowed: true, overridden: [{ advisory: "PYSEC-pyyaml", package: "pyyaml", override: "ovr_pyyaml", expires: "2026-02-01" }] });
+    expect(r.items[0]!.message).toBe("Allowed: PYSEC-pyyaml in pyyaml 1.0 by override ovr_pyyaml (until 2026-02-01)");
+    expect(r.items[1]).toMatchObject({ allowed: false, code: "VULNERABLE" });
+    expect(audit.map((a) => [a.status, a.vulnerabilities, a.details?.overrides ?? null])).toEqual([
+      ["vetted", ["PYSEC-pyyaml"], [{ override: "ovr_pyyaml", advisory: "PYSEC-pyyaml" }]],
+      ["blocked", ["PYSEC-jinja2"], null],
+    ]);
+    // The same override does not reach another skill.
+    expect((await vet(fakeContext({ vulnerable: ["pyyaml"], overridden: ["pyyaml"] }).ctx, ["pyyaml==5.3"], "s2")).decision).toBe("block");
   });
 
   it("resolves each dependency on top of what the venv holds and the earlier ones", async () => {
