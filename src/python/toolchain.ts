@@ -45,7 +45,10 @@ export const uvSourceArgs = (config: PackageGuardConfig, venvPython: string): st
   "--no-progress",
 ];
 
-/** pip's counterpart. SECURITY: --isolated ignores PIP_* variables and every pip.conf. */
+/**
+ * pip's counterpart. SECURITY: --isolated ignores PIP_* variables and the user's pip.conf; the global and the venv's
+ * own pip.conf are still read unless PIP_CONFIG_FILE is /dev/null, which childEnv() always sets.
+ */
 export const PIP = ["-m", "pip", "--isolated", "--disable-pip-version-check", "--no-input"] as const;
 
 export const pipSourceArgs = (config: PackageGuardConfig): string[] => [

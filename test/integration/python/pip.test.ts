@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { skillPaths } from "../../../src/python/layout.js";
@@ -27,6 +27,11 @@ describe.skipIf(!PIP)("pip installer (installer: 'pip')", () => {
       expect(versions(pins)).toEqual({ datakit: "1.0.0", tinycalc: "1.1.0" });
       const paths = skillPaths(h.config, "a");
       expect(importFrom(paths.python, "datakit", "tinycalc")).toBe("1.0.0 1.1.0");
+
+      // pip reads <venv>/pip.conf and /etc/pip.conf even with --isolated; PIP_CONFIG_FILE=/dev/null in the child env stops it.
+      await writeFile(join(paths.venv, "pip.conf"), "[global]\nindex-url = http://127.0.0.1:9/dead\nno-index = true\n");
+      expect(versions(await install(h.env, "a", "pyyaml", "==6.0.2"))).toMatchObject({ pyyaml: "6.0.2" });
+      expect(versions(await uninstall(h.env, "a", "pyyaml"))).toEqual({ datakit: "1.0.0", tinycalc: "1.1.0" });
 
       const unsat = await install(h.env, "a", "tinycalc", "==9.0").catch((e: unknown) => e);
       expect((unsat as Error).message).toMatch(/^No version of tinycalc satisfies '==9.0' on http:\/\/127\.0\.0\.1:\d+\/simple/);
