@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { PackageGuardError } from "../errors.js";
-import { withFileLock } from "../util/file-lock.js";
-import { writeFileAtomic } from "../util/fs.js";
+import { JsonStore } from "../util/json-store.js";
 
 export type ApprovalStatus = "pending" | "approved" | "denied";
 
@@ -26,6 +24,8 @@ export type ApprovalView = Approval & { expired: boolean };
 
 type StoreFile = { version: 1; approvals: Approval[] };
 
+const isStoreFile = (x: unknown): x is StoreFile => (x as StoreFile | null)?.version === 1 && Array.isArray((x as StoreFile).approvals);
+
 export type ApprovalStoreOptions = { file: string; ttlHours: number; maxPending: number; now?: () => Date; lockTimeoutMs?: number };
 
 const sameKey = (a: ApprovalKey, b: ApprovalKey): boolean =>
@@ -40,15 +40,18 @@ const KEEP_RESOLVED_MS = 30 * 24 * 3600 * 1000;
  */
 export class ApprovalStore {
   private readonly now: () => Date;
+  private readonly store: JsonStore<StoreFile>;
 
   constructor(private readonly options: ApprovalStoreOptions) {
     this.now = options.now ?? (() => new Date());
+    // Fail closed: an unreadable store grants nothing.
+    this.store = new JsonStore(options.file, "The approvals file", () => ({ version: 1, approvals: [] }), isStoreFile, options.lockTimeoutMs);
   }
 
   /** A live grant for exactly this key, if an operator approved one and it has not expired. */
   async grantFor(key: ApprovalKey): Promise<Approval | undefined> {
     const now = this.now().getTime();
-    return (await this.read()).approvals.find(
+    return (await this.store.read()).approvals.find(
       (a) => a.status === "approved" && sameKey(a, key) && a.expiresAt !== null && Date.parse(a.expiresAt) > now,
     );
   }
@@ -85,7 +88,7 @@ export class ApprovalStore {
 
   async list(status?: ApprovalStatus | "expired"): Promise<ApprovalView[]> {
     const now = this.now().getTime();
-    const views = (await this.read()).approvals.map((a) => ({ ...a, expired: a.status === "approved" && a.expiresAt !== null && Date.parse(a.expiresAt) <= now }));
+    const views = (await this.store.read()).approvals.map((a) => ({ ...a, expired: a.status === "approved" && a.expiresAt !== null && Date.parse(a.expiresAt) <= now }));
     const selected = status === undefined ? views : status === "expired" ? views.filter((a) => a.expired) : views.filter((a) => a.status === status && !a.expired);
     return selected.sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));
   }
@@ -108,33 +111,12 @@ export class ApprovalStore {
     });
   }
 
-  private async read(): Promise<StoreFile> {
-    let text: string;
-    try {
-      text = await readFile(this.options.file, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return { version: 1, approvals: [] };
-      throw error;
-    }
-    try {
-      const parsed = JSON.parse(text) as StoreFile;
-      if (parsed.version !== 1 || !Array.isArray(parsed.approvals)) throw new Error("unexpected shape");
-      return parsed;
-    } catch (error) {
-      // Fail closed: an unreadable store grants nothing, and is not overwritten behind the operator's back.
-      throw new PackageGuardError("CONFIG_INVALID", `The approvals file ${this.options.file} is unreadable (${(error as Error).message}); fix or remove it`);
-    }
-  }
-
   private async edit<T>(change: (file: StoreFile) => T): Promise<T> {
-    return withFileLock(this.options.file, "The approvals file", async () => {
-      const file = await this.read();
+    return this.store.edit((file) => {
       const result = change(file);
       const cutoff = this.now().getTime() - KEEP_RESOLVED_MS;
       file.approvals = file.approvals.filter((a) => a.status === "pending" || Date.parse(a.resolvedAt ?? a.requestedAt) > cutoff || (a.expiresAt !== null && Date.parse(a.expiresAt) > cutoff));
-      await writeFileAtomic(this.options.file, `${JSON.stringify(file, null, 2)}\n`);
       return result;
-    }, this.options.lockTimeoutMs);
+    });
   }
-
 }

@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { PackageGuardError } from "../errors.js";
-import { withFileLock } from "../util/file-lock.js";
-import { writeFileAtomic } from "../util/fs.js";
+import { JsonStore } from "../util/json-store.js";
 import { isValidProjectName, normalizeName } from "./names.js";
 
 /**
@@ -26,6 +24,8 @@ export type VulnerabilityOverride = {
 export type OverrideInput = { skill: string; package: string; version: string; advisories: string[]; reason: string; expires: string };
 
 type StoreFile = { version: 1; overrides: VulnerabilityOverride[] };
+
+const isStoreFile = (x: unknown): x is StoreFile => (x as StoreFile | null)?.version === 1 && Array.isArray((x as StoreFile).overrides);
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const VERSION = /^[0-9][0-9A-Za-z.!+_-]{0,63}$/;
@@ -58,19 +58,22 @@ export const overrideFor = (
 
 export class OverrideStore {
   private readonly now: () => Date;
+  private readonly store: JsonStore<StoreFile>;
 
-  constructor(private readonly file: string, now?: () => Date) {
+  constructor(file: string, now?: () => Date) {
     this.now = now ?? (() => new Date());
+    // Fail closed: an unreadable file overrides nothing.
+    this.store = new JsonStore(file, "The overrides file", () => ({ version: 1, overrides: [] }), isStoreFile);
   }
 
   async list(): Promise<(VulnerabilityOverride & { live: boolean })[]> {
     const now = this.now();
-    return (await this.read()).overrides.map((o) => ({ ...o, live: overrideLive(o, now) })).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return (await this.store.read()).overrides.map((o) => ({ ...o, live: overrideLive(o, now) })).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
   async live(): Promise<VulnerabilityOverride[]> {
     const now = this.now();
-    return (await this.read()).overrides.filter((o) => overrideLive(o, now));
+    return (await this.store.read()).overrides.filter((o) => overrideLive(o, now));
   }
 
   /** Validates and stores an override; the skill id is checked by the caller (the service). */
@@ -98,37 +101,10 @@ export class OverrideStore {
       createdAt: now.toISOString(),
       createdBy,
     };
-    await this.edit((file) => {
+    await this.store.edit((file) => {
       // Expired overrides are dropped on every write: the file only holds what can still apply.
       file.overrides = [...file.overrides.filter((o) => overrideLive(o, now)), override];
     });
     return override;
   }
-
-  private async read(): Promise<StoreFile> {
-    let text: string;
-    try {
-      text = await readFile(this.file, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return { version: 1, overrides: [] };
-      throw error;
-    }
-    try {
-      const parsed = JSON.parse(text) as StoreFile;
-      if (parsed.version !== 1 || !Array.isArray(parsed.overrides)) throw new Error("unexpected shape");
-      return parsed;
-    } catch (error) {
-      // Fail closed: an unreadable file overrides nothing.
-      throw new PackageGuardError("CONFIG_INVALID", `The overrides file ${this.file} is unreadable (${(error as Error).message}); fix or remove it`);
-    }
-  }
-
-  private async edit(change: (file: StoreFile) => void): Promise<void> {
-    await withFileLock(this.file, "The overrides file", async () => {
-      const file = await this.read();
-      change(file);
-      await writeFileAtomic(this.file, `${JSON.stringify(file, null, 2)}\n`);
-    });
-  }
-
 }

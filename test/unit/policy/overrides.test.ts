@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -42,5 +42,12 @@ describe("vulnerability overrides", () => {
     [{ package: "py yaml" }, "package name"],
   ])("refuses %j (%s)", async (patch, words) => {
     await expect(store().add({ ...input, ...patch } as typeof input, "op")).rejects.toMatchObject({ code: "INVALID_REQUIREMENT", message: expect.stringContaining(words) });
+  });
+
+  it("fails closed on an unreadable file: nothing is let through and the file is not overwritten", async () => {
+    await writeFile(join(dir, "overrides.json"), JSON.stringify({ version: 2, overrides: [] }));
+    await expect(store().live()).rejects.toMatchObject({ code: "CONFIG_INVALID", message: expect.stringContaining("unexpected shape") });
+    await expect(store().add(input, "op")).rejects.toMatchObject({ code: "CONFIG_INVALID" });
+    expect(JSON.parse(await readFile(join(dir, "overrides.json"), "utf8"))).toEqual({ version: 2, overrides: [] });
   });
 });
