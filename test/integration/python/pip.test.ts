@@ -1,4 +1,4 @@
-import { readdir, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { skillPaths } from "../../../src/python/layout.js";
@@ -51,9 +51,17 @@ describe.skipIf(!PIP)("pip installer (installer: 'pip')", () => {
       const site = await readdir(join(paths.venv, "lib", libs[0]!, "site-packages"));
       expect(site.filter((e) => /^(datakit|tinycalc)/.test(e))).toEqual([]);
       expect(site.some((e) => e.startsWith("pip"))).toBe(true);
-      expect(JSON.parse(await (await import("node:fs/promises")).readFile(paths.state, "utf8")).installer).toBe("pip");
+      expect(JSON.parse(await readFile(paths.state, "utf8")).installer).toBe("pip");
     } finally {
       process.env = saved;
     }
+  });
+
+  it("installer 'auto' on a host without uv falls back to python -m venv + pip, and says so in the venv's state", async () => {
+    h = await harness(index.url, { installer: "auto", uv: "/nonexistent/uv" });
+    expect(versions(await install(h.env, "b", "tinycalc", "==1.0.0"))).toEqual({ tinycalc: "1.0.0" });
+    const paths = skillPaths(h.config, "b");
+    expect(importFrom(paths.python, "tinycalc")).toBe("1.0.0");
+    expect(JSON.parse(await readFile(paths.state, "utf8")).installer).toBe("pip");
   });
 });
