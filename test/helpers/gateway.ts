@@ -1,9 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { promisify } from "node:util";
 import { GatewayClient } from "./gateway-client.js";
 import { REPO_ROOT } from "./repo-root.js";
 
@@ -38,6 +40,27 @@ export type Gateway = {
   /** SIGKILL the gateway and everything it started (a crash); the work dir stays for a restart. */
   crash(): Promise<void>;
 };
+
+let packed: Promise<string> | undefined;
+
+/**
+ * The plugin as it ships: `npm pack` of the built checkout, unpacked once per test process, with the checkout's
+ * node_modules for its runtime dependencies. Loading the checkout itself would put OpenClaw's own bundled plugins
+ * (node_modules/openclaw) inside ours, which breaks `plugins.allow`; the package lets the gateway load only
+ * package-guard, which is what users install and about 12 s faster to start.
+ */
+const packedPlugin = (): Promise<string> =>
+  (packed ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), "pg-packed-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    const run = promisify(execFile);
+    const { stdout } = await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], { cwd: REPO_ROOT, timeout: 120_000 });
+    const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
+    await run("tar", ["-xzf", join(dir, filename), "-C", dir], { timeout: 60_000 });
+    const root = join(dir, "package");
+    await symlink(join(REPO_ROOT, "node_modules"), join(root, "node_modules"), "dir");
+    return root;
+  })());
 
 // The gateway must not see it runs under a test runner: OpenClaw changes its start-up under VITEST/NODE_ENV=test
 // (it never reaches "ready"), and FORCE_COLOR would colour its log lines.
@@ -95,7 +118,8 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<Gatewa
     logging: { file: logFile },
     ...(options.agents ? { agents: { entries: Object.fromEntries(options.agents.map((id) => [id, {}])) } } : {}),
     plugins: {
-      load: { paths: [REPO_ROOT] },
+      load: { paths: [await packedPlugin()] },
+      allow: ["package-guard"],
       entries: { "package-guard": { enabled: true, config: options.pluginConfig ?? {} } },
     },
     ...(options.extraConfig ?? {}),
