@@ -1,12 +1,15 @@
 import { chmod, mkdir, open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { PackageGuardError } from "../errors.js";
+import { withFileLock } from "../util/file-lock.js";
 import { appendDurably, FILE_MODE, quarantineTorn, rotate } from "./files.js";
-import { withFileLock } from "./lock.js";
 import { type AuditQuery, queryLog } from "./query.js";
 import { type AuditBody, type AuditInput, type AuditRecord, normalizeInput, sealRecord, toLine } from "./record.js";
 import { readTail } from "./tail.js";
 import { type VerifyResult, verifyLog } from "./verify.js";
+
+// A holder that has not refreshed its lock for this long is presumed dead (crashed mid-append).
+const LOCK_STALE_MS = 30_000;
 
 export type { AuditQuery } from "./query.js";
 export type { AuditBody, AuditInput, AuditRecord, AuditSource, AuditStatus } from "./record.js";
@@ -55,7 +58,7 @@ export class AuditLog {
     // Normalize before queueing: a bad input fails fast and never holds the lock.
     const body = normalizeInput(input);
     const previous = queues.get(this.file) ?? Promise.resolve();
-    const run = previous.then(() => withFileLock(this.file, this.lockTimeoutMs, (assertHeld) => this.appendLocked(body, assertHeld)));
+    const run = previous.then(() => withFileLock(this.file, { what: `The audit log ${this.file}`, timeoutMs: this.lockTimeoutMs, staleMs: LOCK_STALE_MS }, (assertHeld) => this.appendLocked(body, assertHeld)));
     const settled = run.catch(() => undefined);
     queues.set(this.file, settled);
     void settled.then(() => {

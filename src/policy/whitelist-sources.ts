@@ -1,9 +1,8 @@
-import { mkdir, readFile, stat } from "node:fs/promises";
-import { dirname } from "node:path";
-import lockfile from "proper-lockfile";
+import { readFile, stat } from "node:fs/promises";
 import { Value } from "typebox/value";
 import { MATURITY_LEVELS, WhitelistEntrySchema, type Maturity, type PackageGuardConfig, type WhitelistEntryInput } from "../config.js";
 import { PackageGuardError } from "../errors.js";
+import { withFileLock } from "../util/file-lock.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { isValidProjectName, normalizeName } from "./names.js";
 import { parseSpecifier } from "./requirement.js";
@@ -94,16 +93,13 @@ export class WhitelistSources {
 
   private async editOverlay(edit: (layer: WhitelistLayer) => void): Promise<void> {
     const file = this.config.overlayFile;
-    await mkdir(dirname(file), { recursive: true });
-    const release = await lockfile.lock(dirname(file), { lockfilePath: `${file}.lock`, retries: { retries: 50, minTimeout: 20, maxTimeout: 200 }, stale: 10_000 });
-    try {
+    await withFileLock(file, { what: "The whitelist overlay", timeoutMs: 10_000 }, async (assertHeld) => {
       const layer = await this.readLayer(file, false);
       edit(layer);
+      assertHeld();
       await writeFileAtomic(file, serializeWhitelistYaml(layer));
       this.cached = undefined;
-    } finally {
-      await release();
-    }
+    });
   }
 
   private inlineLayer(): WhitelistLayer {

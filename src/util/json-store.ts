@@ -15,7 +15,7 @@ export class JsonStore<F> {
     private readonly what: string,
     private readonly empty: () => F,
     private readonly valid: (parsed: unknown) => parsed is F,
-    private readonly lockTimeoutMs?: number,
+    private readonly lockTimeoutMs = 5_000,
   ) {}
 
   async read(): Promise<F> {
@@ -37,16 +37,12 @@ export class JsonStore<F> {
 
   /** Read, change in place, write back: all under the lock (BUSY when it cannot be had in time). */
   async edit<T>(change: (file: F) => T): Promise<T> {
-    return withFileLock(
-      this.file,
-      this.what,
-      async () => {
-        const file = await this.read();
-        const result = change(file);
-        await writeFileAtomic(this.file, `${JSON.stringify(file, null, 2)}\n`);
-        return result;
-      },
-      this.lockTimeoutMs,
-    );
+    return withFileLock(this.file, { what: this.what, timeoutMs: this.lockTimeoutMs }, async (assertHeld) => {
+      const file = await this.read();
+      const result = change(file);
+      assertHeld();
+      await writeFileAtomic(this.file, `${JSON.stringify(file, null, 2)}\n`);
+      return result;
+    });
   }
 }
