@@ -1,7 +1,8 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { PackageGuardError } from "../errors.js";
 import { lineBatchesBackward, logFiles } from "./reader.js";
-import { type AuditRecord, type AuditStatus, normalizePackage, parseRecord } from "./record.js";
+import { normalizeName } from "../policy/names.js";
+import { type AuditRecord, type AuditStatus, parseRecord } from "./record.js";
 
 export type AuditQuery = { limit?: number; package?: string; skillId?: string; agentId?: string; status?: AuditStatus; since?: string };
 
@@ -9,7 +10,7 @@ export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 500;
 
 // PEP 503 form, so "Requests" finds the records of "requests" (records store normalized names).
-const packageKey = normalizePackage;
+const packageKey = normalizeName;
 
 /**
  * Byte strings every matching line must contain (records are written with JSON.stringify, no spaces), so a

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { normalizeName } from "../policy/names.js";
 
 export const AUDIT_SOURCES = ["tool", "rpc", "cli", "hook", "policy", "system"] as const;
 export const AUDIT_STATUSES = [
@@ -99,14 +100,12 @@ const boundedDetails = (details: unknown): Record<string, unknown> | null => {
   return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { value: parsed };
 };
 
-export const normalizePackage = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, "-");
-
 export const normalizeInput = (input: AuditInput): AuditBody => {
   if (!(AUDIT_SOURCES as readonly string[]).includes(input.source)) throw new TypeError(`Unknown audit source: ${String(input.source)}`);
   if (!(AUDIT_STATUSES as readonly string[]).includes(input.status)) throw new TypeError(`Unknown audit status: ${String(input.status)}`);
   const strings = Object.fromEntries(STRING_FIELDS.map((k) => [k, text(input[k])])) as Record<(typeof STRING_FIELDS)[number], string | null>;
   // Stored PEP 503-normalized, so a query can find a package's records by their exact bytes (query.ts).
-  if (strings.package !== null) strings.package = normalizePackage(strings.package);
+  if (strings.package !== null) strings.package = normalizeName(strings.package);
   const vulnerabilities = Array.isArray(input.vulnerabilities) ? input.vulnerabilities.slice(0, MAX_VULNERABILITIES).map((v) => cut(String(v), 200)) : [];
   return {
     source: input.source,

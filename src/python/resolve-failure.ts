@@ -1,4 +1,5 @@
 import { PackageGuardError } from "../errors.js";
+import { normalizeName } from "../policy/names.js";
 import { describeFailure, type RunResult } from "../util/exec.js";
 import { errorText } from "./stderr-text.js";
 import type { Wanted } from "./types.js";
@@ -18,7 +19,7 @@ export const resolveFailure = (result: RunResult, wanted: Wanted, indexUrl: stri
   const cause = errorText(result.stderr, true);
   const match = NO_VERSION.exec(cause) ?? PIP_NO_MATCH.exec(cause);
   const raw = match ? (match[1] ?? match[2] ?? match[3] ?? "") : "";
-  const name = raw.replace(/[-_.]+/g, "-").toLowerCase().replace(/[<>=!~].*$/, "");
+  const name = normalizeName(raw).replace(/[<>=!~].*$/, "");
   if (match && name) {
     const requested = wanted[name];
     const spec = requested ? (requested.specifier === "" ? "any version" : `'${requested.specifier}'`) : "the versions its dependents need";

@@ -4,7 +4,8 @@ import { parse } from "yaml";
 import { valid } from "@renovatebot/pep440";
 import { PackageGuardError } from "../errors.js";
 import { toAdvisory, type OsvAdvisory } from "./osv-advisory.js";
-import { matchAdvisories, normalizePackageName } from "./osv-match.js";
+import { normalizeName } from "../policy/names.js";
+import { matchAdvisories } from "./osv-match.js";
 import { checkedPins } from "./pins.js";
 import { pinKey, type Finding, type ScanPin, type Scanner } from "./types.js";
 
@@ -71,7 +72,7 @@ export class OsvDbScanner implements Scanner {
     const names = new Map<string, string[]>();
     for (const entry of entries) {
       if (!entry.isDirectory()) continue;
-      const key = normalizePackageName(entry.name);
+      const key = normalizeName(entry.name);
       names.set(key, [...(names.get(key) ?? []), entry.name]);
     }
     if (names.size === 0) throw unavailable(`The offline advisory database at ${this.dir} holds no package folders; is scan.osvDbDir the right directory?`);

@@ -1,4 +1,5 @@
 import { compare as pep440Compare, valid as pep440Valid } from "@renovatebot/pep440";
+import { normalizeName } from "../policy/names.js";
 import { memo } from "../util/memo.js";
 import type { OsvAdvisory, OsvAffected, OsvEvent } from "./osv-advisory.js";
 import type { Finding, ScanPin } from "./types.js";
@@ -12,9 +13,6 @@ const compareMemo = memo((key: string) => {
 const valid = (v: string): string | null => (validMemo(v).ok ? v : null);
 const compare = (a: string, b: string): number => compareMemo(`${a}\u0000${b}`).order;
 const eq = (a: string, b: string): boolean => compare(a, b) === 0;
-
-/** PEP 503, as pip and the advisory database's folder names use it. */
-export const normalizePackageName = (name: string): string => name.replace(/[-_.]+/g, "-").toLowerCase();
 
 /** Equal under PEP 440 (`1.0` is `1.0.0`, `1.0-RC1` is `1.0rc1`), or the same text when either is not PEP 440. */
 export const sameVersion = (a: string, b: string): boolean =>
@@ -58,7 +56,7 @@ export const inRange = (version: string, events: readonly OsvEvent[]): boolean =
 };
 
 const entriesFor = (advisory: OsvAdvisory, name: string): OsvAffected[] =>
-  advisory.affected.filter((a) => a.package.ecosystem === "PyPI" && normalizePackageName(a.package.name) === name);
+  advisory.affected.filter((a) => a.package.ecosystem === "PyPI" && normalizeName(a.package.name) === name);
 
 const entryAffects = (entry: OsvAffected, version: string): boolean =>
   entry.versions.some((v) => sameVersion(v, version)) ||

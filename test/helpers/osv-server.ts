@@ -7,7 +7,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { toAdvisory } from "../../src/scan/osv-advisory.js";
-import { affects, normalizePackageName } from "../../src/scan/osv-match.js";
+import { normalizeName } from "../../src/policy/names.js";
+import { affects } from "../../src/scan/osv-match.js";
 
 /** An OSV record as served (JSON); only the fields tests usually set are spelled out. */
 export type OsvRecord = {
@@ -52,7 +53,7 @@ export type OsvServer = {
 
 const matching = (records: OsvRecord[], query: OsvQuery): OsvRecord[] => {
   if (query.package?.ecosystem !== "PyPI" || typeof query.version !== "string") return [];
-  const pin = { name: normalizePackageName(query.package.name), version: query.version };
+  const pin = { name: normalizeName(query.package.name), version: query.version };
   return records.filter((r) => {
     const advisory = toAdvisory(r);
     return advisory !== undefined && affects(advisory, pin);

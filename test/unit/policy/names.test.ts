@@ -11,6 +11,8 @@ describe("normalizeName (PEP 503)", () => {
     ["pan-_.das", "pan-das"],
     ["Scikit_Learn", "scikit-learn"],
     ["zope.interface", "zope-interface"],
+    ["jw.util", "jw-util"],
+    ["Zope__Interface", "zope-interface"],
   ])("%s → %s", (raw, normalized) => {
     expect(normalizeName(raw)).toBe(normalized);
   });

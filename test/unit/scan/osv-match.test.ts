@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { toAdvisory, type OsvAdvisory } from "../../../src/scan/osv-advisory.js";
-import { affects, inRange, matchAdvisories, normalizePackageName } from "../../../src/scan/osv-match.js";
+import { affects, inRange, matchAdvisories } from "../../../src/scan/osv-match.js";
 
 const advisory = (raw: Record<string, unknown>): OsvAdvisory => {
   const a = toAdvisory(raw);
@@ -92,7 +92,3 @@ describe("toAdvisory", () => {
   });
 });
 
-it("normalizePackageName follows PEP 503", () => {
-  expect(normalizePackageName("jw.util")).toBe("jw-util");
-  expect(normalizePackageName("Zope__Interface")).toBe("zope-interface");
-});
