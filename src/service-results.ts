@@ -2,7 +2,7 @@ import type { AuditInput } from "./audit/log.js";
 import type { Maturity } from "./config.js";
 import type { PackageGuardError } from "./errors.js";
 import type { Whitelist, WhitelistEntry } from "./policy/whitelist.js";
-import type { ResourceProfile, WhitelistView } from "./service-types.js";
+import type { ResourceProfile, VulnerabilityFinding, WhitelistView } from "./service-types.js";
 
 export const toView = (e: WhitelistEntry): WhitelistView => ({
   package: e.package,
@@ -28,6 +28,11 @@ export const buildResources = (pins: { name: string }[], whitelist: Whitelist, m
     skill: { maxMemoryMb: limits.length > 0 ? Math.max(...limits) : null, networkAccess: packages.some((p) => p.network_access) },
   };
 };
+
+/** "2 known vulnerabilities: PYSEC-1 in a 1.0 (fixed in 1.1); …", for the VULNERABLE messages of installs and vets. */
+export const describeFindings = (findings: readonly VulnerabilityFinding[]): string =>
+  `${findings.length} known vulnerabilit${findings.length === 1 ? "y" : "ies"}: ` +
+  findings.map((f) => `${f.id} in ${f.package} ${f.version}${f.fixedVersions.length ? ` (fixed in ${f.fixedVersions.join(", ")})` : ""}`).join("; ");
 
 /** How a failed attempt is written down: blocked by policy or scan, failed in the installer, or rolled back. */
 export const auditFromError = (e: PackageGuardError): Pick<AuditInput, "status" | "code" | "reason" | "vulnerabilitiesFound" | "vulnerabilities" | "details"> => {

@@ -12,7 +12,7 @@ import type { Whitelist } from "./policy/whitelist.js";
 import type { WhitelistSources } from "./policy/whitelist-sources.js";
 import type { Pin, PythonEnvironment, SkillVenv, Wanted } from "./python/environment.js";
 import type { VulnerabilityScanService } from "./scan/scan-service.js";
-import { auditFromError, buildResources, toView } from "./service-results.js";
+import { auditFromError, buildResources, describeFindings, toView } from "./service-results.js";
 import type {
   CallerContext,
   CheckResult,
@@ -110,9 +110,7 @@ export class PackageService {
         if (blocking.length > 0) {
           throw new PackageGuardError(
             "VULNERABLE",
-            `Installing ${decision!.requirement.name} would bring ${blocking.length} known vulnerabilit${blocking.length === 1 ? "y" : "ies"}: ` +
-              blocking.map((f) => `${f.id} in ${f.package} ${f.version}${f.fixedVersions.length ? ` (fixed in ${f.fixedVersions.join(", ")})` : ""}`).join("; ") +
-              `. Request a fixed version, or ask an operator for an override (packages.overrides.add).`,
+            `Installing ${decision!.requirement.name} would bring ${describeFindings(blocking)}. Request a fixed version, or ask an operator for an override (packages.overrides.add).`,
             { details: { package: decision!.requirement.name, vulnerabilities: blocking } },
           );
         }

@@ -7,6 +7,7 @@ import type { Whitelist } from "./policy/whitelist.js";
 import type { Pin, SkillVenv, Wanted } from "./python/environment.js";
 import type { ScanOutcome } from "./scan/scan-service.js";
 import type { VulnerabilityOverride } from "./policy/overrides.js";
+import { describeFindings } from "./service-results.js";
 import type { VulnerabilityFinding } from "./service-types.js";
 
 export type VetSource = Extract<AuditSource, "hook" | "policy">;
@@ -72,9 +73,7 @@ const denied = (requirement: string, error: unknown, pkg?: string): VetItem => {
 const vulnerable = (name: string, findings: VulnerabilityFinding[]): PackageGuardError =>
   new PackageGuardError(
     "VULNERABLE",
-    `${name} would bring ${findings.length} known vulnerabilit${findings.length === 1 ? "y" : "ies"}: ` +
-      findings.map((f) => `${f.id} in ${f.package} ${f.version}${f.fixedVersions.length ? ` (fixed in ${f.fixedVersions.join(", ")})` : ""}`).join("; ") +
-      `. Declare a fixed version, or ask an operator for an override.`,
+    `${name} would bring ${describeFindings(findings)}. Declare a fixed version, or ask an operator for an override.`,
     { details: { package: name, vulnerabilities: findings } },
   );
 
