@@ -19,7 +19,7 @@ export const toView = (e: WhitelistEntry): WhitelistView => ({
 /** Per package from its whitelist entry; for the skill, the most any package needs (memory) and network if any needs it. */
 export const buildResources = (pins: { name: string }[], whitelist: Whitelist, maturity: Maturity): ResourceProfile => {
   const packages = pins
-    .map((p) => whitelist.lookup(p.name, maturity) ?? whitelist.lookup(p.name, "autonomous"))
+    .map((p) => whitelist.governing(p.name, maturity))
     .filter((e): e is WhitelistEntry => e !== undefined)
     .map((e) => ({ package: e.package, max_memory_mb: e.max_memory_mb, network_access: e.network_access }));
   const limits = packages.map((p) => p.max_memory_mb).filter((m): m is number => m !== null);

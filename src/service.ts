@@ -377,7 +377,7 @@ export class PackageService {
   private pinViolations(pins: readonly { name: string; version: string }[], whitelist: Whitelist, maturity: Maturity): { package: string; version: string; allowed: string }[] {
     const out: { package: string; version: string; allowed: string }[] = [];
     for (const pin of pins) {
-      const entry = whitelist.lookup(pin.name, maturity) ?? whitelist.lookup(pin.name, "autonomous");
+      const entry = whitelist.governing(pin.name, maturity);
       if (entry && entry.version !== "" && !specifierContains(entry.version, pin.version, { prereleases: mentionsPrerelease(entry.version) })) {
         out.push({ package: normalizeName(pin.name), version: pin.version, allowed: entry.version });
       }

@@ -50,6 +50,14 @@ export class Whitelist {
     return undefined;
   }
 
+  /**
+   * The entry that governs `name` when it arrives as a dependency: the one `maturity` gets, else the widest tier's.
+   * Its range still binds the pin, and its resource limits still describe it, though the agent may not request it.
+   */
+  governing(name: string, maturity: Maturity): WhitelistEntry | undefined {
+    return this.lookup(name, maturity) ?? this.lookup(name, "autonomous");
+  }
+
   /** Every package `maturity` may install, with the entry it gets, sorted by name. */
   visibleAt(maturity: Maturity): WhitelistEntry[] {
     return this.names()
