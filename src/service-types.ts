@@ -3,6 +3,10 @@ import type { ErrorCode } from "./errors.js";
 import type { WhitelistEntry } from "./policy/whitelist.js";
 import type { Finding } from "./scan/types.js";
 
+// The filters the surfaces accept, from the modules that define them.
+export { AUDIT_STATUSES } from "./audit/log.js";
+export { APPROVAL_FILTERS } from "./policy/approvals.js";
+
 /** Who is asking. Maturity is never part of this: it is looked up from configuration by agentId. */
 export type CallerContext = {
   source: "tool" | "rpc" | "cli" | "hook";

@@ -6,7 +6,7 @@ import { resolveMaturity } from "./policy/maturity.js";
 import { normalizeName } from "./policy/names.js";
 import { intersectSpecifiers, mentionsPrerelease, specifierContains } from "./policy/ranges.js";
 import { formatRequirement, parseRequirement, parseSpecifier, type ParsedRequirement } from "./policy/requirement.js";
-import type { Approval, ApprovalStatus, ApprovalStore, ApprovalView } from "./policy/approvals.js";
+import type { Approval, ApprovalFilter, ApprovalStore, ApprovalView } from "./policy/approvals.js";
 import { overrideFor, type OverrideInput, type OverrideStore, type VulnerabilityOverride } from "./policy/overrides.js";
 import type { Whitelist } from "./policy/whitelist.js";
 import type { WhitelistSources } from "./policy/whitelist-sources.js";
@@ -332,7 +332,7 @@ export class PackageService {
     return override;
   }
 
-  async approvalsList(status?: ApprovalStatus | "expired"): Promise<ApprovalView[]> {
+  async approvalsList(status?: ApprovalFilter): Promise<ApprovalView[]> {
     return this.deps.approvals.list(status);
   }
 

@@ -4,6 +4,10 @@ import { JsonStore } from "../util/json-store.js";
 
 export type ApprovalStatus = "pending" | "approved" | "denied";
 
+/** What `list` can select: a stored status, or approved grants whose time ran out. */
+export const APPROVAL_FILTERS = ["pending", "approved", "denied", "expired"] as const;
+export type ApprovalFilter = (typeof APPROVAL_FILTERS)[number];
+
 /** What an approval is for: exactly this agent, skill, package and range; a grant widens nothing else. */
 export type ApprovalKey = { agentId: string | null; skill: string; package: string; specifier: string };
 
@@ -86,7 +90,7 @@ export class ApprovalStore {
     });
   }
 
-  async list(status?: ApprovalStatus | "expired"): Promise<ApprovalView[]> {
+  async list(status?: ApprovalFilter): Promise<ApprovalView[]> {
     const now = this.now().getTime();
     const views = (await this.store.read()).approvals.map((a) => ({ ...a, expired: a.status === "approved" && a.expiresAt !== null && Date.parse(a.expiresAt) <= now }));
     const selected = status === undefined ? views : status === "expired" ? views.filter((a) => a.expired) : views.filter((a) => a.status === status && !a.expired);

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { MATURITY_LEVELS, type Maturity, type PackageGuardConfig } from "../config.js";
 import { PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { PackageService } from "../service.js";
+import { APPROVAL_FILTERS } from "../service-types.js";
 import { loadCliConfig, type CliPaths } from "./cli-context.js";
 import { printResult, type Output } from "./cli-output.js";
 
@@ -23,12 +24,13 @@ const withCommon = (cmd: Command): Command =>
     .option("--state-dir <dir>", "OpenClaw state directory (default: $OPENCLAW_STATE_DIR or ~/.openclaw)")
     .option("--json", "print one JSON object");
 
-const parseMaturity = (value: string): Maturity => {
-  if (!(MATURITY_LEVELS as readonly string[]).includes(value)) {
-    throw new PackageGuardError("CONFIG_INVALID", `--maturity must be one of: ${MATURITY_LEVELS.join(", ")}`);
-  }
-  return value as Maturity;
+/** One of a fixed set of values for an option, or a usage error naming them. */
+const choice = <T extends string>(flag: string, value: string, allowed: readonly T[]): T => {
+  if (!(allowed as readonly string[]).includes(value)) throw new PackageGuardError("CONFIG_INVALID", `${flag} must be one of: ${allowed.join(", ")}`);
+  return value as T;
 };
+
+const parseMaturity = (value: string): Maturity => choice("--maturity", value, MATURITY_LEVELS);
 
 /** Mounts the operator commands on `root` ("openclaw packages" or the package-guard bin). */
 export const buildCommands = (root: Command, deps: CliDeps): void => {
@@ -165,10 +167,7 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
     .action(
       run(async (service, opts) => {
         const status = (opts as { status?: string }).status;
-        if (status !== undefined && !["pending", "approved", "denied", "expired"].includes(status)) {
-          throw new PackageGuardError("CONFIG_INVALID", "--status must be one of: pending, approved, denied, expired");
-        }
-        return { value: await service.approvalsList(status as never) };
+        return { value: await service.approvalsList(status === undefined ? undefined : choice("--status", status, APPROVAL_FILTERS)) };
       }),
     );
   withCommon(approvals.command("resolve <id> <decision>"))

@@ -1,7 +1,8 @@
 import { MATURITY_LEVELS } from "../config.js";
 import { ERROR_SURFACE, PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { PackageService } from "../service.js";
-import { enumParam, intParam, objectParam, rawParam, stringParam } from "./params.js";
+import { APPROVAL_FILTERS, AUDIT_STATUSES } from "../service-types.js";
+import { enumParam, installRequestParams, intParam, objectParam, rawParam, stringParam } from "./params.js";
 
 type Scope = "operator.read" | "operator.write" | "operator.admin" | "operator.approvals";
 type ErrorShape = { code: string; message: string; details?: unknown; retryable?: boolean };
@@ -9,11 +10,6 @@ type Respond = (ok: boolean, payload?: unknown, error?: ErrorShape) => void;
 type Client = { connId?: string; authenticatedUserId?: string; connect?: { client?: { id?: string } } } | null;
 type HandlerOptions = { params: Record<string, unknown>; respond: Respond; client: Client };
 type Register = (method: string, handler: (opts: HandlerOptions) => Promise<void>, opts: { scope: Scope }) => void;
-
-const AUDIT_STATUSES = [
-  "completed", "blocked", "failed", "uninstalled", "rolled_back", "interrupted",
-  "approval_requested", "approval_resolved", "whitelist_changed", "recovered", "vetted",
-] as const;
 
 const clientIdentity = (client: Client): string | null =>
   client?.authenticatedUserId ?? client?.connect?.client?.id ?? client?.connId ?? null;
@@ -47,13 +43,9 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
     );
   };
 
-  method("packages.install", "operator.write", (s, p, client) => {
-    const version = rawParam(p, "version");
-    return s.install(
-      { package: rawParam(p, "package"), skill: rawParam(p, "skill"), ...(version === undefined || version === null ? {} : { version }) },
-      { source: "rpc", agentId: stringParam(p, "agentId") ?? null, client },
-    );
-  });
+  method("packages.install", "operator.write", (s, p, client) =>
+    s.install(installRequestParams(p), { source: "rpc", agentId: stringParam(p, "agentId") ?? null, client }),
+  );
   method("packages.uninstall", "operator.write", (s, p, client) =>
     s.uninstall({ package: stringParam(p, "package", true), skill: stringParam(p, "skill", true) }, { source: "rpc", client }),
   );
@@ -75,7 +67,7 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
   method("packages.whitelist.remove", "operator.admin", (s, p, client) =>
     s.whitelistRemove(stringParam(p, "package", true), enumParam(p, "maturity", MATURITY_LEVELS), { source: "rpc", client }),
   );
-  method("packages.approvals.list", "operator.read", (s, p) => s.approvalsList(enumParam(p, "status", ["pending", "approved", "denied", "expired"] as const)));
+  method("packages.approvals.list", "operator.read", (s, p) => s.approvalsList(enumParam(p, "status", APPROVAL_FILTERS)));
   method("packages.approvals.resolve", "operator.approvals", (s, p, client) => {
     const note = stringParam(p, "note");
     const ttlHours = intParam(p, "ttlHours", 1, 24 * 365);

@@ -1,4 +1,5 @@
 import { PackageGuardError } from "../errors.js";
+import type { InstallRequest } from "../service-types.js";
 
 /** Reads one parameter of an untyped request (tool args, RPC params, CLI options) with a clear rejection. */
 const read = (params: unknown, key: string): unknown =>
@@ -50,3 +51,9 @@ export const objectParam = (params: unknown, key: string): Record<string, unknow
  * malformed one is refused by the service and so written to the audit log. Typed as the string it should be.
  */
 export const rawParam = (params: unknown, key: string): string => read(params, key) as string;
+
+/** An install request as the tool and `packages.install` receive it: package and skill raw, version when given. */
+export const installRequestParams = (params: unknown): InstallRequest => {
+  const version = rawParam(params, "version");
+  return { package: rawParam(params, "package"), skill: rawParam(params, "skill"), ...(version === undefined || version === null ? {} : { version }) };
+};

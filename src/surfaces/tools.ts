@@ -2,7 +2,7 @@ import { Type } from "typebox";
 import { ERROR_SURFACE, type PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { PackageService } from "../service.js";
 import type { InstallResult, WhitelistView } from "../service-types.js";
-import { rawParam, stringParam } from "./params.js";
+import { installRequestParams, stringParam } from "./params.js";
 
 export const TOOL_NAMES = ["install_package", "list_packages"] as const;
 
@@ -79,12 +79,7 @@ export const createToolFactories = (getService: () => Promise<PackageService>) =
     async execute(_toolCallId: string, params: unknown, signal?: AbortSignal, onUpdate?: UpdateFn) {
       try {
         // The host does not validate tool arguments against `parameters`; every surface reads them itself.
-        const version = rawParam(params, "version");
-        const request = {
-          package: rawParam(params, "package"),
-          skill: rawParam(params, "skill"),
-          ...(version === undefined || version === null ? {} : { version }),
-        };
+        const request = installRequestParams(params);
         const service = await getService();
         const result = await service.install(
           request,
