@@ -1,5 +1,5 @@
-import { compare } from "@renovatebot/pep440";
 import { PackageGuardError } from "../errors.js";
+import { sameVersion } from "../util/pep440.js";
 import type { ResolveContext } from "./resolver.js";
 import { pinnedRequirements } from "./requirements-file.js";
 import { runOk } from "./run.js";
@@ -12,14 +12,6 @@ export type InstallContext = ResolveContext & { venvDir: string };
 
 // pip cannot remove itself safely and `python -m venv` seeds these; they are the tool, not the skill's packages.
 const PIP_TOOLING = new Set(["pip", "setuptools", "wheel"]);
-
-const sameVersion = (a: string, b: string): boolean => {
-  try {
-    return compare(a, b) === 0;
-  } catch {
-    return a === b;
-  }
-};
 
 /** Differences between the venv and the pins, in words; empty when they match. */
 export const compareInstalled = (installed: Map<string, string>, pins: readonly Pin[], ignore: ReadonlySet<string> = new Set()): string[] => {

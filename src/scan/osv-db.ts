@@ -1,10 +1,10 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { valid } from "@renovatebot/pep440";
 import { PackageGuardError } from "../errors.js";
-import { toAdvisory, type OsvAdvisory } from "./osv-advisory.js";
 import { normalizeName } from "../policy/names.js";
+import { isPep440 } from "../util/pep440.js";
+import { toAdvisory, type OsvAdvisory } from "./osv-advisory.js";
 import { matchAdvisories } from "./osv-match.js";
 import { checkedPins } from "./pins.js";
 import { pinKey, type Finding, type ScanPin, type Scanner } from "./types.js";
@@ -36,7 +36,7 @@ export class OsvDbScanner implements Scanner {
     if (checked.length === 0) return result;
     for (const pin of checked) {
       // Ranges are PEP 440 intervals; a version that cannot be placed in them cannot be called clean.
-      if (valid(pin.version) === null) throw unavailable(`Cannot check ${pinKey(pin)} against the offline advisory database: "${pin.version}" is not a PEP 440 version.`);
+      if (!isPep440(pin.version)) throw unavailable(`Cannot check ${pinKey(pin)} against the offline advisory database: "${pin.version}" is not a PEP 440 version.`);
     }
     const folders = await this.folderIndex();
     const byPackage = new Map<string, OsvAdvisory[]>();

@@ -1,22 +1,7 @@
-import { compare as pep440Compare, valid as pep440Valid } from "@renovatebot/pep440";
 import { normalizeName } from "../policy/names.js";
-import { memo } from "../util/memo.js";
+import { compareVersions as compare, isPep440, sameVersion } from "../util/pep440.js";
 import type { OsvAdvisory, OsvAffected, OsvEvent } from "./osv-advisory.js";
 import type { Finding, ScanPin } from "./types.js";
-
-// PEP 440 parsing is most of a scan; the same versions and bounds recur across scans, so both are memoized.
-const validMemo = memo((v: string) => ({ ok: pep440Valid(v) !== null }), 50_000);
-const compareMemo = memo((key: string) => {
-  const [a = "", b = ""] = key.split("\u0000");
-  return { order: pep440Compare(a, b) };
-}, 100_000);
-const valid = (v: string): string | null => (validMemo(v).ok ? v : null);
-const compare = (a: string, b: string): number => compareMemo(`${a}\u0000${b}`).order;
-const eq = (a: string, b: string): boolean => compare(a, b) === 0;
-
-/** Equal under PEP 440 (`1.0` is `1.0.0`, `1.0-RC1` is `1.0rc1`), or the same text when either is not PEP 440. */
-export const sameVersion = (a: string, b: string): boolean =>
-  a === b || (valid(a) !== null && valid(b) !== null && eq(a, b));
 
 const eventVersion = (event: OsvEvent): string =>
   event.introduced ?? event.fixed ?? event.last_affected ?? event.limit ?? "";
@@ -31,7 +16,7 @@ const sorted = new WeakMap<readonly OsvEvent[], OsvEvent[]>();
 const sortedEvents = (events: readonly OsvEvent[]): OsvEvent[] => {
   let usable = sorted.get(events);
   if (usable === undefined) {
-    usable = events.filter((e) => isZero(e) || valid(eventVersion(e)) !== null).sort(byVersion);
+    usable = events.filter((e) => isZero(e) || isPep440(eventVersion(e))).sort(byVersion);
     sorted.set(events, usable);
   }
   return usable;
@@ -39,7 +24,7 @@ const sortedEvents = (events: readonly OsvEvent[]): OsvEvent[] => {
 
 /** The OSV spec's evaluation of one ECOSYSTEM range; events whose version PEP 440 cannot read are left out. */
 export const inRange = (version: string, events: readonly OsvEvent[]): boolean => {
-  if (valid(version) === null) return false;
+  if (!isPep440(version)) return false;
   const usable = sortedEvents(events);
   let affected = false;
   for (const event of usable) {
@@ -67,8 +52,8 @@ export const affects = (advisory: OsvAdvisory, pin: ScanPin): boolean =>
   advisory.withdrawn === undefined && entriesFor(advisory, pin.name).some((e) => entryAffects(e, pin.version));
 
 const byPep440 = (a: string, b: string): number => {
-  const va = valid(a) !== null;
-  const vb = valid(b) !== null;
+  const va = isPep440(a);
+  const vb = isPep440(b);
   return va && vb ? compare(a, b) : va ? -1 : vb ? 1 : a.localeCompare(b);
 };
 

@@ -1,5 +1,5 @@
 import { PackageGuardError } from "../errors.js";
-import { sameVersion } from "./osv-match.js";
+import { sameVersion } from "../util/pep440.js";
 import { pinKey, type Finding, type ScanPin } from "./types.js";
 
 /**
