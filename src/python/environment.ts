@@ -1,8 +1,9 @@
-import { access, readdir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import type { PackageGuardConfig } from "../config.js";
 import { isPackageGuardError, toPackageGuardError } from "../errors.js";
 import type { InstalledPackage } from "../service-types.js";
 import type { Runner } from "../util/exec.js";
+import { pathExists } from "../util/fs.js";
 import { skillPaths, skillsRoot } from "./layout.js";
 import { withSkillLock } from "./lock.js";
 import { recoverSkill } from "./recovery.js";
@@ -81,8 +82,7 @@ export class PythonEnvironment {
     const results: RecoveredTransaction[] = [];
     for (const id of await this.knownSkills()) {
       const paths = skillPaths(this.config, id);
-      const hasJournal = await access(paths.pending).then(() => true, () => false);
-      if (!hasJournal) continue;
+      if (!(await pathExists(paths.pending))) continue;
       try {
         const result = await this.locked(id, (toolchain) => recoverSkill(skillContext(this.config, this.runner, toolchain, id)), Math.min(RECOVERY_LOCK_MS, this.config.python.lockTimeoutMs));
         if (result) results.push(result);

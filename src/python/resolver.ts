@@ -1,6 +1,6 @@
 import type { PackageGuardConfig } from "../config.js";
 import { PackageGuardError } from "../errors.js";
-import type { Runner } from "../util/exec.js";
+import { succeeded, type Runner } from "../util/exec.js";
 import { parseCompileOutput } from "./compile-output.js";
 import { parsePipReport } from "./pip-report.js";
 import { constraintsFile, requirementsIn } from "./requirements-file.js";
@@ -55,7 +55,7 @@ const resolveOnce = async (ctx: ResolveContext, wanted: Wanted, constraints: Pin
     const result = uv
       ? await run(runCtx, uv, compileArgs(ctx, input, constraintPath))
       : await run(runCtx, ctx.venvPython, pipDryRunArgs(ctx, input, constraintPath));
-    if (result.exitCode !== 0 || result.canceled || result.timedOut) throw resolveFailure(result, wanted, ctx.config.index.url);
+    if (!succeeded(result)) throw resolveFailure(result, wanted, ctx.config.index.url);
     return uv ? parseCompileOutput(result.stdout) : parsePipReport(result.stdout);
   });
 

@@ -1,6 +1,6 @@
 import { PackageGuardError, type ErrorDetails } from "../errors.js";
 import { childEnv } from "../util/env.js";
-import { describeFailure, type RunResult, type Runner } from "../util/exec.js";
+import { describeFailure, succeeded, type RunResult, type Runner } from "../util/exec.js";
 import { errorText } from "./stderr-text.js";
 
 export type RunContext = { runner: Runner; timeoutMs: number; cwd: string; signal?: AbortSignal | undefined };
@@ -23,6 +23,6 @@ export const stepFailed = (what: string, result: RunResult, details: ErrorDetail
 /** Runs a step that must succeed. */
 export const runOk = async (ctx: RunContext, what: string, file: string, args: readonly string[]): Promise<RunResult> => {
   const result = await run(ctx, file, args);
-  if (result.exitCode !== 0 || result.canceled || result.timedOut) throw stepFailed(what, result);
+  if (!succeeded(result)) throw stepFailed(what, result);
   return result;
 };

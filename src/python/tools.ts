@@ -1,17 +1,13 @@
 import { constants } from "node:fs";
-import { access } from "node:fs/promises";
 import { delimiter, isAbsolute, join } from "node:path";
 import { childEnv } from "../util/env.js";
 import type { Runner } from "../util/exec.js";
+import { pathExists } from "../util/fs.js";
 import type { ToolInfo } from "./types.js";
 
 const VERSION_TIMEOUT_MS = 15_000;
 
-const executable = async (path: string): Promise<boolean> =>
-  access(path, constants.X_OK).then(
-    () => true,
-    () => false,
-  );
+const executable = (path: string): Promise<boolean> => pathExists(path, constants.X_OK);
 
 /** An absolute path is used as is; a bare name is looked up on PATH (the same PATH children get). */
 export const locate = async (configured: string, path: string | undefined = process.env.PATH): Promise<string | null> => {

@@ -1,21 +1,16 @@
 import { constants } from "node:fs";
-import { access, mkdir, readdir } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { PackageGuardConfig } from "../config.js";
 import { PackageGuardError } from "../errors.js";
 import type { Runner } from "../util/exec.js";
+import { pathExists as exists } from "../util/fs.js";
 import type { SkillPaths } from "./layout.js";
 import { runOk } from "./run.js";
 import { listInstalled } from "./site-packages.js";
 import type { Toolchain } from "./toolchain.js";
 
 export type VenvContext = { config: PackageGuardConfig; runner: Runner; toolchain: Toolchain; paths: SkillPaths };
-
-const exists = (path: string, mode = constants.F_OK): Promise<boolean> =>
-  access(path, mode).then(
-    () => true,
-    () => false,
-  );
 
 const create = async (ctx: VenvContext, clear: boolean): Promise<void> => {
   const { config, toolchain, paths } = ctx;

@@ -55,6 +55,9 @@ export const runProcess: Runner = async (file, args, options) => {
   };
 };
 
+/** Exit 0, and neither canceled nor timed out (a killed process can still report 0). */
+export const succeeded = (result: RunResult): boolean => result.exitCode === 0 && !result.canceled && !result.timedOut;
+
 /** A one-line account of a failed run, for error messages and logs (stderr tail only, never the env). */
 export const describeFailure = (result: RunResult): string => {
   if (result.spawnError) return `could not start ${result.command.split(" ")[0]} (${result.spawnError})`;

@@ -1,6 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
+
+/** Whether `path` exists (and, with `mode`, is readable/writable/executable by us). */
+export const pathExists = (path: string, mode: number = constants.F_OK): Promise<boolean> =>
+  access(path, mode).then(
+    () => true,
+    () => false,
+  );
 
 /** Replaces a state file so that a reader sees the old content or the new, never half of it. */
 export const writeFileAtomic = async (path: string, data: string): Promise<void> => {
