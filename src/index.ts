@@ -10,7 +10,6 @@ import { registerGatewayMethods } from "./surfaces/gateway.js";
 import { createBeforeInstallHandler } from "./surfaces/hooks.js";
 import { createToolFactories } from "./surfaces/tools.js";
 
-
 export default definePluginEntry({
   id: "package-guard",
   name: "Package Guard",

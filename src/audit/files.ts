@@ -1,5 +1,5 @@
 import { open, rename } from "node:fs/promises";
-import { logFiles, MAX_ROTATIONS } from "./reader.js";
+import { logFiles, MAX_ROTATIONS, readAt } from "./reader.js";
 
 export const FILE_MODE = 0o600;
 
@@ -27,13 +27,7 @@ export const quarantineTorn = async (file: string, tornAt: number, size: number,
   const corruptFile = `${file}.corrupt`;
   const handle = await open(file, "r+");
   try {
-    const torn = Buffer.alloc(size - tornAt);
-    let done = 0;
-    while (done < torn.length) {
-      const { bytesRead } = await handle.read(torn, done, torn.length - done, tornAt + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
+    const torn = await readAt(handle, tornAt, size - tornAt);
     const entry = { ts, file, offset: tornAt, bytes: torn.length, text: torn.toString("utf8"), base64: torn.toString("base64") };
     await writeAll(corruptFile, Buffer.from(`${JSON.stringify(entry)}\n`, "utf8"), true);
     await handle.truncate(tornAt);

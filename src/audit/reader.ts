@@ -11,7 +11,8 @@ export const MAX_ROTATIONS = 5;
 /** Newest first: the live file, then `<file>.1` … `<file>.5`. */
 export const logFiles = (file: string): string[] => [file, ...Array.from({ length: MAX_ROTATIONS }, (_, i) => `${file}.${i + 1}`)];
 
-const readAt = async (handle: FileHandle, position: number, length: number): Promise<Buffer> => {
+/** `length` bytes from `position`, fewer only at the end of the file. */
+export const readAt = async (handle: FileHandle, position: number, length: number): Promise<Buffer> => {
   const buffer = Buffer.alloc(length);
   let done = 0;
   while (done < length) {
