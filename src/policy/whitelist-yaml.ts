@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { parseDocument, stringify } from "yaml";
 import { MATURITY_LEVELS, type WhitelistEntryInput } from "../config.js";
 import { PackageGuardError } from "../errors.js";
+import { isRecord } from "../util/is-record.js";
 import { validateRemoved, validateTiers, type WhitelistLayer } from "./whitelist-entry.js";
 
 const TOP_LEVEL_KEYS = ["tiers", "removed"];
@@ -11,9 +12,6 @@ const FIELD_ORDER = ["package", "version", "max_memory_mb", "network_access", "r
 
 const invalid = (source: string, message: string): PackageGuardError =>
   new PackageGuardError("CONFIG_INVALID", `${source}: ${message}`, { details: { source } });
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * The seed's package_whitelist_default.yaml format (`tiers: {student: [...], ...}`), plus optional per-entry
@@ -31,11 +29,11 @@ export const parseWhitelistYaml = (text: string, source: string): WhitelistLayer
     throw invalid(source, `not valid YAML: ${(error as Error).message}`);
   }
   if (data === null || data === undefined) return { source, tiers: {} };
-  if (!isPlainObject(data)) throw invalid(source, "expected a mapping with a 'tiers' key");
+  if (!isRecord(data)) throw invalid(source, "expected a mapping with a 'tiers' key");
   const unknown = Object.keys(data).filter((k) => !TOP_LEVEL_KEYS.includes(k));
   if (unknown.length > 0) throw invalid(source, `unknown top-level key(s): ${unknown.join(", ")} (expected: ${TOP_LEVEL_KEYS.join(", ")})`);
   const rawTiers = data.tiers ?? {};
-  if (!isPlainObject(rawTiers)) throw invalid(source, "tiers: expected a mapping of maturity level to a list of entries");
+  if (!isRecord(rawTiers)) throw invalid(source, "tiers: expected a mapping of maturity level to a list of entries");
   // `student:` with nothing under it is YAML null: an empty tier, as the seed system read it.
   const tiers = Object.fromEntries(Object.entries(rawTiers).map(([level, list]) => [level, list ?? []]));
   const layer: WhitelistLayer = { source, tiers: validateTiers(tiers, source) };

@@ -1,6 +1,7 @@
 import { readFile, rm } from "node:fs/promises";
 import { PackageGuardError } from "../errors.js";
 import { writeFileAtomic } from "../util/fs.js";
+import { isRecord } from "../util/is-record.js";
 import type { Operation, Pin, Wanted } from "./types.js";
 
 /** What a skill's venv is supposed to hold; replaced atomically, and only after an install succeeded. */
@@ -26,14 +27,13 @@ export type PendingTransaction = {
   startedAt: string;
 };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 const isPin = (v: unknown): v is Pin =>
-  isObject(v) && typeof v.name === "string" && typeof v.version === "string" && Array.isArray(v.hashes) && v.hashes.every((h) => typeof h === "string");
+  isRecord(v) && typeof v.name === "string" && typeof v.version === "string" && Array.isArray(v.hashes) && v.hashes.every((h) => typeof h === "string");
 
 const isWanted = (v: unknown): v is Wanted =>
-  isObject(v) &&
-  Object.values(v).every((r) => isObject(r) && typeof r.specifier === "string" && Array.isArray(r.extras) && r.extras.every((e) => typeof e === "string") && typeof r.requestedAt === "string");
+  isRecord(v) &&
+  Object.values(v).every((r) => isRecord(r) && typeof r.specifier === "string" && Array.isArray(r.extras) && r.extras.every((e) => typeof e === "string") && typeof r.requestedAt === "string");
 
 const corrupt = (path: string, why: string): PackageGuardError =>
   new PackageGuardError("INSTALL_FAILED", `${path} is unreadable (${why}); restore it from a backup or remove the skill's venv and state to start over`, {
@@ -58,7 +58,7 @@ const readJson = async (path: string): Promise<unknown> => {
 export const readState = async (path: string): Promise<SkillState | null> => {
   const data = await readJson(path);
   if (data === undefined) return null;
-  if (!isObject(data) || !isWanted(data.requirements) || !Array.isArray(data.pins) || !data.pins.every(isPin)) throw corrupt(path, "unexpected shape");
+  if (!isRecord(data) || !isWanted(data.requirements) || !Array.isArray(data.pins) || !data.pins.every(isPin)) throw corrupt(path, "unexpected shape");
   return data as SkillState;
 };
 
@@ -67,13 +67,13 @@ export const writeState = (path: string, state: SkillState): Promise<void> => wr
 export const readPending = async (path: string): Promise<PendingTransaction | null> => {
   const data = await readJson(path);
   if (data === undefined) return null;
-  const previous = isObject(data) ? data.previous : undefined;
+  const previous = isRecord(data) ? data.previous : undefined;
   if (
-    !isObject(data) ||
+    !isRecord(data) ||
     typeof data.txId !== "string" ||
     (data.operation !== "install" && data.operation !== "uninstall") ||
     typeof data.package !== "string" ||
-    !isObject(previous) ||
+    !isRecord(previous) ||
     !isWanted(previous.requirements) ||
     !Array.isArray(previous.pins) ||
     !previous.pins.every(isPin)

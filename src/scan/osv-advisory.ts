@@ -1,3 +1,5 @@
+import { isRecord } from "../util/is-record.js";
+
 /** The part of the OSV schema (ossf.github.io/osv-schema) that vulnerability matching reads. */
 export type OsvEvent = { introduced?: string; fixed?: string; last_affected?: string; limit?: string };
 export type OsvRange = { type: string; events: OsvEvent[] };
@@ -11,7 +13,6 @@ export type OsvAdvisory = {
   affected: OsvAffected[];
 };
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(str).filter((s): s is string => s !== undefined) : []);
 

@@ -1,5 +1,6 @@
 import { PackageGuardError } from "../errors.js";
 import { sameVersion } from "../util/pep440.js";
+import { isRecord } from "../util/is-record.js";
 import { pinKey, type Finding, type ScanPin } from "./types.js";
 
 /**
@@ -14,7 +15,6 @@ const MAX_SUMMARY = 300;
 const fail = (message: string): PackageGuardError =>
   new PackageGuardError("SCANNER_UNAVAILABLE", `${message} The scan is treated as failed; check the pip-audit installation and scan settings, then retry.`);
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const stringList = (v: unknown): string[] | undefined =>
   Array.isArray(v) && v.every((s) => typeof s === "string") ? (v as string[]) : undefined;
 

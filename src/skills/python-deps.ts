@@ -1,4 +1,5 @@
 import JSON5 from "json5";
+import { isRecord } from "../util/is-record.js";
 import { critical, type SkillFinding } from "./findings.js";
 import type { ParsedFrontmatter } from "./frontmatter.js";
 
@@ -19,8 +20,6 @@ export const MAX_DEPENDENCIES = 32;
 const MANIFEST_KEYS = ["openclaw", "clawdbot"] as const;
 // A bare name with optional extras: the version comes separately, so the two can never run together into another name.
 const PLAIN_PACKAGE = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:\[[A-Za-z0-9._,\s-]*\])?$/;
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 const show = (value: unknown): string => {
   const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);

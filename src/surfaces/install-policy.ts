@@ -2,6 +2,7 @@ import { isAbsolute } from "node:path";
 import { toPackageGuardError } from "../errors.js";
 import type { SkillFinding } from "../skills/findings.js";
 import { ALLOW, blockVerdict, vetInstallTarget, type SkillVetter, type Verdict } from "../skills/vet-target.js";
+import { isRecord } from "../util/is-record.js";
 
 /** What a security.installPolicy command writes on stdout (OpenClaw protocol 1). */
 export type PolicyResponse = {
@@ -14,8 +15,6 @@ export type PolicyResponse = {
 /** OpenClaw sends at most 256 KiB; anything bigger is not a request from it. */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
 const READ_TIMEOUT_MS = 10_000;
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 const refuse = (why: string): Verdict => blockVerdict(`package-guard install policy: ${why}; the install is blocked`);
 

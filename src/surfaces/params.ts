@@ -1,5 +1,6 @@
 import { PackageGuardError } from "../errors.js";
 import type { InstallRequest } from "../service-types.js";
+import { isRecord } from "../util/is-record.js";
 
 /** Reads one parameter of an untyped request (tool args, RPC params, CLI options) with a clear rejection. */
 const read = (params: unknown, key: string): unknown =>
@@ -42,8 +43,8 @@ export const enumParam = <T extends string>(params: unknown, key: string, allowe
 
 export const objectParam = (params: unknown, key: string): Record<string, unknown> => {
   const value = read(params, key);
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(key, "an object");
-  return value as Record<string, unknown>;
+  if (!isRecord(value)) throw invalid(key, "an object");
+  return value;
 };
 
 /**
