@@ -12,7 +12,7 @@ export type PolicyResponse = {
   findings?: SkillFinding[];
 };
 
-/** OpenClaw sends at most 256 KiB; anything bigger is not a request from it. */
+/** OpenClaw sends at most 256 KiB; this leaves room, and anything bigger is not a request from it. */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
 const READ_TIMEOUT_MS = 10_000;
 
