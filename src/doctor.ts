@@ -18,7 +18,11 @@ const writable = async (dir: string): Promise<boolean> => {
 
 const probeIndex = async (url: string): Promise<{ reachable: boolean; problem?: string }> => {
   try {
-    const response = await fetch(url.endsWith("/") ? url : `${url}/`, { method: "GET", signal: AbortSignal.timeout(5_000), headers: { Accept: "text/html" } });
+    const response = await fetch(url.endsWith("/") ? url : `${url}/`, {
+      method: "GET",
+      signal: AbortSignal.timeout(5_000),
+      headers: { Accept: "text/html" },
+    });
     await response.body?.cancel();
     return response.ok ? { reachable: true } : { reachable: false, problem: `HTTP ${response.status}` };
   } catch (error) {
@@ -30,9 +34,19 @@ const probeIndex = async (url: string): Promise<{ reachable: boolean; problem?: 
 export const runDoctor = async (config: PackageGuardConfig, python: PythonEnvironment): Promise<DoctorReport> => {
   const found = await python.tools();
   const fixes: string[] = [];
-  const tool = (name: string, info: { path: string; version: string } | null, configured: string, key: string, required: boolean): ToolStatus => {
+  const tool = (
+    name: string,
+    info: { path: string; version: string } | null,
+    configured: string,
+    key: string,
+    required: boolean,
+  ): ToolStatus => {
     if (info) return { name, path: info.path, version: info.version, ok: true };
-    if (required) fixes.push(`Install ${name} or set plugins.entries.package-guard.config.python.${key} to its absolute path (now '${configured}')`);
+    if (required)
+      fixes.push(
+        `Install ${name} or set plugins.entries.package-guard.config.python.${key} to its absolute path (now ` +
+          `'${configured}')`,
+      );
     return { name, path: null, version: null, ok: !required, problem: `not found: '${configured}'` };
   };
   const wantUv = config.python.installer === "uv";
@@ -42,21 +56,43 @@ export const runDoctor = async (config: PackageGuardConfig, python: PythonEnviro
     tool("python", found.python, config.python.python, "python", true),
     tool("pip-audit", found.pipAudit, config.python.pipAudit, "pipAudit", wantPipAudit),
   ];
-  const installer = config.python.installer === "pip" ? (found.python ? "pip" : null) : found.uv ? "uv" : config.python.installer === "auto" && found.python ? "pip" : null;
-  if (installer === "pip" && config.python.installer === "auto") fixes.push("uv was not found: installs fall back to pip (slower). Install uv for speed.");
+  const installer =
+    config.python.installer === "pip"
+      ? found.python
+        ? "pip"
+        : null
+      : found.uv
+        ? "uv"
+        : config.python.installer === "auto" && found.python
+          ? "pip"
+          : null;
+  if (installer === "pip" && config.python.installer === "auto")
+    fixes.push("uv was not found: installs fall back to pip (slower). Install uv for speed.");
 
   const stateWritable = await writable(config.dataDir);
   if (!stateWritable) fixes.push(`Make ${config.dataDir} writable by the gateway user`);
 
   const index = config.index.url.startsWith("file:") ? { reachable: null } : await probeIndex(config.index.url);
-  if (index.reachable === false) fixes.push(`The package index ${config.index.url} is not reachable (${index.problem}); check index.url and the network`);
+  if (index.reachable === false)
+    fixes.push(
+      `The package index ${config.index.url} is not reachable (${index.problem}); check index.url and the network`,
+    );
 
   let scanner: DoctorReport["scanner"] = { backend: config.scan.scanner, ok: true };
   if (config.scan.scanner === "osv-db") {
     const dir = config.scan.osvDbDir;
-    const ok = dir !== null && (await stat(dir).then((s) => s.isDirectory(), () => false));
+    const ok =
+      dir !== null &&
+      (await stat(dir).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ));
     if (!ok) {
-      scanner = { backend: "osv-db", ok: false, problem: dir ? `advisory directory ${dir} not found` : "scan.osvDbDir is not set" };
+      scanner = {
+        backend: "osv-db",
+        ok: false,
+        problem: dir ? `advisory directory ${dir} not found` : "scan.osvDbDir is not set",
+      };
       fixes.push("Set scan.osvDbDir to a copy of the PyPA advisory database (its vulns/ folder)");
     }
   } else if (!found.pipAudit) {
@@ -80,7 +116,14 @@ export const runDoctor = async (config: PackageGuardConfig, python: PythonEnviro
       overlayFile: config.whitelist.overlayFile,
       venvRoot: config.venvRoot,
       auditFile: config.audit.file,
-      scan: { scanner: config.scan.scanner, service: config.scan.vulnerabilityService, osvUrl: config.scan.osvUrl, osvDbDir: config.scan.osvDbDir, cacheTtlHours: config.scan.cacheTtlHours, ignoreRules: config.scan.ignore.length },
+      scan: {
+        scanner: config.scan.scanner,
+        service: config.scan.vulnerabilityService,
+        osvUrl: config.scan.osvUrl,
+        osvDbDir: config.scan.osvDbDir,
+        cacheTtlHours: config.scan.cacheTtlHours,
+        ignoreRules: config.scan.ignore.length,
+      },
       index: { url: config.index.url, onlyBinary: config.index.onlyBinary, excludeNewer: config.index.excludeNewer },
     },
     fixes,

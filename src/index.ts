@@ -3,9 +3,9 @@ import { resolveStateDir } from "openclaw/plugin-sdk/state-paths";
 import { parseConfig } from "./config.js";
 import { openPackageService } from "./runtime.js";
 import type { PackageService } from "./service.js";
-import { buildCommands } from "./surfaces/cli.js";
-import { CLI_DESCRIPTOR } from "./surfaces/cli-descriptor.js";
 import { loadCliConfig, pluginBlockOf } from "./surfaces/cli-context.js";
+import { CLI_DESCRIPTOR } from "./surfaces/cli-descriptor.js";
+import { buildCommands } from "./surfaces/cli.js";
 import { registerGatewayMethods } from "./surfaces/gateway.js";
 import { createBeforeInstallHandler } from "./surfaces/hooks.js";
 import { createToolFactories } from "./surfaces/tools.js";
@@ -13,7 +13,8 @@ import { createToolFactories } from "./surfaces/tools.js";
 export default definePluginEntry({
   id: "package-guard",
   name: "Package Guard",
-  description: "Whitelisted, vulnerability-scanned Python packages for agent skills, installed into per-skill virtualenvs.",
+  description:
+    "Whitelisted, vulnerability-scanned Python packages for agent skills, installed into per-skill virtualenvs.",
   register(api) {
     // In "cli-metadata" registration the host forbids touching api.runtime (it throws); the SDK helper reads
     // the same OPENCLAW_STATE_DIR / home rules without it.
@@ -35,12 +36,18 @@ export default definePluginEntry({
     const tools = createToolFactories(getService);
     api.registerTool((ctx) => tools.installPackage(ctx), { name: "install_package" });
     api.registerTool((ctx) => tools.listPackages(ctx), { name: "list_packages" });
-    registerGatewayMethods((method, handler, opts) => api.registerGatewayMethod(method, handler as never, opts), getService);
+    registerGatewayMethods(
+      (method, handler, opts) => api.registerGatewayMethod(method, handler as never, opts),
+      getService,
+    );
     api.registerCli(
       ({ program, config: hostConfig }) => {
         buildCommands(program.command(CLI_DESCRIPTOR.name).description(CLI_DESCRIPTOR.description), {
           openService: (c) => openPackageService(c),
-          loadConfig: (paths) => (paths.config || paths.stateDir ? loadCliConfig(paths) : Promise.resolve(parseConfig(pluginBlockOf(hostConfig), stateDir))),
+          loadConfig: (paths) =>
+            paths.config || paths.stateDir
+              ? loadCliConfig(paths)
+              : Promise.resolve(parseConfig(pluginBlockOf(hostConfig), stateDir)),
         });
       },
       { descriptors: [{ ...CLI_DESCRIPTOR }] },

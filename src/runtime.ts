@@ -15,7 +15,10 @@ import { runProcess, type Runner } from "./util/exec.js";
 export type RuntimeOptions = { runner?: Runner; now?: () => Date };
 
 /** Wires the service from a parsed configuration: the only place that knows every concrete backend. */
-export const openPackageService = async (config: PackageGuardConfig, options: RuntimeOptions = {}): Promise<PackageService> => {
+export const openPackageService = async (
+  config: PackageGuardConfig,
+  options: RuntimeOptions = {},
+): Promise<PackageService> => {
   const runner = options.runner ?? runProcess;
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const audit = await AuditLog.open(config.audit.file, { rotateBytes: config.audit.rotateBytes });
@@ -24,21 +27,35 @@ export const openPackageService = async (config: PackageGuardConfig, options: Ru
   let scan: Promise<VulnerabilityScanService> | undefined;
   const openScan = async (): Promise<VulnerabilityScanService> => {
     const tools = await python.tools();
-    const scanner = createScanner({ ...config.scan, pipAudit: tools.pipAudit?.path ?? config.python.pipAudit, cacheDir: config.python.cacheDir }, runner);
+    const scanner = createScanner(
+      { ...config.scan, pipAudit: tools.pipAudit?.path ?? config.python.pipAudit, cacheDir: config.python.cacheDir },
+      runner,
+    );
     const cache = await ScanCache.open({ file: config.scan.cacheFile, ttlHours: config.scan.cacheTtlHours });
-    return new VulnerabilityScanService({ scanner, cache, ignore: config.scan.ignore, ...(options.now ? { now: options.now } : {}) });
+    return new VulnerabilityScanService({
+      scanner,
+      cache,
+      ignore: config.scan.ignore,
+      ...(options.now ? { now: options.now } : {}),
+    });
   };
   return new PackageService({
     config,
     whitelist,
     audit,
     python,
-    approvals: new ApprovalStore({ file: config.approvals.file, ttlHours: config.approvals.ttlHours, maxPending: config.approvals.maxPending, ...(options.now ? { now: options.now } : {}) }),
+    approvals: new ApprovalStore({
+      file: config.approvals.file,
+      ttlHours: config.approvals.ttlHours,
+      maxPending: config.approvals.maxPending,
+      ...(options.now ? { now: options.now } : {}),
+    }),
     overrides: new OverrideStore(join(config.dataDir, "overrides.json"), options.now),
-    scan: () => (scan ??= openScan().catch((error: unknown) => {
-      scan = undefined;
-      throw error;
-    })),
+    scan: () =>
+      (scan ??= openScan().catch((error: unknown) => {
+        scan = undefined;
+        throw error;
+      })),
     ...(options.now ? { now: options.now } : {}),
   });
 };

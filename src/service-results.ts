@@ -16,7 +16,9 @@ export const toView = (e: WhitelistEntry): WhitelistView => ({
   extras: e.extras,
 });
 
-/** Per package from its whitelist entry; for the skill, the most any package needs (memory) and network if any needs it. */
+/**
+ * Per package from its whitelist entry; for the skill, the most any package needs (memory) and network if any needs it.
+ */
 export const buildResources = (pins: { name: string }[], whitelist: Whitelist, maturity: Maturity): ResourceProfile => {
   const packages = pins
     .map((p) => whitelist.governing(p.name, maturity))
@@ -25,19 +27,39 @@ export const buildResources = (pins: { name: string }[], whitelist: Whitelist, m
   const limits = packages.map((p) => p.max_memory_mb).filter((m): m is number => m !== null);
   return {
     packages,
-    skill: { maxMemoryMb: limits.length > 0 ? Math.max(...limits) : null, networkAccess: packages.some((p) => p.network_access) },
+    skill: {
+      maxMemoryMb: limits.length > 0 ? Math.max(...limits) : null,
+      networkAccess: packages.some((p) => p.network_access),
+    },
   };
 };
 
-/** "2 known vulnerabilities: PYSEC-1 in a 1.0 (fixed in 1.1); …", for the VULNERABLE messages of installs and vets. */
+/**
+ * "2 known vulnerabilities: PYSEC-1 in a 1.0 (fixed in 1.1); …", for the VULNERABLE messages of installs and vets.
+ */
 export const describeFindings = (findings: readonly VulnerabilityFinding[]): string =>
   `${findings.length} known vulnerabilit${findings.length === 1 ? "y" : "ies"}: ` +
-  findings.map((f) => `${f.id} in ${f.package} ${f.version}${f.fixedVersions.length ? ` (fixed in ${f.fixedVersions.join(", ")})` : ""}`).join("; ");
+  findings
+    .map(
+      (f) =>
+        `${f.id} in ${f.package} ` +
+        `${f.version}${f.fixedVersions.length ? ` (fixed in ${f.fixedVersions.join(", ")})` : ""}`,
+    )
+    .join("; ");
 
 /** How a failed attempt is written down: blocked by policy or scan, failed in the installer, or rolled back. */
-export const auditFromError = (e: PackageGuardError): Pick<AuditInput, "status" | "code" | "reason" | "vulnerabilitiesFound" | "vulnerabilities" | "details"> => {
+export const auditFromError = (
+  e: PackageGuardError,
+): Pick<AuditInput, "status" | "code" | "reason" | "vulnerabilitiesFound" | "vulnerabilities" | "details"> => {
   const vulns = (e.details?.vulnerabilities as { id: string }[] | undefined) ?? [];
-  const status = e.code === "INSTALL_FAILED" ? (e.details?.rolledBack === true ? "rolled_back" : "failed") : e.code === "BUSY" ? "failed" : "blocked";
+  const status =
+    e.code === "INSTALL_FAILED"
+      ? e.details?.rolledBack === true
+        ? "rolled_back"
+        : "failed"
+      : e.code === "BUSY"
+        ? "failed"
+        : "blocked";
   return {
     status,
     code: e.code,

@@ -1,15 +1,16 @@
 import type { AuditLog, AuditQuery, AuditRecord, VerifyResult } from "./audit/log.js";
 import type { Maturity, PackageGuardConfig } from "./config.js";
+import { runDoctor } from "./doctor.js";
 import { PackageGuardError, toPackageGuardError } from "./errors.js";
+import type { Approval, ApprovalFilter, ApprovalStore, ApprovalView } from "./policy/approvals.js";
 import { evaluate, type PolicyDecision } from "./policy/decide.js";
 import { resolveMaturity } from "./policy/maturity.js";
 import { normalizeName } from "./policy/names.js";
+import { overrideFor, type OverrideInput, type OverrideStore, type VulnerabilityOverride } from "./policy/overrides.js";
 import { intersectSpecifiers, mentionsPrerelease, specifierContains } from "./policy/ranges.js";
 import { formatRequirement, parseRequirement, parseSpecifier, type ParsedRequirement } from "./policy/requirement.js";
-import type { Approval, ApprovalFilter, ApprovalStore, ApprovalView } from "./policy/approvals.js";
-import { overrideFor, type OverrideInput, type OverrideStore, type VulnerabilityOverride } from "./policy/overrides.js";
-import type { Whitelist } from "./policy/whitelist.js";
 import type { WhitelistSources } from "./policy/whitelist-sources.js";
+import type { Whitelist } from "./policy/whitelist.js";
 import type { Pin, PythonEnvironment, SkillVenv, Wanted } from "./python/environment.js";
 import type { VulnerabilityScanService } from "./scan/scan-service.js";
 import { auditFromError, buildResources, describeFindings, toView } from "./service-results.js";
@@ -25,7 +26,6 @@ import type {
   VulnerabilityFinding,
   WhitelistView,
 } from "./service-types.js";
-import { runDoctor } from "./doctor.js";
 import { vetRequirements, type VetInput, type VetResult } from "./skill-vetting.js";
 
 export type ServiceDeps = {
@@ -86,11 +86,24 @@ export class PackageService {
     }
   }
 
-  async install(request: InstallRequest, caller: CallerContext, onProgress?: ProgressFn, signal?: AbortSignal): Promise<InstallResult> {
+  async install(
+    request: InstallRequest,
+    caller: CallerContext,
+    onProgress?: ProgressFn,
+    signal?: AbortSignal,
+  ): Promise<InstallResult> {
     const started = this.now();
     // A hook's install has no agent: the operator's hooks.maturity applies, as it did when the skill was vetted.
     const maturity = caller.source === "hook" ? this.config.hooks.maturity : this.maturityOf(caller.agentId);
-    const base = { source: caller.source, agentId: caller.agentId ?? null, sessionKey: caller.sessionKey ?? null, client: caller.client ?? null, maturity, requested: typeof request.package === "string" ? request.package : String(request.package), skillId: typeof request.skill === "string" ? request.skill : null };
+    const base = {
+      source: caller.source,
+      agentId: caller.agentId ?? null,
+      sessionKey: caller.sessionKey ?? null,
+      client: caller.client ?? null,
+      maturity,
+      requested: typeof request.package === "string" ? request.package : String(request.package),
+      skillId: typeof request.skill === "string" ? request.skill : null,
+    };
     let decision: PolicyDecision | undefined;
     let grant: Approval | undefined;
     try {
@@ -101,8 +114,19 @@ export class PackageService {
       const whitelist = await this.deps.whitelist.current();
       const result = await this.deps.python.withSkill(skill, async (venv) => {
         const previous = await venv.state();
-        const wanted = { ...previous.requirements, [decision!.requirement.name]: { specifier: decision!.effectiveSpecifier, extras: decision!.requirement.extras, requestedAt: started.toISOString() } };
-        onProgress?.("resolving", `Resolving ${formatRequirement({ ...decision!.requirement, specifier: decision!.effectiveSpecifier })} and its dependencies`);
+        const wanted = {
+          ...previous.requirements,
+          [decision!.requirement.name]: {
+            specifier: decision!.effectiveSpecifier,
+            extras: decision!.requirement.extras,
+            requestedAt: started.toISOString(),
+          },
+        };
+        onProgress?.(
+          "resolving",
+          `Resolving ${formatRequirement({ ...decision!.requirement, specifier: decision!.effectiveSpecifier })} and ` +
+            `its dependencies`,
+        );
         const pins = await this.resolveWithinWhitelist(venv, wanted, whitelist, maturity, signal);
         onProgress?.("scanning", `Scanning ${pins.length} package(s) for known vulnerabilities`);
         const scan = await (await this.deps.scan()).scan(pins, signal);
@@ -110,16 +134,26 @@ export class PackageService {
         if (blocking.length > 0) {
           throw new PackageGuardError(
             "VULNERABLE",
-            `Installing ${decision!.requirement.name} would bring ${describeFindings(blocking)}. Request a fixed version, or ask an operator for an override (packages.overrides.add).`,
+            `Installing ${decision!.requirement.name} would bring ${describeFindings(blocking)}. Request a fixed ` +
+              `version, or ask an operator for an override (packages.overrides.add).`,
             { details: { package: decision!.requirement.name, vulnerabilities: blocking } },
           );
         }
         onProgress?.("installing", `Installing ${pins.length} package(s) into skill '${skill}'`);
-        const installed = await venv.apply(pins, wanted, { operation: "install", package: decision!.requirement.name }, signal);
+        const installed = await venv.apply(
+          pins,
+          wanted,
+          { operation: "install", package: decision!.requirement.name },
+          signal,
+        );
         return { pins, scan, installed, venv, overridden };
       });
       const pin = result.installed.find((p) => p.name === decision!.requirement.name);
-      if (!pin) throw new PackageGuardError("INSTALL_FAILED", `${decision.requirement.name} is not in the virtualenv after the install`);
+      if (!pin)
+        throw new PackageGuardError(
+          "INSTALL_FAILED",
+          `${decision.requirement.name} is not in the virtualenv after the install`,
+        );
       const out: InstallResult = {
         package: pin.name,
         version: pin.version,
@@ -130,8 +164,20 @@ export class PackageService {
         // Findings an operator override let through are still vulnerabilities in the venv: counted and named.
         vulnerabilitiesFound: result.overridden.length,
         ignoredVulnerabilities: [
-          ...result.scan.ignored.map((i) => ({ id: i.finding.id, package: i.finding.package, version: i.finding.version, reason: i.rule.reason, expires: i.rule.expires })),
-          ...result.overridden.map(({ finding, override }) => ({ id: finding.id, package: finding.package, version: finding.version, reason: `override ${override.id}: ${override.reason}`, expires: override.expires })),
+          ...result.scan.ignored.map((i) => ({
+            id: i.finding.id,
+            package: i.finding.package,
+            version: i.finding.version,
+            reason: i.rule.reason,
+            expires: i.rule.expires,
+          })),
+          ...result.overridden.map(({ finding, override }) => ({
+            id: finding.id,
+            package: finding.package,
+            version: finding.version,
+            reason: `override ${override.id}: ${override.reason}`,
+            expires: override.expires,
+          })),
         ],
         resources: buildResources(result.installed, whitelist, maturity),
         scan: { scanner: result.scan.scannerId, fromCache: result.scan.fromCache, scanned: result.scan.scanned },
@@ -151,7 +197,15 @@ export class PackageService {
           ignored: out.ignoredVulnerabilities,
           scan: out.scan,
           ...(grant ? { approvalId: grant.id } : {}),
-          ...(result.overridden.length > 0 ? { overrides: result.overridden.map((o) => ({ override: o.override.id, advisory: o.finding.id, by: o.override.createdBy })) } : {}),
+          ...(result.overridden.length > 0
+            ? {
+                overrides: result.overridden.map((o) => ({
+                  override: o.override.id,
+                  advisory: o.finding.id,
+                  by: o.override.createdBy,
+                })),
+              }
+            : {}),
         },
       });
       return out;
@@ -159,7 +213,12 @@ export class PackageService {
       const e = toPackageGuardError(error);
       // A denial before the decision (not whitelisted, bad range) still names the package when it could be parsed.
       const named = decision?.requirement.name ?? (typeof e.details?.package === "string" ? e.details.package : null);
-      await this.deps.audit.append({ ...base, package: named, ...auditFromError(e), durationMs: this.now().getTime() - started.getTime() });
+      await this.deps.audit.append({
+        ...base,
+        package: named,
+        ...auditFromError(e),
+        durationMs: this.now().getTime() - started.getTime(),
+      });
       throw e;
     }
   }
@@ -171,24 +230,51 @@ export class PackageService {
       now: this.now,
       decide: (raw: string, maturity: Maturity) => this.decide(raw, undefined, maturity),
       applyOverrides: (skill: string, findings: VulnerabilityFinding[]) => this.applyOverrides(skill, findings),
-      resolveWithinWhitelist: (venv: SkillVenv, wanted: Wanted, whitelist: Whitelist, maturity: Maturity, s?: AbortSignal) => this.resolveWithinWhitelist(venv, wanted, whitelist, maturity, s),
+      resolveWithinWhitelist: (
+        venv: SkillVenv,
+        wanted: Wanted,
+        whitelist: Whitelist,
+        maturity: Maturity,
+        s?: AbortSignal,
+      ) => this.resolveWithinWhitelist(venv, wanted, whitelist, maturity, s),
     };
     return vetRequirements(ctx, { ...input, maturity: input.maturity ?? this.config.hooks.maturity }, signal);
   }
 
-  /** After a vet allowed them: each dependency through the normal install (one at a time), unless hooks.preinstall is off. */
-  async preinstallSkill(skill: string, requirements: readonly string[], caller: CallerContext): Promise<{ requirement: string; result?: InstallResult; error?: PackageGuardError }[]> {
+  /**
+   * After a vet allowed them: each dependency through the normal install (one at a time), unless hooks.preinstall is
+   * off.
+   */
+  async preinstallSkill(
+    skill: string,
+    requirements: readonly string[],
+    caller: CallerContext,
+  ): Promise<{ requirement: string; result?: InstallResult; error?: PackageGuardError }[]> {
     if (!this.config.hooks.preinstall) return [];
     const out: { requirement: string; result?: InstallResult; error?: PackageGuardError }[] = [];
     for (const requirement of requirements) {
-      out.push(await this.install({ package: requirement, skill }, caller).then((result) => ({ requirement, result }), (error: unknown) => ({ requirement, error: toPackageGuardError(error) })));
+      out.push(
+        await this.install({ package: requirement, skill }, caller).then(
+          (result) => ({ requirement, result }),
+          (error: unknown) => ({ requirement, error: toPackageGuardError(error) }),
+        ),
+      );
     }
     return out;
   }
 
-  async uninstall(request: UninstallRequest, caller: CallerContext): Promise<{ removed: string[]; skill: string; package: string }> {
+  async uninstall(
+    request: UninstallRequest,
+    caller: CallerContext,
+  ): Promise<{ removed: string[]; skill: string; package: string }> {
     const started = this.now();
-    const base = { source: caller.source, agentId: caller.agentId ?? null, client: caller.client ?? null, requested: String(request.package), skillId: typeof request.skill === "string" ? request.skill : null };
+    const base = {
+      source: caller.source,
+      agentId: caller.agentId ?? null,
+      client: caller.client ?? null,
+      requested: String(request.package),
+      skillId: typeof request.skill === "string" ? request.skill : null,
+    };
     let name: string | null = null;
     try {
       const skill = this.deps.python.validateSkill(request.skill);
@@ -196,7 +282,11 @@ export class PackageService {
       const removed = await this.deps.python.withSkill(skill, async (venv) => {
         const previous = await venv.state();
         if (!Object.hasOwn(previous.requirements, name!)) {
-          throw new PackageGuardError("NOT_FOUND", `Package '${name}' was not installed by request in skill '${skill}'`, { details: { package: name, skill } });
+          throw new PackageGuardError(
+            "NOT_FOUND",
+            `Package '${name}' was not installed by request in skill '${skill}'`,
+            { details: { package: name, skill } },
+          );
         }
         const wanted = { ...previous.requirements };
         delete wanted[name!];
@@ -205,11 +295,22 @@ export class PackageService {
         const kept = new Set(after.map((p) => p.name));
         return previous.pins.filter((p) => !kept.has(p.name)).map((p) => p.name);
       });
-      await this.deps.audit.append({ ...base, package: name, status: "uninstalled", durationMs: this.now().getTime() - started.getTime(), details: { removed } });
+      await this.deps.audit.append({
+        ...base,
+        package: name,
+        status: "uninstalled",
+        durationMs: this.now().getTime() - started.getTime(),
+        details: { removed },
+      });
       return { removed, skill, package: name };
     } catch (error) {
       const e = toPackageGuardError(error);
-      await this.deps.audit.append({ ...base, package: name, ...auditFromError(e), durationMs: this.now().getTime() - started.getTime() });
+      await this.deps.audit.append({
+        ...base,
+        package: name,
+        ...auditFromError(e),
+        durationMs: this.now().getTime() - started.getTime(),
+      });
       throw e;
     }
   }
@@ -228,25 +329,51 @@ export class PackageService {
 
   async whitelistList(maturity: Maturity, category?: string): Promise<WhitelistView[]> {
     const whitelist = await this.deps.whitelist.current();
-    return whitelist.visibleAt(maturity).filter((e) => category === undefined || e.category === category).map(toView);
+    return whitelist
+      .visibleAt(maturity)
+      .filter((e) => category === undefined || e.category === category)
+      .map(toView);
   }
 
-  async listForAgent(agentId: string | null, category?: string): Promise<{ maturity: Maturity; packages: WhitelistView[] }> {
+  async listForAgent(
+    agentId: string | null,
+    category?: string,
+  ): Promise<{ maturity: Maturity; packages: WhitelistView[] }> {
     const maturity = this.maturityOf(agentId);
     return { maturity, packages: await this.whitelistList(maturity, category) };
   }
 
   async whitelistAdd(entry: Record<string, unknown>, caller: CallerContext): Promise<WhitelistView> {
     const created = await this.deps.whitelist.add(entry);
-    await this.deps.audit.append({ source: caller.source, client: caller.client ?? null, status: "whitelist_changed", package: created.package, maturity: created.maturity, details: { action: "add", entry: created } });
+    await this.deps.audit.append({
+      source: caller.source,
+      client: caller.client ?? null,
+      status: "whitelist_changed",
+      package: created.package,
+      maturity: created.maturity,
+      details: { action: "add", entry: created },
+    });
     return toView(created);
   }
 
-  async whitelistRemove(pkg: string, maturity: Maturity | undefined, caller: CallerContext): Promise<{ removed: boolean; package: string; stillInstalledIn: string[] }> {
+  async whitelistRemove(
+    pkg: string,
+    maturity: Maturity | undefined,
+    caller: CallerContext,
+  ): Promise<{ removed: boolean; package: string; stillInstalledIn: string[] }> {
     const name = this.parse(pkg, undefined).name;
     const removed = await this.deps.whitelist.remove(name, maturity);
-    const stillInstalledIn = [...new Set((await this.installed()).filter((p) => p.package === name).map((p) => p.skill))];
-    await this.deps.audit.append({ source: caller.source, client: caller.client ?? null, status: "whitelist_changed", package: name, maturity: maturity ?? null, details: { action: "remove", removed, stillInstalledIn } });
+    const stillInstalledIn = [
+      ...new Set((await this.installed()).filter((p) => p.package === name).map((p) => p.skill)),
+    ];
+    await this.deps.audit.append({
+      source: caller.source,
+      client: caller.client ?? null,
+      status: "whitelist_changed",
+      package: name,
+      maturity: maturity ?? null,
+      details: { action: "remove", removed, stillInstalledIn },
+    });
     return { removed, package: name, stillInstalledIn };
   }
 
@@ -263,7 +390,9 @@ export class PackageService {
         status: "interrupted",
         skillId: r.skill,
         package: r.package,
-        reason: r.ok ? `An ${r.operation} was interrupted; the previous package set was restored` : `An ${r.operation} was interrupted and the rollback failed: ${r.problem}`,
+        reason: r.ok
+          ? `An ${r.operation} was interrupted; the previous package set was restored`
+          : `An ${r.operation} was interrupted and the rollback failed: ${r.problem}`,
         details: { txId: r.txId, restored: r.ok },
       });
     }
@@ -271,33 +400,69 @@ export class PackageService {
   }
 
   private parse(raw: unknown, version: string | undefined): ParsedRequirement {
-    if (typeof raw !== "string") throw new PackageGuardError("INVALID_REQUIREMENT", "The package must be a string", { details: { reason: "parameter" } });
+    if (typeof raw !== "string")
+      throw new PackageGuardError("INVALID_REQUIREMENT", "The package must be a string", {
+        details: { reason: "parameter" },
+      });
     const parsed = parseRequirement(raw);
     if (version === undefined || version === "") return parsed;
-    if (typeof version !== "string") throw new PackageGuardError("INVALID_REQUIREMENT", "The version must be a string such as '>=2,<3'", { details: { reason: "parameter" } });
+    if (typeof version !== "string")
+      throw new PackageGuardError("INVALID_REQUIREMENT", "The version must be a string such as '>=2,<3'", {
+        details: { reason: "parameter" },
+      });
     const spec = parseSpecifier(version);
     return { ...parsed, specifier: parsed.specifier === "" ? spec : intersectSpecifiers(parsed.specifier, spec) };
   }
 
-  /** A live grant for exactly this agent, skill, package and range; otherwise a pending approval and APPROVAL_REQUIRED. */
-  private async requireApproval(decision: PolicyDecision, maturity: Maturity, skill: string, caller: CallerContext): Promise<Approval> {
-    const key = { agentId: caller.agentId ?? null, skill, package: decision.requirement.name, specifier: decision.effectiveSpecifier };
+  /**
+   * A live grant for exactly this agent, skill, package and range; otherwise a pending approval and APPROVAL_REQUIRED.
+   */
+  private async requireApproval(
+    decision: PolicyDecision,
+    maturity: Maturity,
+    skill: string,
+    caller: CallerContext,
+  ): Promise<Approval> {
+    const key = {
+      agentId: caller.agentId ?? null,
+      skill,
+      package: decision.requirement.name,
+      specifier: decision.effectiveSpecifier,
+    };
     const grant = await this.deps.approvals.grantFor(key);
     if (grant) return grant;
     const { approval, created } = await this.deps.approvals.request(key, {
       maturity,
-      reason: `${caller.source} request by ${caller.agentId ?? caller.client ?? "an operator"} for ${formatRequirement({ ...decision.requirement, specifier: decision.effectiveSpecifier })}`,
+      reason:
+        `${caller.source} request by ${caller.agentId ?? caller.client ?? "an operator"} for ` +
+        `${formatRequirement({ ...decision.requirement, specifier: decision.effectiveSpecifier })}`,
     });
     throw new PackageGuardError(
       "APPROVAL_REQUIRED",
-      `Package '${decision.requirement.name}' needs operator approval before ${maturity} agents may install it into skill '${skill}'. ` +
-        `Approval ${approval.id} is ${created ? "now" : "already"} pending: an operator must approve it (packages.approvals.resolve), then retry the same request.`,
-      { details: { package: decision.requirement.name, skill, maturity, specifier: decision.effectiveSpecifier, approvalId: approval.id } },
+      `Package '${decision.requirement.name}' needs operator approval before ${maturity} agents may install it into ` +
+        `skill '${skill}'. ` +
+        `Approval ${approval.id} is ${created ? "now" : "already"} pending: an operator must approve it ` +
+        `(packages.approvals.resolve), then retry the same request.`,
+      {
+        details: {
+          package: decision.requirement.name,
+          skill,
+          maturity,
+          specifier: decision.effectiveSpecifier,
+          approvalId: approval.id,
+        },
+      },
     );
   }
 
   /** Operator overrides for this skill split the findings into those that still block and those let through. */
-  private async applyOverrides(skill: string, findings: VulnerabilityFinding[]): Promise<{ blocking: VulnerabilityFinding[]; overridden: { finding: VulnerabilityFinding; override: VulnerabilityOverride }[] }> {
+  private async applyOverrides(
+    skill: string,
+    findings: VulnerabilityFinding[],
+  ): Promise<{
+    blocking: VulnerabilityFinding[];
+    overridden: { finding: VulnerabilityFinding; override: VulnerabilityOverride }[];
+  }> {
     if (findings.length === 0) return { blocking: [], overridden: [] };
     const live = await this.deps.overrides.live();
     const now = this.now();
@@ -336,7 +501,12 @@ export class PackageService {
     return this.deps.approvals.list(status);
   }
 
-  async approvalsResolve(id: string, decision: "approve" | "deny", options: { ttlHours?: number; note?: string }, caller: CallerContext): Promise<Approval> {
+  async approvalsResolve(
+    id: string,
+    decision: "approve" | "deny",
+    options: { ttlHours?: number; note?: string },
+    caller: CallerContext,
+  ): Promise<Approval> {
     const who = caller.client ?? caller.source;
     const approval = await this.deps.approvals.resolve(id, decision, { who, ...options });
     await this.deps.audit.append({
@@ -346,7 +516,9 @@ export class PackageService {
       agentId: approval.agentId,
       skillId: approval.skill,
       package: approval.package,
-      reason: `${decision === "approve" ? "approved" : "denied"} ${approval.id}${options.note ? `: ${options.note}` : ""}`,
+      reason:
+        `${decision === "approve" ? "approved" : "denied"} ` +
+        `${approval.id}${options.note ? `: ${options.note}` : ""}`,
       details: { approvalId: approval.id, decision, specifier: approval.specifier, expiresAt: approval.expiresAt },
     });
     return approval;
@@ -357,7 +529,13 @@ export class PackageService {
    * resolver is free at first; when it picks a version outside a range, it runs once more with those ranges as
    * constraints (pandas may want numpy>=1.26 while the whitelist says numpy<2: 1.26.4 satisfies both).
    */
-  private async resolveWithinWhitelist(venv: SkillVenv, wanted: Wanted, whitelist: Whitelist, maturity: Maturity, signal?: AbortSignal): Promise<Pin[]> {
+  private async resolveWithinWhitelist(
+    venv: SkillVenv,
+    wanted: Wanted,
+    whitelist: Whitelist,
+    maturity: Maturity,
+    signal?: AbortSignal,
+  ): Promise<Pin[]> {
     const first = await venv.resolve(wanted, signal);
     const violations = this.pinViolations(first, whitelist, maturity);
     if (violations.length === 0) return first;
@@ -374,11 +552,19 @@ export class PackageService {
     return second;
   }
 
-  private pinViolations(pins: readonly { name: string; version: string }[], whitelist: Whitelist, maturity: Maturity): { package: string; version: string; allowed: string }[] {
+  private pinViolations(
+    pins: readonly { name: string; version: string }[],
+    whitelist: Whitelist,
+    maturity: Maturity,
+  ): { package: string; version: string; allowed: string }[] {
     const out: { package: string; version: string; allowed: string }[] = [];
     for (const pin of pins) {
       const entry = whitelist.governing(pin.name, maturity);
-      if (entry && entry.version !== "" && !specifierContains(entry.version, pin.version, { prereleases: mentionsPrerelease(entry.version) })) {
+      if (
+        entry &&
+        entry.version !== "" &&
+        !specifierContains(entry.version, pin.version, { prereleases: mentionsPrerelease(entry.version) })
+      ) {
         out.push({ package: normalizeName(pin.name), version: pin.version, allowed: entry.version });
       }
     }
@@ -388,7 +574,8 @@ export class PackageService {
   private violation(v: { package: string; version: string; allowed: string }, why: string): PackageGuardError {
     return new PackageGuardError(
       "CONSTRAINT_VIOLATION",
-      `The resolved set needs ${v.package}==${v.version}, outside its approved range '${v.allowed}'${why ? `, ${why}` : ""}`,
+      `The resolved set needs ${v.package}==${v.version}, outside its approved range ` +
+        `'${v.allowed}'${why ? `, ${why}` : ""}`,
       { details: { package: v.package, version: v.version, allowed: v.allowed } },
     );
   }

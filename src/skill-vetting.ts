@@ -1,12 +1,12 @@
 import type { AuditInput, AuditSource } from "./audit/log.js";
 import type { Maturity } from "./config.js";
 import { type ErrorCode, PackageGuardError, toPackageGuardError } from "./errors.js";
-import type { PolicyDecision } from "./policy/decide.js";
 import type { Approval, ApprovalKey } from "./policy/approvals.js";
+import type { PolicyDecision } from "./policy/decide.js";
+import type { VulnerabilityOverride } from "./policy/overrides.js";
 import type { Whitelist } from "./policy/whitelist.js";
 import type { Pin, SkillVenv, Wanted } from "./python/environment.js";
 import type { ScanOutcome } from "./scan/scan-service.js";
-import type { VulnerabilityOverride } from "./policy/overrides.js";
 import { describeFindings } from "./service-results.js";
 import type { VulnerabilityFinding } from "./service-types.js";
 
@@ -45,19 +45,43 @@ export type VetItem = {
 
 export type VetDecision = "allow" | "warn" | "block";
 
-export type VetResult = { skill: string; maturity: Maturity; decision: VetDecision; items: VetItem[]; problems: number };
+export type VetResult = {
+  skill: string;
+  maturity: Maturity;
+  decision: VetDecision;
+  items: VetItem[];
+  problems: number;
+};
 
 /** What vetting needs from the service: the same steps an install takes, minus the install. */
 export type VetContext = {
   decide(raw: string, maturity: Maturity): Promise<PolicyDecision>;
   whitelist: { current(): Promise<Whitelist> };
-  python: { validateSkill(id: unknown): string; withSkill<T>(skill: string, fn: (venv: SkillVenv) => Promise<T>): Promise<T> };
+  python: {
+    validateSkill(id: unknown): string;
+    withSkill<T>(skill: string, fn: (venv: SkillVenv) => Promise<T>): Promise<T>;
+  };
   scan(): Promise<{ scan(pins: Pin[], signal?: AbortSignal): Promise<ScanOutcome> }>;
   /** The operator overrides for this skill, as an install applies them: which findings still block. */
-  applyOverrides(skill: string, findings: VulnerabilityFinding[]): Promise<{ blocking: VulnerabilityFinding[]; overridden: { finding: VulnerabilityFinding; override: VulnerabilityOverride }[] }>;
-  approvals: { grantFor(key: ApprovalKey): Promise<Approval | undefined>; request(key: ApprovalKey, d: { maturity: string; reason: string }): Promise<{ approval: Approval }> };
+  applyOverrides(
+    skill: string,
+    findings: VulnerabilityFinding[],
+  ): Promise<{
+    blocking: VulnerabilityFinding[];
+    overridden: { finding: VulnerabilityFinding; override: VulnerabilityOverride }[];
+  }>;
+  approvals: {
+    grantFor(key: ApprovalKey): Promise<Approval | undefined>;
+    request(key: ApprovalKey, d: { maturity: string; reason: string }): Promise<{ approval: Approval }>;
+  };
   audit: { append(input: AuditInput): Promise<unknown> };
-  resolveWithinWhitelist(venv: SkillVenv, wanted: Wanted, whitelist: Whitelist, maturity: Maturity, signal?: AbortSignal): Promise<Pin[]>;
+  resolveWithinWhitelist(
+    venv: SkillVenv,
+    wanted: Wanted,
+    whitelist: Whitelist,
+    maturity: Maturity,
+    signal?: AbortSignal,
+  ): Promise<Pin[]>;
   now(): Date;
 };
 
@@ -67,7 +91,15 @@ const denied = (requirement: string, error: unknown, pkg?: string): VetItem => {
   const e = toPackageGuardError(error);
   const name = pkg ?? (typeof e.details?.package === "string" ? e.details.package : undefined);
   const vulns = e.details?.vulnerabilities as VulnerabilityFinding[] | undefined;
-  return { requirement, allowed: false, code: e.code, message: e.message, requiresApproval: false, ...(name ? { package: name } : {}), ...(vulns ? { findings: vulns } : {}) };
+  return {
+    requirement,
+    allowed: false,
+    code: e.code,
+    message: e.message,
+    requiresApproval: false,
+    ...(name ? { package: name } : {}),
+    ...(vulns ? { findings: vulns } : {}),
+  };
 };
 
 const vulnerable = (name: string, findings: VulnerabilityFinding[]): PackageGuardError =>
@@ -78,14 +110,24 @@ const vulnerable = (name: string, findings: VulnerabilityFinding[]): PackageGuar
   );
 
 const cancelled = (): PackageGuardError =>
-  new PackageGuardError("SCANNER_UNAVAILABLE", "Vetting ran out of time before this dependency was resolved and scanned; retry the install", { details: { reason: "cancelled" } });
+  new PackageGuardError(
+    "SCANNER_UNAVAILABLE",
+    "Vetting ran out of time before this dependency was resolved and scanned; retry the install",
+    { details: { reason: "cancelled" } },
+  );
 
 /** block if anything is denied; warn if something waits for an approval; allow otherwise. */
 export const overallDecision = (items: readonly VetItem[]): VetDecision =>
   items.some((i) => !i.allowed) ? "block" : items.some((i) => i.requiresApproval) ? "warn" : "allow";
 
 /** Steps 2-3 for one requirement, then a live grant or a pending approval when its entry needs one. */
-const policyStep = async (ctx: VetContext, raw: string, skill: string, maturity: Maturity, input: VetInput): Promise<Pending | VetItem> => {
+const policyStep = async (
+  ctx: VetContext,
+  raw: string,
+  skill: string,
+  maturity: Maturity,
+  input: VetInput,
+): Promise<Pending | VetItem> => {
   let decision: PolicyDecision;
   try {
     decision = await ctx.decide(raw, maturity);
@@ -97,11 +139,20 @@ const policyStep = async (ctx: VetContext, raw: string, skill: string, maturity:
   if (!decision.requiresApproval) return { item, decision };
   const key = { agentId: null, skill, package: name, specifier: decision.effectiveSpecifier };
   try {
-    if (await ctx.approvals.grantFor(key)) return { item: { ...item, message: "Allowed (an operator approved it)" }, decision };
-    const { approval } = await ctx.approvals.request(key, { maturity, reason: `${input.source} vet of skill '${skill}' for ${raw}` });
+    if (await ctx.approvals.grantFor(key))
+      return { item: { ...item, message: "Allowed (an operator approved it)" }, decision };
+    const { approval } = await ctx.approvals.request(key, {
+      maturity,
+      reason: `${input.source} vet of skill '${skill}' for ${raw}`,
+    });
     // Deterministic text: an installPolicy "warn" is re-run after the operator confirms and must read the same.
-    const message = `${name} needs operator approval for skill '${skill}': approval ${approval.id} is pending (packages.approvals.resolve), then install it`;
-    return { item: { ...item, code: "APPROVAL_REQUIRED", message, requiresApproval: true, approvalId: approval.id }, decision };
+    const message =
+      `${name} needs operator approval for skill '${skill}': approval ${approval.id} is pending ` +
+      `(packages.approvals.resolve), then install it`;
+    return {
+      item: { ...item, code: "APPROVAL_REQUIRED", message, requiresApproval: true, approvalId: approval.id },
+      decision,
+    };
   } catch (error) {
     return denied(raw, error, name);
   }
@@ -111,7 +162,13 @@ const policyStep = async (ctx: VetContext, raw: string, skill: string, maturity:
  * Steps 4-5 for every requirement that passed policy, in order, each on top of what the skill's venv already
  * holds plus the earlier ones that would be installed: the set a pre-install would really end up with.
  */
-const resolveAndScan = async (ctx: VetContext, skill: string, maturity: Maturity, pending: Pending[], signal?: AbortSignal): Promise<VetItem[]> => {
+const resolveAndScan = async (
+  ctx: VetContext,
+  skill: string,
+  maturity: Maturity,
+  pending: Pending[],
+  signal?: AbortSignal,
+): Promise<VetItem[]> => {
   const whitelist = await ctx.whitelist.current();
   return ctx.python.withSkill(skill, async (venv) => {
     let wanted: Wanted = { ...(await venv.state()).requirements };
@@ -120,14 +177,38 @@ const resolveAndScan = async (ctx: VetContext, skill: string, maturity: Maturity
       const name = decision.requirement.name;
       try {
         if (signal?.aborted) throw cancelled();
-        const candidate: Wanted = { ...wanted, [name]: { specifier: decision.effectiveSpecifier, extras: decision.requirement.extras, requestedAt: ctx.now().toISOString() } };
+        const candidate: Wanted = {
+          ...wanted,
+          [name]: {
+            specifier: decision.effectiveSpecifier,
+            extras: decision.requirement.extras,
+            requestedAt: ctx.now().toISOString(),
+          },
+        };
         const pins = await ctx.resolveWithinWhitelist(venv, candidate, whitelist, maturity, signal);
         const scan = await (await ctx.scan()).scan(pins, signal);
         const { blocking, overridden } = await ctx.applyOverrides(skill, scan.findings);
         if (blocking.length > 0) throw vulnerable(name, blocking);
         const version = pins.find((p) => p.name === name)?.version;
-        const through = overridden.map(({ finding, override }) => ({ advisory: finding.id, package: finding.package, version: finding.version, override: override.id, expires: override.expires }));
-        const passed: VetItem = through.length === 0 ? item : { ...item, message: `Allowed: ${through.map((o) => `${o.advisory} in ${o.package} ${o.version} by override ${o.override} (until ${o.expires})`).join("; ")}`, overridden: through };
+        const through = overridden.map(({ finding, override }) => ({
+          advisory: finding.id,
+          package: finding.package,
+          version: finding.version,
+          override: override.id,
+          expires: override.expires,
+        }));
+        const passed: VetItem =
+          through.length === 0
+            ? item
+            : {
+                ...item,
+                message: `Allowed: ${through
+                  .map(
+                    (o) => `${o.advisory} in ${o.package} ${o.version} by override ${o.override} (until ${o.expires})`,
+                  )
+                  .join("; ")}`,
+                overridden: through,
+              };
         out.push(version === undefined ? passed : { ...passed, version });
         if (!item.requiresApproval) wanted = candidate;
       } catch (error) {
@@ -146,7 +227,8 @@ const auditRecord = (item: VetItem, r: { skill: string | null; maturity: Maturit
   requested: item.requirement,
   package: item.package ?? null,
   version: item.version ?? null,
-  // Vetting installs nothing: "vetted" for a pass, "approval_requested" while a grant is missing, "blocked" for a denial.
+  // Vetting installs nothing: "vetted" for a pass, "approval_requested" while a grant is missing, "blocked" for a
+  // denial.
   status: !item.allowed ? "blocked" : item.requiresApproval ? "approval_requested" : "vetted",
   code: item.code ?? null,
   reason: item.message,
@@ -155,11 +237,18 @@ const auditRecord = (item: VetItem, r: { skill: string | null; maturity: Maturit
   details: {
     vet: true,
     ...(item.approvalId ? { approvalId: item.approvalId } : {}),
-    ...(item.overridden ? { overrides: item.overridden.map((o) => ({ override: o.override, advisory: o.advisory })) } : {}),
+    ...(item.overridden
+      ? { overrides: item.overridden.map((o) => ({ override: o.override, advisory: o.advisory })) }
+      : {}),
   },
 });
 
-const finish = async (ctx: VetContext, r: { skill: string | null; maturity: Maturity; input: VetInput }, items: VetItem[], shownSkill?: string): Promise<VetResult> => {
+const finish = async (
+  ctx: VetContext,
+  r: { skill: string | null; maturity: Maturity; input: VetInput },
+  items: VetItem[],
+  shownSkill?: string,
+): Promise<VetResult> => {
   const problems = r.input.problems ?? [];
   if (problems.length > 0) {
     await ctx.audit.append({
@@ -179,14 +268,23 @@ const finish = async (ctx: VetContext, r: { skill: string | null; maturity: Matu
 };
 
 /** Policy, resolve and scan for each dependency of a skill, installing nothing; one audit record per dependency. */
-export const vetRequirements = async (ctx: VetContext, input: VetInput & { maturity: Maturity }, signal?: AbortSignal): Promise<VetResult> => {
+export const vetRequirements = async (
+  ctx: VetContext,
+  input: VetInput & { maturity: Maturity },
+  signal?: AbortSignal,
+): Promise<VetResult> => {
   const maturity = input.maturity;
   let skill = String(input.skill);
   let items: VetItem[];
   try {
     skill = ctx.python.validateSkill(input.skill);
   } catch (error) {
-    return finish(ctx, { skill: null, maturity, input }, input.requirements.map((raw) => denied(raw, error)), skill);
+    return finish(
+      ctx,
+      { skill: null, maturity, input },
+      input.requirements.map((raw) => denied(raw, error)),
+      skill,
+    );
   }
   const decided: (Pending | VetItem)[] = [];
   for (const raw of input.requirements) decided.push(await policyStep(ctx, raw, skill, maturity, input));
@@ -197,7 +295,9 @@ export const vetRequirements = async (ctx: VetContext, input: VetInput & { matur
       resolved = await resolveAndScan(ctx, skill, maturity, pending, signal);
     } catch (error) {
       // The venv or its lock (BUSY): nothing could be resolved, so each of these is denied with that reason.
-      resolved = pending.map((p) => denied(p.item.requirement, signal?.aborted ? cancelled() : error, p.decision.requirement.name));
+      resolved = pending.map((p) =>
+        denied(p.item.requirement, signal?.aborted ? cancelled() : error, p.decision.requirement.name),
+      );
     }
   }
   // Back in the order they were declared.

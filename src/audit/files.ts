@@ -16,19 +16,32 @@ const writeAll = async (path: string, data: Buffer, sync: boolean): Promise<void
 };
 
 /** Appends and flushes to disk: a record the caller was told about must survive a power cut. */
-export const appendDurably = (path: string, text: string): Promise<void> => writeAll(path, Buffer.from(text, "utf8"), true);
+export const appendDurably = (path: string, text: string): Promise<void> =>
+  writeAll(path, Buffer.from(text, "utf8"), true);
 
 /**
  * Moves the bytes of a torn last line into `<file>.corrupt` (kept for forensics, one JSON line per event) and
  * truncates the log back to its last complete line. Copy first, truncate second: a crash in between only
  * duplicates the evidence.
  */
-export const quarantineTorn = async (file: string, tornAt: number, size: number, ts: string): Promise<{ bytes: number; corruptFile: string }> => {
+export const quarantineTorn = async (
+  file: string,
+  tornAt: number,
+  size: number,
+  ts: string,
+): Promise<{ bytes: number; corruptFile: string }> => {
   const corruptFile = `${file}.corrupt`;
   const handle = await open(file, "r+");
   try {
     const torn = await readAt(handle, tornAt, size - tornAt);
-    const entry = { ts, file, offset: tornAt, bytes: torn.length, text: torn.toString("utf8"), base64: torn.toString("base64") };
+    const entry = {
+      ts,
+      file,
+      offset: tornAt,
+      bytes: torn.length,
+      text: torn.toString("utf8"),
+      base64: torn.toString("base64"),
+    };
     await writeAll(corruptFile, Buffer.from(`${JSON.stringify(entry)}\n`, "utf8"), true);
     await handle.truncate(tornAt);
     await handle.datasync();

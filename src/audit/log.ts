@@ -26,7 +26,8 @@ const queues = new Map<string, Promise<unknown>>();
 
 const positive = (name: string, value: number | undefined, fallback: number): number => {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new PackageGuardError("CONFIG_INVALID", `audit ${name} must be a positive number, got ${value}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new PackageGuardError("CONFIG_INVALID", `audit ${name} must be a positive number, got ${value}`);
   return value;
 };
 
@@ -58,7 +59,13 @@ export class AuditLog {
     // Normalize before queueing: a bad input fails fast and never holds the lock.
     const body = normalizeInput(input);
     const previous = queues.get(this.file) ?? Promise.resolve();
-    const run = previous.then(() => withFileLock(this.file, { what: `The audit log ${this.file}`, timeoutMs: this.lockTimeoutMs, staleMs: LOCK_STALE_MS }, (assertHeld) => this.appendLocked(body, assertHeld)));
+    const run = previous.then(() =>
+      withFileLock(
+        this.file,
+        { what: `The audit log ${this.file}`, timeoutMs: this.lockTimeoutMs, staleMs: LOCK_STALE_MS },
+        (assertHeld) => this.appendLocked(body, assertHeld),
+      ),
+    );
     const settled = run.catch(() => undefined);
     queues.set(this.file, settled);
     void settled.then(() => {

@@ -1,10 +1,17 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { PackageGuardError } from "../errors.js";
-import { lineBatchesBackward, logFiles } from "./reader.js";
 import { normalizeName } from "../policy/names.js";
+import { lineBatchesBackward, logFiles } from "./reader.js";
 import { type AuditRecord, type AuditStatus, parseRecord } from "./record.js";
 
-export type AuditQuery = { limit?: number; package?: string; skillId?: string; agentId?: string; status?: AuditStatus; since?: string };
+export type AuditQuery = {
+  limit?: number;
+  package?: string;
+  skillId?: string;
+  agentId?: string;
+  status?: AuditStatus;
+  since?: string;
+};
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 500;
@@ -34,7 +41,10 @@ export const matcher = (q: AuditQuery): ((r: AuditRecord) => boolean) => {
   let since: number | null = null;
   if (q.since !== undefined && q.since !== null && q.since !== "") {
     since = Date.parse(q.since);
-    if (Number.isNaN(since)) throw new PackageGuardError("CONFIG_INVALID", `'since' must be an ISO timestamp, got '${q.since}'`, { details: { since: q.since } });
+    if (Number.isNaN(since))
+      throw new PackageGuardError("CONFIG_INVALID", `'since' must be an ISO timestamp, got '${q.since}'`, {
+        details: { since: q.since },
+      });
   }
   const pkg = q.package ? packageKey(q.package) : null;
   return (r) =>

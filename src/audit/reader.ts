@@ -9,7 +9,10 @@ export type RawLine = { bytes: Buffer; start: number; terminated: boolean };
 export const MAX_ROTATIONS = 5;
 
 /** Newest first: the live file, then `<file>.1` … `<file>.5`. */
-export const logFiles = (file: string): string[] => [file, ...Array.from({ length: MAX_ROTATIONS }, (_, i) => `${file}.${i + 1}`)];
+export const logFiles = (file: string): string[] => [
+  file,
+  ...Array.from({ length: MAX_ROTATIONS }, (_, i) => `${file}.${i + 1}`),
+];
 
 /** `length` bytes from `position`, fewer only at the end of the file. */
 export const readAt = async (handle: FileHandle, position: number, length: number): Promise<Buffer> => {
@@ -27,7 +30,12 @@ export const readAt = async (handle: FileHandle, position: number, length: numbe
  * Lines from the end of the first `size` bytes back to the start, a chunk's worth at a time (one read, one
  * await per chunk, not per line), so that the newest records of a large log cost a few reads.
  */
-export async function* lineBatchesBackward(handle: FileHandle, size: number, chunkSize = 64 * 1024, skip?: (region: Buffer) => boolean): AsyncGenerator<RawLine[]> {
+export async function* lineBatchesBackward(
+  handle: FileHandle,
+  size: number,
+  chunkSize = 64 * 1024,
+  skip?: (region: Buffer) => boolean,
+): AsyncGenerator<RawLine[]> {
   if (size <= 0) return;
   let position = size;
   let carry = Buffer.alloc(0); // the end of a line whose beginning lies in a chunk not read yet
@@ -52,7 +60,11 @@ export async function* lineBatchesBackward(handle: FileHandle, size: number, chu
       end = firstNl;
     }
     // Guard end > 0: Buffer#lastIndexOf treats a negative offset as counting from the end.
-    for (let nl = end > 0 ? data.lastIndexOf(NEWLINE, end - 1) : -1; nl >= 0; nl = end > 0 ? data.lastIndexOf(NEWLINE, end - 1) : -1) {
+    for (
+      let nl = end > 0 ? data.lastIndexOf(NEWLINE, end - 1) : -1;
+      nl >= 0;
+      nl = end > 0 ? data.lastIndexOf(NEWLINE, end - 1) : -1
+    ) {
       batch.push({ bytes: data.subarray(nl + 1, end), start: position + nl + 1, terminated });
       terminated = true;
       end = nl;

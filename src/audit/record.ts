@@ -13,7 +13,8 @@ export const AUDIT_STATUSES = [
   "approval_resolved",
   "whitelist_changed",
   "recovered",
-  // A skill's dependency passed policy, resolve and scan at install time (before_install / installPolicy); nothing was installed.
+  // A skill's dependency passed policy, resolve and scan at install time (before_install / installPolicy); nothing was
+  // installed.
   "vetted",
 ] as const;
 
@@ -67,7 +68,17 @@ export const MAX_DETAILS_BYTES = 16 * 1024;
 const MAX_FIELD_CHARS = 2000;
 const MAX_VULNERABILITIES = 500;
 
-const STRING_FIELDS = ["agentId", "sessionKey", "client", "maturity", "requested", "skillId", "package", "version", "code"] as const;
+const STRING_FIELDS = [
+  "agentId",
+  "sessionKey",
+  "client",
+  "maturity",
+  "requested",
+  "skillId",
+  "package",
+  "version",
+  "code",
+] as const;
 
 const cut = (value: string, max: number): string => {
   if (value.length <= max) return value;
@@ -79,7 +90,8 @@ const cut = (value: string, max: number): string => {
 const text = (value: unknown, max = MAX_FIELD_CHARS): string | null =>
   value === undefined || value === null ? null : cut(String(value), max);
 
-const count = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0);
+const count = (value: unknown): number =>
+  typeof value === "number" && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
 
 /**
  * Details go through a JSON round trip here so that the object hashed at append time is exactly the one a
@@ -97,16 +109,25 @@ const boundedDetails = (details: unknown): Record<string, unknown> | null => {
   const bytes = Buffer.byteLength(json, "utf8");
   if (bytes > MAX_DETAILS_BYTES) return { truncated: true, bytes };
   const parsed = JSON.parse(json) as unknown;
-  return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { value: parsed };
+  return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+    ? (parsed as Record<string, unknown>)
+    : { value: parsed };
 };
 
 export const normalizeInput = (input: AuditInput): AuditBody => {
-  if (!(AUDIT_SOURCES as readonly string[]).includes(input.source)) throw new TypeError(`Unknown audit source: ${String(input.source)}`);
-  if (!(AUDIT_STATUSES as readonly string[]).includes(input.status)) throw new TypeError(`Unknown audit status: ${String(input.status)}`);
-  const strings = Object.fromEntries(STRING_FIELDS.map((k) => [k, text(input[k])])) as Record<(typeof STRING_FIELDS)[number], string | null>;
+  if (!(AUDIT_SOURCES as readonly string[]).includes(input.source))
+    throw new TypeError(`Unknown audit source: ${String(input.source)}`);
+  if (!(AUDIT_STATUSES as readonly string[]).includes(input.status))
+    throw new TypeError(`Unknown audit status: ${String(input.status)}`);
+  const strings = Object.fromEntries(STRING_FIELDS.map((k) => [k, text(input[k])])) as Record<
+    (typeof STRING_FIELDS)[number],
+    string | null
+  >;
   // Stored PEP 503-normalized, so a query can find a package's records by their exact bytes (query.ts).
   if (strings.package !== null) strings.package = normalizeName(strings.package);
-  const vulnerabilities = Array.isArray(input.vulnerabilities) ? input.vulnerabilities.slice(0, MAX_VULNERABILITIES).map((v) => cut(String(v), 200)) : [];
+  const vulnerabilities = Array.isArray(input.vulnerabilities)
+    ? input.vulnerabilities.slice(0, MAX_VULNERABILITIES).map((v) => cut(String(v), 200))
+    : [];
   return {
     source: input.source,
     status: input.status,
@@ -125,7 +146,7 @@ export const canonicalJson = (value: unknown): string => {
   if (typeof value === "object" && value !== null) {
     const obj = value as Record<string, unknown>;
     return `{${Object.keys(obj)
-      .sort()
+      .toSorted()
       .filter((k) => obj[k] !== undefined)
       .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
       .join(",")}}`;
@@ -137,7 +158,9 @@ export const canonicalJson = (value: unknown): string => {
 export const hashRecord = (record: Record<string, unknown>): string => {
   const { hash: _hash, ...rest } = record;
   const prev = typeof rest.prev === "string" ? rest.prev : "";
-  return createHash("sha256").update(`${prev}\n${canonicalJson(rest)}`).digest("hex");
+  return createHash("sha256")
+    .update(`${prev}\n${canonicalJson(rest)}`)
+    .digest("hex");
 };
 
 export type ChainHead = { seq: number; hash: string };
@@ -159,6 +182,10 @@ export const parseRecord = (line: string): AuditRecord | null => {
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
   const r = value as Record<string, unknown>;
-  const ok = Number.isSafeInteger(r.seq) && typeof r.hash === "string" && typeof r.ts === "string" && (r.prev === null || typeof r.prev === "string");
+  const ok =
+    Number.isSafeInteger(r.seq) &&
+    typeof r.hash === "string" &&
+    typeof r.ts === "string" &&
+    (r.prev === null || typeof r.prev === "string");
   return ok ? (value as AuditRecord) : null;
 };

@@ -10,7 +10,9 @@ export type Tail = { head: ChainHead | null; size: number; tornAt: number | null
 
 const TAIL_CHUNK = 4096;
 
-const lastRecord = async (path: string): Promise<{ head: ChainHead | null; size: number; tornAt: number | null } | null> => {
+const lastRecord = async (
+  path: string,
+): Promise<{ head: ChainHead | null; size: number; tornAt: number | null } | null> => {
   let handle;
   try {
     handle = await open(path, "r");
@@ -36,7 +38,9 @@ const lastRecord = async (path: string): Promise<{ head: ChainHead | null; size:
   }
 };
 
-/** The live file's tail; if it holds no record yet (fresh, or just rotated), the chain continues from a rotated file. */
+/**
+ * The live file's tail; if it holds no record yet (fresh, or just rotated), the chain continues from a rotated file.
+ */
 export const readTail = async (file: string): Promise<Tail> => {
   const live = (await lastRecord(file)) ?? { head: null, size: 0, tornAt: null };
   if (live.head) return live;

@@ -2,7 +2,12 @@ import { stat } from "node:fs/promises";
 import { linesForward, logFiles, type RawLine } from "./reader.js";
 import { type ChainHead, hashRecord, parseRecord } from "./record.js";
 
-export type VerifyResult = { ok: boolean; records: number; files: number; firstBadLine?: { file: string; line: number; problem: string } };
+export type VerifyResult = {
+  ok: boolean;
+  records: number;
+  files: number;
+  firstBadLine?: { file: string; line: number; problem: string };
+};
 
 const exists = async (path: string): Promise<boolean> =>
   stat(path).then(
@@ -41,10 +46,12 @@ const check = (line: RawLine, head: ChainHead | null): string | ChainHead => {
   return { seq: record.seq, hash: record.hash };
 };
 
-/** Walks the rotated files oldest to newest and then the live file, stopping at the first line that breaks the chain. */
+/**
+ * Walks the rotated files oldest to newest and then the live file, stopping at the first line that breaks the chain.
+ */
 export const verifyLog = async (file: string): Promise<VerifyResult> => {
   const files: string[] = [];
-  for (const path of logFiles(file).reverse()) if (await exists(path)) files.push(path);
+  for (const path of logFiles(file).toReversed()) if (await exists(path)) files.push(path);
   let head: ChainHead | null = null;
   let records = 0;
   for (const path of files) {
@@ -52,7 +59,8 @@ export const verifyLog = async (file: string): Promise<VerifyResult> => {
     for await (const line of linesForward(path)) {
       lineNo += 1;
       const result = check(line, head);
-      if (typeof result === "string") return { ok: false, records, files: files.length, firstBadLine: { file: path, line: lineNo, problem: result } };
+      if (typeof result === "string")
+        return { ok: false, records, files: files.length, firstBadLine: { file: path, line: lineNo, problem: result } };
       head = result;
       records += 1;
     }

@@ -13,7 +13,11 @@ export const main = async (argv: string[] = process.argv): Promise<void> => {
     openService: (c) => openPackageService(c),
     installPolicy: async (config) => {
       try {
-        return await runInstallPolicy({ stdin: process.stdin, stdout: (text) => process.stdout.write(text), openService: () => openPackageService(config) });
+        return await runInstallPolicy({
+          stdin: process.stdin,
+          stdout: (text) => process.stdout.write(text),
+          openService: () => openPackageService(config),
+        });
       } finally {
         // A request that was refused part-way leaves stdin open; it must not keep the process alive.
         process.stdin.destroy();

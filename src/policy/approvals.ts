@@ -28,9 +28,16 @@ export type ApprovalView = Approval & { expired: boolean };
 
 type StoreFile = { version: 1; approvals: Approval[] };
 
-const isStoreFile = (x: unknown): x is StoreFile => (x as StoreFile | null)?.version === 1 && Array.isArray((x as StoreFile).approvals);
+const isStoreFile = (x: unknown): x is StoreFile =>
+  (x as StoreFile | null)?.version === 1 && Array.isArray((x as StoreFile).approvals);
 
-export type ApprovalStoreOptions = { file: string; ttlHours: number; maxPending: number; now?: () => Date; lockTimeoutMs?: number };
+export type ApprovalStoreOptions = {
+  file: string;
+  ttlHours: number;
+  maxPending: number;
+  now?: () => Date;
+  lockTimeoutMs?: number;
+};
 
 const sameKey = (a: ApprovalKey, b: ApprovalKey): boolean =>
   a.agentId === b.agentId && a.skill === b.skill && a.package === b.package && a.specifier === b.specifier;
@@ -49,7 +56,13 @@ export class ApprovalStore {
   constructor(private readonly options: ApprovalStoreOptions) {
     this.now = options.now ?? (() => new Date());
     // Fail closed: an unreadable store grants nothing.
-    this.store = new JsonStore(options.file, "The approvals file", () => ({ version: 1, approvals: [] }), isStoreFile, options.lockTimeoutMs);
+    this.store = new JsonStore(
+      options.file,
+      "The approvals file",
+      () => ({ version: 1, approvals: [] }),
+      isStoreFile,
+      options.lockTimeoutMs,
+    );
   }
 
   /** A live grant for exactly this key, if an operator approved one and it has not expired. */
@@ -61,7 +74,10 @@ export class ApprovalStore {
   }
 
   /** Creates a pending approval, or returns the pending one for the same key (an agent retrying adds nothing). */
-  async request(key: ApprovalKey, details: { maturity: string; reason: string }): Promise<{ approval: Approval; created: boolean }> {
+  async request(
+    key: ApprovalKey,
+    details: { maturity: string; reason: string },
+  ): Promise<{ approval: Approval; created: boolean }> {
     return this.edit((file) => {
       const existing = file.approvals.find((a) => a.status === "pending" && sameKey(a, key));
       if (existing) return { approval: existing, created: false };
@@ -69,7 +85,8 @@ export class ApprovalStore {
       if (pending >= this.options.maxPending) {
         throw new PackageGuardError(
           "APPROVAL_REQUIRED",
-          `Package '${key.package}' needs operator approval, but ${pending} approvals are already pending (approvals.maxPending); ask an operator to resolve them first`,
+          `Package '${key.package}' needs operator approval, but ${pending} approvals are already pending ` +
+            `(approvals.maxPending); ask an operator to resolve them first`,
           { details: { package: key.package, skill: key.skill, pending, queueFull: true } },
         );
       }
@@ -92,25 +109,48 @@ export class ApprovalStore {
 
   async list(status?: ApprovalFilter): Promise<ApprovalView[]> {
     const now = this.now().getTime();
-    const views = (await this.store.read()).approvals.map((a) => ({ ...a, expired: a.status === "approved" && a.expiresAt !== null && Date.parse(a.expiresAt) <= now }));
-    const selected = status === undefined ? views : status === "expired" ? views.filter((a) => a.expired) : views.filter((a) => a.status === status && !a.expired);
-    return selected.sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));
+    const views = (await this.store.read()).approvals.map((a) =>
+      Object.assign(a, { expired: a.status === "approved" && a.expiresAt !== null && Date.parse(a.expiresAt) <= now }),
+    );
+    const selected =
+      status === undefined
+        ? views
+        : status === "expired"
+          ? views.filter((a) => a.expired)
+          : views.filter((a) => a.status === status && !a.expired);
+    return selected.toSorted((a, b) => b.requestedAt.localeCompare(a.requestedAt));
   }
 
   /** An operator's decision on a pending approval. */
-  async resolve(id: string, decision: "approve" | "deny", by: { who: string | null; ttlHours?: number; note?: string }): Promise<Approval> {
+  async resolve(
+    id: string,
+    decision: "approve" | "deny",
+    by: { who: string | null; ttlHours?: number; note?: string },
+  ): Promise<Approval> {
     return this.edit((file) => {
       const approval = file.approvals.find((a) => a.id === id);
-      if (!approval) throw new PackageGuardError("NOT_FOUND", `No approval with id '${id}'; list them with packages.approvals.list`, { details: { id } });
+      if (!approval)
+        throw new PackageGuardError(
+          "NOT_FOUND",
+          `No approval with id '${id}'; list them with packages.approvals.list`,
+          { details: { id } },
+        );
       if (approval.status !== "pending") {
-        throw new PackageGuardError("CONSTRAINT_VIOLATION", `Approval '${id}' was already ${approval.status}; a new request creates a new approval`, { details: { id, status: approval.status } });
+        throw new PackageGuardError(
+          "CONSTRAINT_VIOLATION",
+          `Approval '${id}' was already ${approval.status}; a new request creates a new approval`,
+          { details: { id, status: approval.status } },
+        );
       }
       const now = this.now();
       approval.status = decision === "approve" ? "approved" : "denied";
       approval.resolvedAt = now.toISOString();
       approval.resolvedBy = by.who;
       approval.note = by.note ?? null;
-      if (decision === "approve") approval.expiresAt = new Date(now.getTime() + (by.ttlHours ?? this.options.ttlHours) * 3600 * 1000).toISOString();
+      if (decision === "approve")
+        approval.expiresAt = new Date(
+          now.getTime() + (by.ttlHours ?? this.options.ttlHours) * 3600 * 1000,
+        ).toISOString();
       return approval;
     });
   }
@@ -119,7 +159,12 @@ export class ApprovalStore {
     return this.store.edit((file) => {
       const result = change(file);
       const cutoff = this.now().getTime() - KEEP_RESOLVED_MS;
-      file.approvals = file.approvals.filter((a) => a.status === "pending" || Date.parse(a.resolvedAt ?? a.requestedAt) > cutoff || (a.expiresAt !== null && Date.parse(a.expiresAt) > cutoff));
+      file.approvals = file.approvals.filter(
+        (a) =>
+          a.status === "pending" ||
+          Date.parse(a.resolvedAt ?? a.requestedAt) > cutoff ||
+          (a.expiresAt !== null && Date.parse(a.expiresAt) > cutoff),
+      );
       return result;
     });
   }

@@ -17,16 +17,28 @@ export type PolicyDecision = {
 const notWhitelisted = (whitelist: Whitelist, name: string, maturity: Maturity): PackageGuardError => {
   const approvedAt = whitelist.approvedAt(name);
   if (approvedAt !== undefined) {
-    return new PackageGuardError("NOT_WHITELISTED", `Package '${name}' is not approved for ${maturity} agents; approved at: ${approvedAt}`, {
-      details: { package: name, maturity, approvedAt, hints: [] },
-    });
+    return new PackageGuardError(
+      "NOT_WHITELISTED",
+      `Package '${name}' is not approved for ${maturity} agents; approved at: ${approvedAt}`,
+      {
+        details: { package: name, maturity, approvedAt, hints: [] },
+      },
+    );
   }
   // Hints come from what this agent may install: suggesting a higher tier's package would only be denied again.
-  const hints = suggestSimilar(name, whitelist.visibleAt(maturity).map((e) => e.package));
-  const advice = hints.length > 0 ? `Did you mean: ${hints.join(", ")}?` : "Ask an operator to add it (packages.whitelist.add).";
-  return new PackageGuardError("NOT_WHITELISTED", `Package '${name}' is not on the whitelist for ${maturity} agents. ${advice}`, {
-    details: { package: name, maturity, hints },
-  });
+  const hints = suggestSimilar(
+    name,
+    whitelist.visibleAt(maturity).map((e) => e.package),
+  );
+  const advice =
+    hints.length > 0 ? `Did you mean: ${hints.join(", ")}?` : "Ask an operator to add it (packages.whitelist.add).";
+  return new PackageGuardError(
+    "NOT_WHITELISTED",
+    `Package '${name}' is not on the whitelist for ${maturity} agents. ${advice}`,
+    {
+      details: { package: name, maturity, hints },
+    },
+  );
 };
 
 const violation = (message: string, details: Record<string, unknown>): PackageGuardError =>
@@ -39,7 +51,8 @@ const checkExtras = (requirement: ParsedRequirement, entry: WhitelistEntry): voi
   // SECURITY: extras pull in dependencies the operator did not list; only the entry's own extras are allowed.
   throw invalidRequirement(
     "extras-not-allowed",
-    `Extras [${extra.join(", ")}] are not approved for ${entry.package} (allowed extras: ${allowed}); request '${entry.package}' without them or ask an operator to allow them`,
+    `Extras [${extra.join(", ")}] are not approved for ${entry.package} (allowed extras: ${allowed}); request ` +
+      `'${entry.package}' without them or ask an operator to allow them`,
     { package: entry.package, extras: extra, allowedExtras: entry.extras },
   );
 };
@@ -55,21 +68,38 @@ const checkRange = (requirement: ParsedRequirement, entry: WhitelistEntry): void
   const requested = formatRequirement(requirement);
   const details = { package: entry.package, requested: requirement.specifier, allowed: entry.version };
   if (specifierIsEmpty(entry.version)) {
-    throw violation(`The approved range '${entry.version}' for ${entry.package} matches no version; ask an operator to fix the whitelist entry`, details);
+    throw violation(
+      `The approved range '${entry.version}' for ${entry.package} matches no version; ask an operator to fix the ` +
+        `whitelist entry`,
+      details,
+    );
   }
   if (requirement.specifier === "") return;
   if (specifierIsEmpty(requirement.specifier)) {
-    throw violation(`Requested '${requested}' matches no version; request a range such as '${entry.package}${entry.version || ">=1.0"}'`, details);
+    throw violation(
+      `Requested '${requested}' matches no version; request a range such as ` +
+        `'${entry.package}${entry.version || ">=1.0"}'`,
+      details,
+    );
   }
   // PEP 440 only considers pre-releases when a clause names one; the operator's range decides whether they are allowed.
   if (mentionsPrerelease(requirement.specifier) && !mentionsPrerelease(entry.version)) {
-    throw violation(`Requested '${requested}' names a pre-release, but the approved range '${entry.version || "any"}' for ${entry.package} allows none; request a final release`, details);
+    throw violation(
+      `Requested '${requested}' names a pre-release, but the approved range '${entry.version || "any"}' for ` +
+        `${entry.package} allows none; request a final release`,
+      details,
+    );
   }
   // Only a request naming a pre-release gets here with pre-releases eligible (the check above saw to the rest).
-  if (!specifierWithin(requirement.specifier, entry.version, { prereleases: mentionsPrerelease(requirement.specifier) })) {
+  if (
+    !specifierWithin(requirement.specifier, entry.version, { prereleases: mentionsPrerelease(requirement.specifier) })
+  ) {
     const both = narrowed(requirement.specifier, entry.version);
     const suggestion = specifierIsEmpty(both) ? "" : `; request e.g. '${entry.package}${both}'`;
-    throw violation(`Requested '${requested}' is outside the approved range '${entry.version}' for ${entry.package}${suggestion}`, details);
+    throw violation(
+      `Requested '${requested}' is outside the approved range '${entry.version}' for ${entry.package}${suggestion}`,
+      details,
+    );
   }
 };
 

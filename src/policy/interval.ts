@@ -128,7 +128,10 @@ export const isEmpty = (i: Interval): boolean => {
   const { lower, upper } = i;
   // The whole interval inside one excluded prefix, e.g. '>=2.1,<2.1.5,!=2.1.*'.
   return i.excludedRanges.some(
-    ([from, to]) => comparePoints({ version: from }, lower.point) <= 0 && (comparePoints(upper.point, { version: to }) < 0 || (comparePoints(upper.point, { version: to }) === 0 && !upper.inclusive)),
+    ([from, to]) =>
+      comparePoints({ version: from }, lower.point) <= 0 &&
+      (comparePoints(upper.point, { version: to }) < 0 ||
+        (comparePoints(upper.point, { version: to }) === 0 && !upper.inclusive)),
   );
 };
 

@@ -26,8 +26,11 @@ export type InvalidReason =
   | "extras-not-allowed"
   | "syntax";
 
-export const invalidRequirement = (reason: InvalidReason, message: string, details: Record<string, unknown> = {}): PackageGuardError =>
-  new PackageGuardError("INVALID_REQUIREMENT", message, { details: { ...details, reason } });
+export const invalidRequirement = (
+  reason: InvalidReason,
+  message: string,
+  details: Record<string, unknown> = {},
+): PackageGuardError => new PackageGuardError("INVALID_REQUIREMENT", message, { details: { ...details, reason } });
 
 /** Agent text quoted in a message: short, and printable (hostile input never reaches a log verbatim). */
 export const quote = (text: string): string => {

@@ -14,7 +14,8 @@ export const isValidProjectName = (raw: string): boolean =>
  */
 export const normalizeName = (name: string): string => name.replace(/[-_.]+/g, "-").toLowerCase();
 
-// Separators removed or swapped (`scikitlearn`, `scikit_learn`) and the usual "python" affixes are typos, not new names.
+// Separators removed or swapped (`scikitlearn`, `scikit_learn`) and the usual "python" affixes are typos, not new
+// names.
 const squash = (name: string): string =>
   name
     .replace(/^(?:python|py)-?/, "")
@@ -36,7 +37,9 @@ export const suggestSimilar = (name: string, candidates: Iterable<string>, max =
     if (candidate === wanted) continue;
     const squashed = squash(candidate);
     const score =
-      squashed === wantedSquashed && squashed.length > 0 ? 0 : Math.min(distance(wanted, candidate), distance(wantedSquashed, squashed));
+      squashed === wantedSquashed && squashed.length > 0
+        ? 0
+        : Math.min(distance(wanted, candidate), distance(wantedSquashed, squashed));
     if (score <= allowedDistance(candidate)) scored.push({ name: candidate, score });
   }
   scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));

@@ -21,22 +21,32 @@ export type VulnerabilityOverride = {
   createdBy: string | null;
 };
 
-export type OverrideInput = { skill: string; package: string; version: string; advisories: string[]; reason: string; expires: string };
+export type OverrideInput = {
+  skill: string;
+  package: string;
+  version: string;
+  advisories: string[];
+  reason: string;
+  expires: string;
+};
 
 type StoreFile = { version: 1; overrides: VulnerabilityOverride[] };
 
-const isStoreFile = (x: unknown): x is StoreFile => (x as StoreFile | null)?.version === 1 && Array.isArray((x as StoreFile).overrides);
+const isStoreFile = (x: unknown): x is StoreFile =>
+  (x as StoreFile | null)?.version === 1 && Array.isArray((x as StoreFile).overrides);
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const VERSION = /^[0-9][0-9A-Za-z.!+_-]{0,63}$/;
 const ADVISORY = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
 const MAX_DAYS = 366;
 
-const invalid = (message: string): PackageGuardError => new PackageGuardError("INVALID_REQUIREMENT", message, { details: { reason: "override" } });
+const invalid = (message: string): PackageGuardError =>
+  new PackageGuardError("INVALID_REQUIREMENT", message, { details: { reason: "override" } });
 
 const endOfDay = (date: string): number => Date.parse(`${date}T00:00:00Z`) + 24 * 3600 * 1000;
 
-export const overrideLive = (o: Pick<VulnerabilityOverride, "expires">, now: Date): boolean => now.getTime() < endOfDay(o.expires);
+export const overrideLive = (o: Pick<VulnerabilityOverride, "expires">, now: Date): boolean =>
+  now.getTime() < endOfDay(o.expires);
 
 /** Whether a live override covers this finding (same skill, package and version; its id or an alias listed). */
 export const overrideFor = (
@@ -68,7 +78,9 @@ export class OverrideStore {
 
   async list(): Promise<(VulnerabilityOverride & { live: boolean })[]> {
     const now = this.now();
-    return (await this.store.read()).overrides.map((o) => ({ ...o, live: overrideLive(o, now) })).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return (await this.store.read()).overrides
+      .map((o) => Object.assign(o, { live: overrideLive(o, now) }))
+      .toSorted((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
   async live(): Promise<VulnerabilityOverride[]> {
@@ -78,18 +90,31 @@ export class OverrideStore {
 
   /** Validates and stores an override; the skill id is checked by the caller (the service). */
   async add(input: OverrideInput, createdBy: string | null): Promise<VulnerabilityOverride> {
-    if (typeof input.package !== "string" || !isValidProjectName(input.package)) throw invalid("override.package must be a package name");
-    if (typeof input.version !== "string" || !VERSION.test(input.version)) throw invalid("override.version must be one exact version, e.g. '5.3'");
-    if (!Array.isArray(input.advisories) || input.advisories.length === 0 || input.advisories.length > 50 || !input.advisories.every((a) => typeof a === "string" && ADVISORY.test(a))) {
+    if (typeof input.package !== "string" || !isValidProjectName(input.package))
+      throw invalid("override.package must be a package name");
+    if (typeof input.version !== "string" || !VERSION.test(input.version))
+      throw invalid("override.version must be one exact version, e.g. '5.3'");
+    if (
+      !Array.isArray(input.advisories) ||
+      input.advisories.length === 0 ||
+      input.advisories.length > 50 ||
+      !input.advisories.every((a) => typeof a === "string" && ADVISORY.test(a))
+    ) {
       throw invalid("override.advisories must list the advisory ids it covers, e.g. ['PYSEC-2020-96']");
     }
-    if (typeof input.reason !== "string" || input.reason.trim().length < 3 || input.reason.length > 1000) throw invalid("override.reason must say why (3-1000 characters)");
-    if (typeof input.expires !== "string" || !DATE.test(input.expires) || Number.isNaN(Date.parse(`${input.expires}T00:00:00Z`))) {
+    if (typeof input.reason !== "string" || input.reason.trim().length < 3 || input.reason.length > 1000)
+      throw invalid("override.reason must say why (3-1000 characters)");
+    if (
+      typeof input.expires !== "string" ||
+      !DATE.test(input.expires) ||
+      Number.isNaN(Date.parse(`${input.expires}T00:00:00Z`))
+    ) {
       throw invalid("override.expires must be a date, YYYY-MM-DD");
     }
     const now = this.now();
     if (!overrideLive(input, now)) throw invalid("override.expires is in the past");
-    if (endOfDay(input.expires) - now.getTime() > MAX_DAYS * 24 * 3600 * 1000) throw invalid(`override.expires may be at most ${MAX_DAYS} days ahead`);
+    if (endOfDay(input.expires) - now.getTime() > MAX_DAYS * 24 * 3600 * 1000)
+      throw invalid(`override.expires may be at most ${MAX_DAYS} days ahead`);
     const override: VulnerabilityOverride = {
       id: `ovr_${randomUUID().replace(/-/g, "").slice(0, 16)}`,
       skill: input.skill,

@@ -1,6 +1,6 @@
 import { explain, satisfies, valid } from "@renovatebot/pep440";
-import { intervalWithin, isEmpty, toInterval } from "./interval.js";
 import { memo } from "../util/memo.js";
+import { intervalWithin, isEmpty, toInterval } from "./interval.js";
 import { formatClauses, parseClauses, sameClause, type Clause } from "./specifier.js";
 
 // Ranges here are canonical specifiers (parseSpecifier output); anything else throws INVALID_REQUIREMENT.
@@ -30,7 +30,9 @@ const withinMemo = memo((key: string): boolean => {
 });
 
 /** True when no version can satisfy `spec`, e.g. '>=3,<2' or '==2.0,!=2.0'. */
-export const specifierIsEmpty: (spec: string) => boolean = memo((spec) => isEmpty(toInterval([...clausesOf(spec)], true)));
+export const specifierIsEmpty: (spec: string) => boolean = memo((spec) =>
+  isEmpty(toInterval([...clausesOf(spec)], true)),
+);
 
 /** Whether any clause names a pre- or dev-release (PEP 440: then pre-releases become eligible). */
 export const mentionsPrerelease: (spec: string) => boolean = memo((spec) =>

@@ -17,15 +17,24 @@ const NAME_TOKEN = /^[A-Za-z0-9._-]+/;
 const parseExtras = (text: string): { extras: string[]; rest: string } => {
   const close = text.indexOf("]");
   if (close < 0 || text.lastIndexOf("[") !== 0 || text.indexOf("]", close + 1) >= 0) {
-    throw invalidRequirement("extras-syntax", `Extras must be one bracketed list after the name, e.g. 'pandas[performance]'`);
+    throw invalidRequirement(
+      "extras-syntax",
+      `Extras must be one bracketed list after the name, e.g. 'pandas[performance]'`,
+    );
   }
-  const items = text.slice(1, close).split(",").map((s) => s.trim());
+  const items = text
+    .slice(1, close)
+    .split(",")
+    .map((s) => s.trim());
   for (const item of items) {
     if (!isValidProjectName(item)) {
-      throw invalidRequirement("extras-syntax", `Extra ${quote(item)} is not a valid extra name; write e.g. 'pandas[performance,excel]'`);
+      throw invalidRequirement(
+        "extras-syntax",
+        `Extra ${quote(item)} is not a valid extra name; write e.g. 'pandas[performance,excel]'`,
+      );
     }
   }
-  return { extras: [...new Set(items.map(normalizeName))].sort(), rest: text.slice(close + 1) };
+  return { extras: [...new Set(items.map(normalizeName))].toSorted(), rest: text.slice(close + 1) };
 };
 
 /**
@@ -39,7 +48,10 @@ export const parseRequirement = (raw: string): ParsedRequirement => {
     throw invalidRequirement("name", `The requirement must start with a package name, e.g. 'pandas>=2,<3'`);
   }
   if (!isValidProjectName(token)) {
-    const why = token.length > MAX_NAME_LENGTH ? `is longer than ${MAX_NAME_LENGTH} characters` : "must start and end with a letter or digit";
+    const why =
+      token.length > MAX_NAME_LENGTH
+        ? `is longer than ${MAX_NAME_LENGTH} characters`
+        : "must start and end with a letter or digit";
     throw invalidRequirement("name", `Package name ${quote(token)} ${why}`);
   }
   let rest = text.slice(token.length).trimStart();
@@ -47,7 +59,10 @@ export const parseRequirement = (raw: string): ParsedRequirement => {
   if (rest.startsWith("[") || rest.includes("[") || rest.includes("]")) ({ extras, rest } = parseExtras(rest));
   rest = rest.trim();
   if (rest !== "" && !/^[<>=!~]/.test(rest)) {
-    throw invalidRequirement("syntax", `Cannot read ${quote(rest)} after the package name: write a version range such as '>=2,<3' or '==2.2.2'`);
+    throw invalidRequirement(
+      "syntax",
+      `Cannot read ${quote(rest)} after the package name: write a version range such as '>=2,<3' or '==2.2.2'`,
+    );
   }
   return { name: normalizeName(token), extras, specifier: canonicalSpecifier(rest) };
 };

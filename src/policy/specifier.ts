@@ -1,6 +1,6 @@
 import { compare, explain } from "@renovatebot/pep440";
-import { invalidRequirement, quote } from "./invalid.js";
 import { memo } from "../util/memo.js";
+import { invalidRequirement, quote } from "./invalid.js";
 
 export const OPERATORS = ["~=", "==", "!=", "<=", ">=", "<", ">"] as const;
 export type Operator = (typeof OPERATORS)[number];
@@ -17,7 +17,10 @@ export const formatClauses = (clauses: readonly Clause[]): string => clauses.map
 const parseClause = (text: string): Clause => {
   const match = CLAUSE.exec(text);
   if (!match) {
-    throw invalidRequirement("syntax", `Cannot read version clause ${quote(text)}: write an operator and a version, e.g. '>=2.0' or '<3'`);
+    throw invalidRequirement(
+      "syntax",
+      `Cannot read version clause ${quote(text)}: write an operator and a version, e.g. '>=2.0' or '<3'`,
+    );
   }
   const [, rawOp = "", rawVersion = ""] = match;
   if (!(OPERATORS as readonly string[]).includes(rawOp)) {
@@ -27,12 +30,19 @@ const parseClause = (text: string): Clause => {
   if (rawVersion === "") throw invalidRequirement("version", `Operator '${op}' needs a version, e.g. '${op}2.0'`);
   if (rawVersion.includes("*")) return parseWildcard(op, rawVersion);
   const v = explain(rawVersion);
-  if (v === null) throw invalidRequirement("version", `${quote(rawVersion)} is not a valid PEP 440 version, e.g. '2.0.1' or '2.1rc1'`);
+  if (v === null)
+    throw invalidRequirement(
+      "version",
+      `${quote(rawVersion)} is not a valid PEP 440 version, e.g. '2.0.1' or '2.1rc1'`,
+    );
   // Unreachable after checkRawInput ('+' and '!' are refused there); kept so this module is safe on its own.
   if (v.local !== null) throw invalidRequirement("local-version", `Local versions ('+…') are not allowed`);
   if (v.epoch !== 0) throw invalidRequirement("epoch", `Version epochs ('N!') are not allowed`);
   if (op === "~=" && v.release.length < 2) {
-    throw invalidRequirement("compatible-release", `'~=${rawVersion}' needs at least two version parts, e.g. '~=${rawVersion}.0'`);
+    throw invalidRequirement(
+      "compatible-release",
+      `'~=${rawVersion}' needs at least two version parts, e.g. '~=${rawVersion}.0'`,
+    );
   }
   return { op, version: v.public, wildcard: false };
 };
@@ -41,13 +51,18 @@ const parseWildcard = (op: Operator, rawVersion: string): Clause => {
   const prefix = rawVersion.slice(0, -2);
   // PEP 440 prefix matching: only '==' and '!=', only a trailing '.*', only release segments before it.
   if ((op !== "==" && op !== "!=") || !rawVersion.endsWith(".*") || !RELEASE_ONLY.test(prefix)) {
-    throw invalidRequirement("wildcard", `Wildcard ${quote(op + rawVersion)} is not allowed: '.*' may only end a '==' or '!=' release, e.g. '==2.1.*'`);
+    throw invalidRequirement(
+      "wildcard",
+      `Wildcard ${quote(op + rawVersion)} is not allowed: '.*' may only end a '==' or '!=' release, e.g. '==2.1.*'`,
+    );
   }
   return { op, version: prefix.split(".").map(Number).join("."), wildcard: true };
 };
 
 export const sameClause = (a: Clause, b: Clause): boolean =>
-  a.op === b.op && a.wildcard === b.wildcard && (a.wildcard ? a.version === b.version : compare(a.version, b.version) === 0);
+  a.op === b.op &&
+  a.wildcard === b.wildcard &&
+  (a.wildcard ? a.version === b.version : compare(a.version, b.version) === 0);
 
 /**
  * A PEP 440 specifier set, strictly: comma-separated clauses, no empty or repeated ones.
@@ -58,10 +73,17 @@ export const parseClauses = (text: string): Clause[] => {
   const clauses: Clause[] = [];
   for (const part of text.split(",")) {
     const trimmed = part.trim();
-    if (trimmed === "") throw invalidRequirement("empty-clause", `Empty version clause in ${quote(text)}: separate clauses with a single ',', e.g. '>=2,<3'`);
+    if (trimmed === "")
+      throw invalidRequirement(
+        "empty-clause",
+        `Empty version clause in ${quote(text)}: separate clauses with a single ',', e.g. '>=2,<3'`,
+      );
     const clause = parseClause(trimmed);
     if (clauses.some((c) => sameClause(c, clause))) {
-      throw invalidRequirement("duplicate-clause", `Version clause '${formatClause(clause)}' appears twice in ${quote(text)}`);
+      throw invalidRequirement(
+        "duplicate-clause",
+        `Version clause '${formatClause(clause)}' appears twice in ${quote(text)}`,
+      );
     }
     clauses.push(clause);
   }

@@ -32,14 +32,22 @@ const configInvalid = (source: string, path: string, message: string): PackageGu
 
 // "/student/2/version" → "tiers.student[2].version": the form an operator finds in the file.
 const toYamlPath = (pointer: string): string =>
-  "tiers" + pointer.split("/").slice(1).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join("");
+  "tiers" +
+  pointer
+    .split("/")
+    .slice(1)
+    .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
+    .join("");
 
 const checkSchema = (tiers: unknown, source: string): void => {
   for (const error of Value.Errors(TiersSchema, tiers)) {
     // TypeBox repeats an additional property as "schema is false" on the property itself; the parent says it better.
     if (error.keyword === "boolean") continue;
     const params = error.params as Record<string, unknown>;
-    const message = error.keyword === "additionalProperties" ? `unknown key(s): ${String(params.additionalProperties)}` : error.message;
+    const message =
+      error.keyword === "additionalProperties"
+        ? `unknown key(s): ${String(params.additionalProperties)}`
+        : error.message;
     throw configInvalid(source, toYamlPath(error.instancePath), message);
   }
 };
@@ -65,14 +73,19 @@ export const validateTiers = (tiers: unknown, source: string): TiersInput => {
     (valid[level] ?? []).forEach((entry, i) => {
       const at = `tiers.${level}[${i}]`;
       if (!isValidProjectName(entry.package)) {
-        throw configInvalid(source, `${at}.package`, `'${entry.package}' is not a valid package name (ASCII letters, digits, '.', '_', '-')`);
+        throw configInvalid(
+          source,
+          `${at}.package`,
+          `'${entry.package}' is not a valid package name (ASCII letters, digits, '.', '_', '-')`,
+        );
       }
       const name = normalizeName(entry.package);
       if (seen.has(name)) throw configInvalid(source, `${at}.package`, `'${name}' is declared twice in tier ${level}`);
       seen.add(name);
       if (entry.version !== undefined) checkVersion(source, `${at}.version`, entry.version);
       (entry.extras ?? []).forEach((extra, j) => {
-        if (!isValidProjectName(extra)) throw configInvalid(source, `${at}.extras[${j}]`, `'${extra}' is not a valid extra name`);
+        if (!isValidProjectName(extra))
+          throw configInvalid(source, `${at}.extras[${j}]`, `'${extra}' is not a valid extra name`);
       });
     });
   }
@@ -83,7 +96,8 @@ export const validateRemoved = (removed: unknown, source: string): string[] => {
   if (removed === undefined || removed === null) return [];
   if (!Array.isArray(removed)) throw configInvalid(source, "removed", "must be a list of package names");
   return removed.map((name: unknown, i) => {
-    if (typeof name !== "string" || !isValidProjectName(name)) throw configInvalid(source, `removed[${i}]`, `'${String(name)}' is not a valid package name`);
+    if (typeof name !== "string" || !isValidProjectName(name))
+      throw configInvalid(source, `removed[${i}]`, `'${String(name)}' is not a valid package name`);
     return normalizeName(name);
   });
 };
@@ -99,6 +113,6 @@ export const toEntry = (input: WhitelistEntryInput, maturity: Maturity, source: 
   requires_approval: input.requires_approval ?? false,
   description: input.description ?? "",
   category: input.category ?? null,
-  extras: [...new Set((input.extras ?? []).map(normalizeName))].sort(),
+  extras: [...new Set((input.extras ?? []).map(normalizeName))].toSorted(),
   source,
 });

@@ -1,12 +1,25 @@
 import { readFile, stat } from "node:fs/promises";
 import { Value } from "typebox/value";
-import { MATURITY_LEVELS, WhitelistEntrySchema, type Maturity, type PackageGuardConfig, type WhitelistEntryInput } from "../config.js";
+import {
+  MATURITY_LEVELS,
+  WhitelistEntrySchema,
+  type Maturity,
+  type PackageGuardConfig,
+  type WhitelistEntryInput,
+} from "../config.js";
 import { PackageGuardError } from "../errors.js";
 import { withFileLock } from "../util/file-lock.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { isValidProjectName, normalizeName } from "./names.js";
 import { parseSpecifier } from "./requirement.js";
-import { Whitelist, loadDefaultLayer, parseWhitelistYaml, serializeWhitelistYaml, type WhitelistEntry, type WhitelistLayer } from "./whitelist.js";
+import {
+  Whitelist,
+  loadDefaultLayer,
+  parseWhitelistYaml,
+  serializeWhitelistYaml,
+  type WhitelistEntry,
+  type WhitelistLayer,
+} from "./whitelist.js";
 
 type Cached = { key: string; whitelist: Whitelist };
 
@@ -47,24 +60,40 @@ export class WhitelistSources {
   async add(raw: Record<string, unknown>): Promise<WhitelistEntry> {
     const maturity = raw.maturity ?? raw.maturity_level ?? "student";
     if (typeof maturity !== "string" || !(MATURITY_LEVELS as readonly string[]).includes(maturity)) {
-      throw new PackageGuardError("INVALID_REQUIREMENT", `entry.maturity must be one of: ${MATURITY_LEVELS.join(", ")}`, { details: { reason: "entry" } });
+      throw new PackageGuardError(
+        "INVALID_REQUIREMENT",
+        `entry.maturity must be one of: ${MATURITY_LEVELS.join(", ")}`,
+        { details: { reason: "entry" } },
+      );
     }
     const { maturity: _m, maturity_level: _ml, ...fields } = raw;
-    const input = { ...fields, package: fields.package ?? fields.package_name, version: fields.version ?? fields.version_constraint };
+    const input = {
+      ...fields,
+      package: fields.package ?? fields.package_name,
+      version: fields.version ?? fields.version_constraint,
+    };
     delete (input as Record<string, unknown>).package_name;
     delete (input as Record<string, unknown>).version_constraint;
     if (input.version === undefined) delete (input as Record<string, unknown>).version;
     const problems = [...Value.Errors(WhitelistEntrySchema, input)].filter((e) => e.keyword !== "boolean");
     if (problems.length > 0) {
       const list = problems.map((p) => `${p.instancePath || "/"}: ${p.message}`).join("; ");
-      throw new PackageGuardError("INVALID_REQUIREMENT", `Invalid whitelist entry: ${list}`, { details: { reason: "entry" } });
+      throw new PackageGuardError("INVALID_REQUIREMENT", `Invalid whitelist entry: ${list}`, {
+        details: { reason: "entry" },
+      });
     }
     const entry = input as WhitelistEntryInput;
     if (!isValidProjectName(entry.package)) {
-      throw new PackageGuardError("INVALID_REQUIREMENT", `Invalid package name '${entry.package}'`, { details: { reason: "entry" } });
+      throw new PackageGuardError("INVALID_REQUIREMENT", `Invalid package name '${entry.package}'`, {
+        details: { reason: "entry" },
+      });
     }
     const name = normalizeName(entry.package);
-    const stored: WhitelistEntryInput = { ...entry, package: name, ...(entry.version !== undefined ? { version: parseSpecifier(entry.version) } : {}) };
+    const stored: WhitelistEntryInput = {
+      ...entry,
+      package: name,
+      ...(entry.version !== undefined ? { version: parseSpecifier(entry.version) } : {}),
+    };
     await this.editOverlay((layer) => {
       for (const level of MATURITY_LEVELS) {
         layer.tiers[level] = (layer.tiers[level] ?? []).filter((e) => normalizeName(e.package) !== name);
@@ -73,7 +102,8 @@ export class WhitelistSources {
       layer.removed = (layer.removed ?? []).filter((n) => n !== name);
     });
     const created = (await this.current()).lookup(name, maturity as Maturity);
-    if (!created) throw new PackageGuardError("INSTALL_FAILED", `Whitelist entry for '${name}' was written but is not visible`);
+    if (!created)
+      throw new PackageGuardError("INSTALL_FAILED", `Whitelist entry for '${name}' was written but is not visible`);
     return created;
   }
 
@@ -83,12 +113,15 @@ export class WhitelistSources {
     await this.editOverlay((layer) => {
       const levels = maturity ? [maturity] : MATURITY_LEVELS;
       for (const level of levels) {
-        if (layer.tiers[level]) layer.tiers[level] = layer.tiers[level]!.filter((e) => normalizeName(e.package) !== name);
+        if (layer.tiers[level])
+          layer.tiers[level] = layer.tiers[level]!.filter((e) => normalizeName(e.package) !== name);
       }
       if (!maturity && !(layer.removed ?? []).includes(name)) layer.removed = [...(layer.removed ?? []), name];
     });
     const after = await this.current();
-    return maturity ? before && after.lookup(name, maturity)?.maturity !== maturity : before && !after.names().includes(name);
+    return maturity
+      ? before && after.lookup(name, maturity)?.maturity !== maturity
+      : before && !after.names().includes(name);
   }
 
   private async editOverlay(edit: (layer: WhitelistLayer) => void): Promise<void> {
@@ -104,7 +137,10 @@ export class WhitelistSources {
 
   private inlineLayer(): WhitelistLayer {
     // Inline tiers went through the config schema; the YAML path adds name and range validation.
-    return parseWhitelistYaml(serializeWhitelistYaml({ source: "config", tiers: this.config.tiers ?? {} }), "plugin config whitelist.tiers");
+    return parseWhitelistYaml(
+      serializeWhitelistYaml({ source: "config", tiers: this.config.tiers ?? {} }),
+      "plugin config whitelist.tiers",
+    );
   }
 
   private async readLayer(path: string, required: boolean): Promise<WhitelistLayer> {

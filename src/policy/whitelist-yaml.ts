@@ -8,7 +8,16 @@ import { validateRemoved, validateTiers, type WhitelistLayer } from "./whitelist
 
 const TOP_LEVEL_KEYS = ["tiers", "removed"];
 // The seed's field order, so a written file reads like the seed's own.
-const FIELD_ORDER = ["package", "version", "max_memory_mb", "network_access", "requires_approval", "description", "category", "extras"] as const;
+const FIELD_ORDER = [
+  "package",
+  "version",
+  "max_memory_mb",
+  "network_access",
+  "requires_approval",
+  "description",
+  "category",
+  "extras",
+] as const;
 
 const invalid = (source: string, message: string): PackageGuardError =>
   new PackageGuardError("CONFIG_INVALID", `${source}: ${message}`, { details: { source } });
@@ -18,7 +27,8 @@ const invalid = (source: string, message: string): PackageGuardError =>
  * `extras` and a top-level `removed` list. Throws CONFIG_INVALID with the source and the path of the problem.
  */
 export const parseWhitelistYaml = (text: string, source: string): WhitelistLayer => {
-  // SECURITY: the yaml package caps alias expansion (maxAliasCount), so a "billion laughs" file fails instead of growing.
+  // SECURITY: the yaml package caps alias expansion (maxAliasCount), so a "billion laughs" file fails instead of
+  // growing.
   const doc = parseDocument(text, { uniqueKeys: true });
   const problem = doc.errors[0];
   if (problem) throw invalid(source, `not valid YAML: ${problem.message.split("\n")[0]}`);
@@ -31,7 +41,8 @@ export const parseWhitelistYaml = (text: string, source: string): WhitelistLayer
   if (data === null || data === undefined) return { source, tiers: {} };
   if (!isRecord(data)) throw invalid(source, "expected a mapping with a 'tiers' key");
   const unknown = Object.keys(data).filter((k) => !TOP_LEVEL_KEYS.includes(k));
-  if (unknown.length > 0) throw invalid(source, `unknown top-level key(s): ${unknown.join(", ")} (expected: ${TOP_LEVEL_KEYS.join(", ")})`);
+  if (unknown.length > 0)
+    throw invalid(source, `unknown top-level key(s): ${unknown.join(", ")} (expected: ${TOP_LEVEL_KEYS.join(", ")})`);
   const rawTiers = data.tiers ?? {};
   if (!isRecord(rawTiers)) throw invalid(source, "tiers: expected a mapping of maturity level to a list of entries");
   // `student:` with nothing under it is YAML null: an empty tier, as the seed system read it.
@@ -57,7 +68,10 @@ export const serializeWhitelistYaml = (layer: WhitelistLayer): string => {
   }
   const data: Record<string, unknown> = { tiers };
   if (layer.removed !== undefined) data.removed = [...layer.removed];
-  return `# package-guard whitelist (seed format: tiers.<maturity>: [entries]); later sources win per package.\n${stringify(data, { lineWidth: 0 })}`;
+  return (
+    `# package-guard whitelist (seed format: tiers.<maturity>: [entries]); later sources win per ` +
+    `package.\n${stringify(data, { lineWidth: 0 })}`
+  );
 };
 
 let defaultLayer: WhitelistLayer | undefined;
@@ -71,4 +85,3 @@ export const loadDefaultLayer = (): WhitelistLayer => {
   // A copy: callers (the overlay editor) may mutate what they get.
   return structuredClone(defaultLayer);
 };
-

@@ -1,7 +1,13 @@
 import { MATURITY_LEVELS, type Maturity } from "../config.js";
 import { levelsUpTo } from "./maturity.js";
 import { isValidProjectName, normalizeName } from "./names.js";
-import { toEntry, validateRemoved, validateTiers, type WhitelistEntry, type WhitelistLayer } from "./whitelist-entry.js";
+import {
+  toEntry,
+  validateRemoved,
+  validateTiers,
+  type WhitelistEntry,
+  type WhitelistLayer,
+} from "./whitelist-entry.js";
 
 export type { WhitelistEntry, WhitelistLayer } from "./whitelist-entry.js";
 export { loadDefaultLayer, parseWhitelistYaml, serializeWhitelistYaml } from "./whitelist-yaml.js";
@@ -74,6 +80,6 @@ export class Whitelist {
 
   /** Every declared package name (normalized), sorted. */
   names(): string[] {
-    return [...this.packages.keys()].sort();
+    return [...this.packages.keys()].toSorted();
   }
 }

@@ -33,5 +33,5 @@ export const parseCompileOutput = (text: string): Pin[] => {
     if (pins.has(name)) unexpected(line);
     pins.set(name, { name, version: match![2]!, hashes: [...new Set(hashes)] });
   }
-  return [...pins.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...pins.values()].toSorted((a, b) => a.name.localeCompare(b.name));
 };

@@ -14,7 +14,16 @@ import { chooseToolchain, type Toolchain } from "./toolchain.js";
 import { probeTool } from "./tools.js";
 import type { RecoveredTransaction, SkillVenv, Tools } from "./types.js";
 
-export type { Operation, Pin, RecoveredTransaction, SkillVenv, ToolInfo, Tools, Wanted, WantedRequirement } from "./types.js";
+export type {
+  Operation,
+  Pin,
+  RecoveredTransaction,
+  SkillVenv,
+  ToolInfo,
+  Tools,
+  Wanted,
+  WantedRequirement,
+} from "./types.js";
 
 // A lock held at start-up belongs to a live install elsewhere (a crashed holder's lock is broken at once):
 // do not hold up the gateway's start for it.
@@ -84,18 +93,33 @@ export class PythonEnvironment {
       const paths = skillPaths(this.config, id);
       if (!(await pathExists(paths.pending))) continue;
       try {
-        const result = await this.locked(id, (toolchain) => recoverSkill(skillContext(this.config, this.runner, toolchain, id)), Math.min(RECOVERY_LOCK_MS, this.config.python.lockTimeoutMs));
+        const result = await this.locked(
+          id,
+          (toolchain) => recoverSkill(skillContext(this.config, this.runner, toolchain, id)),
+          Math.min(RECOVERY_LOCK_MS, this.config.python.lockTimeoutMs),
+        );
         if (result) results.push(result);
       } catch (error) {
         // BUSY: a live install in another process owns that journal; it will finish or roll back itself.
         if (isPackageGuardError(error) && error.code === "BUSY") continue;
-        results.push({ skill: id, package: "unknown", operation: "install", txId: "unknown", ok: false, problem: toPackageGuardError(error).message });
+        results.push({
+          skill: id,
+          package: "unknown",
+          operation: "install",
+          txId: "unknown",
+          ok: false,
+          problem: toPackageGuardError(error).message,
+        });
       }
     }
     return results;
   }
 
-  private async locked<T>(skill: string, fn: (toolchain: Toolchain) => Promise<T>, timeoutMs = this.config.python.lockTimeoutMs): Promise<T> {
+  private async locked<T>(
+    skill: string,
+    fn: (toolchain: Toolchain) => Promise<T>,
+    timeoutMs = this.config.python.lockTimeoutMs,
+  ): Promise<T> {
     return withSkillLock(skillPaths(this.config, skill).data, skill, timeoutMs, async () =>
       fn(chooseToolchain(this.config, await this.tools())),
     );
@@ -103,6 +127,9 @@ export class PythonEnvironment {
 
   private async knownSkills(): Promise<string[]> {
     const entries = await readdir(skillsRoot(this.config), { withFileTypes: true }).catch(() => []);
-    return entries.filter((e) => e.isDirectory() && isValidSkillId(e.name)).map((e) => e.name).sort();
+    return entries
+      .filter((e) => e.isDirectory() && isValidSkillId(e.name))
+      .map((e) => e.name)
+      .toSorted();
   }
 }

@@ -16,5 +16,11 @@ export const skillsRoot = (config: PackageGuardConfig): string => join(config.da
 export const skillPaths = (config: PackageGuardConfig, skill: string): SkillPaths => {
   const data = join(skillsRoot(config), skill);
   const venv = join(config.venvRoot, skill);
-  return { venv, python: join(venv, "bin", "python"), data, state: join(data, "state.json"), pending: join(data, "pending.json") };
+  return {
+    venv,
+    python: join(venv, "bin", "python"),
+    data,
+    state: join(data, "state.json"),
+    pending: join(data, "pending.json"),
+  };
 };

@@ -46,11 +46,21 @@ export const breakIfOwnerGone = async (target: string, lockDir: string): Promise
   } catch {
     return false;
   }
-  const dirIno = await stat(lockDir).then((s) => s.ino, () => null);
-  if (dirIno === null || dirIno !== owner.ino || owner.host !== hostname() || owner.token === processToken()) return false;
+  const dirIno = await stat(lockDir).then(
+    (s) => s.ino,
+    () => null,
+  );
+  if (dirIno === null || dirIno !== owner.ino || owner.host !== hostname() || owner.token === processToken())
+    return false;
   if (owner.pid !== process.pid && alive(owner.pid)) return false;
   // Re-check right before removing: the narrower the window, the less chance of removing a new holder's lock.
-  if ((await stat(lockDir).then((s) => s.ino, () => null)) !== owner.ino) return false;
+  if (
+    (await stat(lockDir).then(
+      (s) => s.ino,
+      () => null,
+    )) !== owner.ino
+  )
+    return false;
   await rmdir(lockDir).catch(() => undefined);
   return true;
 };

@@ -8,7 +8,9 @@ const UPDATE_MS = 60_000;
 const POLL_MS = 100;
 
 const busy = (skill: string): PackageGuardError =>
-  new PackageGuardError("BUSY", `Skill '${skill}' is busy with another install; retry in a moment`, { details: { skill } });
+  new PackageGuardError("BUSY", `Skill '${skill}' is busy with another install; retry in a moment`, {
+    details: { skill },
+  });
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -48,7 +50,12 @@ const acquire = async (target: string, skill: string, timeoutMs: number): Promis
 };
 
 /** Runs `fn` holding the skill's lock; serializes installs per skill across processes and within one. */
-export const withSkillLock = async <T>(target: string, skill: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> => {
+export const withSkillLock = async <T>(
+  target: string,
+  skill: string,
+  timeoutMs: number,
+  fn: () => Promise<T>,
+): Promise<T> => {
   await mkdir(target, { recursive: true, mode: 0o700 });
   const release = await acquire(target, skill, timeoutMs);
   try {

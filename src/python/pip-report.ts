@@ -11,7 +11,9 @@ type ReportItem = {
 };
 
 const bad = (message: string): never => {
-  throw new PackageGuardError("INSTALL_FAILED", `Unreadable pip install report: ${message}`, { details: { reason: "resolver-output" } });
+  throw new PackageGuardError("INSTALL_FAILED", `Unreadable pip install report: ${message}`, {
+    details: { reason: "resolver-output" },
+  });
 };
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -39,13 +41,20 @@ export const parsePipReport = async (text: string): Promise<Pin[]> => {
   for (const item of items as ReportItem[]) {
     const name = item.metadata?.name;
     const version = item.metadata?.version;
-    if (typeof name !== "string" || !NAME.test(name) || typeof version !== "string" || !VERSION.test(version)) return bad("an entry without name/version");
+    if (typeof name !== "string" || !NAME.test(name) || typeof version !== "string" || !VERSION.test(version))
+      return bad("an entry without name/version");
     const info = item.download_info;
     const fromHashes = info?.archive_info?.hashes?.sha256;
-    const fromHash = typeof info?.archive_info?.hash === "string" ? /^sha256=([0-9a-f]{64})$/.exec(info.archive_info.hash)?.[1] : undefined;
-    const hex = (typeof fromHashes === "string" ? fromHashes : fromHash) ?? (typeof info?.url === "string" ? await localHash(info.url) : null);
-    if (typeof hex !== "string" || !HEX.test(hex)) return bad(`no sha256 for ${name} ${version} (only index archives can be pinned)`);
+    const fromHash =
+      typeof info?.archive_info?.hash === "string"
+        ? /^sha256=([0-9a-f]{64})$/.exec(info.archive_info.hash)?.[1]
+        : undefined;
+    const hex =
+      (typeof fromHashes === "string" ? fromHashes : fromHash) ??
+      (typeof info?.url === "string" ? await localHash(info.url) : null);
+    if (typeof hex !== "string" || !HEX.test(hex))
+      return bad(`no sha256 for ${name} ${version} (only index archives can be pinned)`);
     pins.push({ name: normalizeName(name), version, hashes: [`sha256:${hex}`] });
   }
-  return pins.sort((a, b) => a.name.localeCompare(b.name));
+  return pins.toSorted((a, b) => a.name.localeCompare(b.name));
 };

@@ -14,7 +14,14 @@ export const recoverSkill = async (ctx: TransactionContext): Promise<RecoveredTr
     pending = await readPending(ctx.paths.pending);
   } catch {
     // An unreadable journal still means "interrupted"; state.json is only written on commit, so it is the previous set.
-    pending = { version: 1, txId: "unknown", operation: "install", package: "unknown", previous: await currentSet(ctx.paths), startedAt: "" };
+    pending = {
+      version: 1,
+      txId: "unknown",
+      operation: "install",
+      package: "unknown",
+      previous: await currentSet(ctx.paths),
+      startedAt: "",
+    };
   }
   if (pending === null) return null;
   const state = await readState(ctx.paths.state).catch(() => null);

@@ -12,22 +12,26 @@ const PINNED_VERSION = /^[0-9]+(?:![0-9]+)?(?:\.[0-9]+)*(?:[a-z0-9.]*)?(?:\+[a-z
 const HASH = /^sha256:[0-9a-f]{64}$/;
 
 const reject = (what: string, value: string): never => {
-  throw new PackageGuardError("INVALID_REQUIREMENT", `Refusing to write ${what} '${value.slice(0, 80)}' into a requirements file`, {
-    details: { reason: "requirements-file" },
-  });
+  throw new PackageGuardError(
+    "INVALID_REQUIREMENT",
+    `Refusing to write ${what} '${value.slice(0, 80)}' into a requirements file`,
+    {
+      details: { reason: "requirements-file" },
+    },
+  );
 };
 
 export const requirementLine = (name: string, extras: readonly string[], specifier: string): string => {
   if (!NAME.test(name)) reject("package name", name);
   for (const extra of extras) if (!NAME.test(extra)) reject("extra", extra);
   if (!SPECIFIER.test(specifier)) reject("version specifier", specifier);
-  return `${name}${extras.length > 0 ? `[${[...extras].sort().join(",")}]` : ""}${specifier}`;
+  return `${name}${extras.length > 0 ? `[${[...extras].toSorted().join(",")}]` : ""}${specifier}`;
 };
 
 /** The resolver's input: one line per wanted requirement, in name order so output is reproducible. */
 export const requirementsIn = (wanted: Wanted): string =>
   Object.keys(wanted)
-    .sort()
+    .toSorted()
     .map((name) => requirementLine(name, wanted[name]!.extras, wanted[name]!.specifier))
     .join("\n") + "\n";
 
@@ -42,7 +46,12 @@ const pinHead = (pin: Pin): string => {
  * lines (ranges that must hold, such as a dependency's whitelist range).
  */
 export const constraintsFile = (pins: readonly Pin[], ranges: Readonly<Record<string, string>> = {}): string =>
-  [...pins.map(pinHead), ...Object.keys(ranges).sort().map((name) => requirementLine(name, [], ranges[name]!))].join("\n") + "\n";
+  [
+    ...pins.map(pinHead),
+    ...Object.keys(ranges)
+      .toSorted()
+      .map((name) => requirementLine(name, [], ranges[name]!)),
+  ].join("\n") + "\n";
 
 /** The installer's input: exact pins, each with every accepted hash, for --require-hashes. */
 export const pinnedRequirements = (pins: readonly Pin[]): string =>

@@ -45,11 +45,19 @@ const pipDryRunArgs = (ctx: ResolveContext, input: string, constraints: string |
   input,
 ];
 
-const resolveOnce = async (ctx: ResolveContext, wanted: Wanted, constraints: Pin[] | undefined, ranges: Record<string, string>, signal?: AbortSignal): Promise<Pin[]> =>
+const resolveOnce = async (
+  ctx: ResolveContext,
+  wanted: Wanted,
+  constraints: Pin[] | undefined,
+  ranges: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<Pin[]> =>
   withScratch(ctx.workDir, async (cwd, write) => {
     const input = await write("requirements.in", requirementsIn(wanted));
     const hasConstraints = (constraints?.length ?? 0) > 0 || Object.keys(ranges).length > 0;
-    const constraintPath = hasConstraints ? await write("constraints.txt", constraintsFile(constraints ?? [], ranges)) : null;
+    const constraintPath = hasConstraints
+      ? await write("constraints.txt", constraintsFile(constraints ?? [], ranges))
+      : null;
     const runCtx = { runner: ctx.runner, timeoutMs: ctx.config.python.installTimeoutMs, cwd, signal };
     const uv = ctx.toolchain.kind === "uv" ? ctx.toolchain.uv : null;
     const result = uv
@@ -73,9 +81,13 @@ export const resolvePins = async (
   if (Object.keys(wanted).length === 0) return [];
   if (ctx.toolchain.kind === "pip" && ctx.config.index.excludeNewer) {
     // Fail closed: a cooldown the operator asked for cannot be enforced by pip's resolver.
-    throw new PackageGuardError("INSTALL_FAILED", "index.excludeNewer is set, but only uv can enforce it: install uv or unset index.excludeNewer", {
-      details: { reason: "exclude-newer-needs-uv" },
-    });
+    throw new PackageGuardError(
+      "INSTALL_FAILED",
+      "index.excludeNewer is set, but only uv can enforce it: install uv or unset index.excludeNewer",
+      {
+        details: { reason: "exclude-newer-needs-uv" },
+      },
+    );
   }
   if (constraints && constraints.length > 0) {
     try {

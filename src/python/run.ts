@@ -7,7 +7,12 @@ export type RunContext = { runner: Runner; timeoutMs: number; cwd: string; signa
 
 /** Runs one installer step with the scrubbed environment. Returns the result whatever the exit status. */
 export const run = (ctx: RunContext, file: string, args: readonly string[]): Promise<RunResult> =>
-  ctx.runner(file, args, { timeoutMs: ctx.timeoutMs, cwd: ctx.cwd, env: childEnv(), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  ctx.runner(file, args, {
+    timeoutMs: ctx.timeoutMs,
+    cwd: ctx.cwd,
+    env: childEnv(),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
 
 const why = (result: RunResult): string => {
   if (result.canceled) return "canceled";
@@ -17,11 +22,21 @@ const why = (result: RunResult): string => {
 
 export const stepFailed = (what: string, result: RunResult, details: ErrorDetails = {}): PackageGuardError =>
   new PackageGuardError("INSTALL_FAILED", `${what} failed: ${why(result)}`, {
-    details: { reason: "installer", command: result.command.split(" ").slice(0, 3).join(" "), exitCode: result.exitCode ?? null, ...details },
+    details: {
+      reason: "installer",
+      command: result.command.split(" ").slice(0, 3).join(" "),
+      exitCode: result.exitCode ?? null,
+      ...details,
+    },
   });
 
 /** Runs a step that must succeed. */
-export const runOk = async (ctx: RunContext, what: string, file: string, args: readonly string[]): Promise<RunResult> => {
+export const runOk = async (
+  ctx: RunContext,
+  what: string,
+  file: string,
+  args: readonly string[],
+): Promise<RunResult> => {
   const result = await run(ctx, file, args);
   if (!succeeded(result)) throw stepFailed(what, result);
   return result;

@@ -5,7 +5,10 @@ import { join } from "node:path";
  * A private working folder for the files handed to uv/pip, inside the skill's own data folder (0700)
  * rather than a shared /tmp where another user could swap a file between write and read.
  */
-export const withScratch = async <T>(parent: string, fn: (dir: string, write: (name: string, text: string) => Promise<string>) => Promise<T>): Promise<T> => {
+export const withScratch = async <T>(
+  parent: string,
+  fn: (dir: string, write: (name: string, text: string) => Promise<string>) => Promise<T>,
+): Promise<T> => {
   await mkdir(parent, { recursive: true, mode: 0o700 });
   const dir = await mkdtemp(join(parent, "tmp-"));
   const write = async (name: string, text: string): Promise<string> => {

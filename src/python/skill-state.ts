@@ -27,18 +27,32 @@ export type PendingTransaction = {
   startedAt: string;
 };
 
-
 const isPin = (v: unknown): v is Pin =>
-  isRecord(v) && typeof v.name === "string" && typeof v.version === "string" && Array.isArray(v.hashes) && v.hashes.every((h) => typeof h === "string");
+  isRecord(v) &&
+  typeof v.name === "string" &&
+  typeof v.version === "string" &&
+  Array.isArray(v.hashes) &&
+  v.hashes.every((h) => typeof h === "string");
 
 const isWanted = (v: unknown): v is Wanted =>
   isRecord(v) &&
-  Object.values(v).every((r) => isRecord(r) && typeof r.specifier === "string" && Array.isArray(r.extras) && r.extras.every((e) => typeof e === "string") && typeof r.requestedAt === "string");
+  Object.values(v).every(
+    (r) =>
+      isRecord(r) &&
+      typeof r.specifier === "string" &&
+      Array.isArray(r.extras) &&
+      r.extras.every((e) => typeof e === "string") &&
+      typeof r.requestedAt === "string",
+  );
 
 const corrupt = (path: string, why: string): PackageGuardError =>
-  new PackageGuardError("INSTALL_FAILED", `${path} is unreadable (${why}); restore it from a backup or remove the skill's venv and state to start over`, {
-    details: { reason: "state-corrupt", path },
-  });
+  new PackageGuardError(
+    "INSTALL_FAILED",
+    `${path} is unreadable (${why}); restore it from a backup or remove the skill's venv and state to start over`,
+    {
+      details: { reason: "state-corrupt", path },
+    },
+  );
 
 const readJson = async (path: string): Promise<unknown> => {
   let text: string;
@@ -58,11 +72,13 @@ const readJson = async (path: string): Promise<unknown> => {
 export const readState = async (path: string): Promise<SkillState | null> => {
   const data = await readJson(path);
   if (data === undefined) return null;
-  if (!isRecord(data) || !isWanted(data.requirements) || !Array.isArray(data.pins) || !data.pins.every(isPin)) throw corrupt(path, "unexpected shape");
+  if (!isRecord(data) || !isWanted(data.requirements) || !Array.isArray(data.pins) || !data.pins.every(isPin))
+    throw corrupt(path, "unexpected shape");
   return data as SkillState;
 };
 
-export const writeState = (path: string, state: SkillState): Promise<void> => writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`);
+export const writeState = (path: string, state: SkillState): Promise<void> =>
+  writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`);
 
 export const readPending = async (path: string): Promise<PendingTransaction | null> => {
   const data = await readJson(path);
@@ -83,6 +99,7 @@ export const readPending = async (path: string): Promise<PendingTransaction | nu
   return data as PendingTransaction;
 };
 
-export const writePending = (path: string, tx: PendingTransaction): Promise<void> => writeFileAtomic(path, `${JSON.stringify(tx, null, 2)}\n`);
+export const writePending = (path: string, tx: PendingTransaction): Promise<void> =>
+  writeFileAtomic(path, `${JSON.stringify(tx, null, 2)}\n`);
 
 export const clearPending = (path: string): Promise<void> => rm(path, { force: true });

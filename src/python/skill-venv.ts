@@ -9,9 +9,23 @@ import { applyTransaction, currentSet, type TransactionContext } from "./transac
 import type { SkillVenv } from "./types.js";
 import { ensureVenv } from "./venv.js";
 
-export const skillContext = (config: PackageGuardConfig, runner: Runner, toolchain: Toolchain, skill: string): TransactionContext => {
+export const skillContext = (
+  config: PackageGuardConfig,
+  runner: Runner,
+  toolchain: Toolchain,
+  skill: string,
+): TransactionContext => {
   const paths = skillPaths(config, skill);
-  return { config, runner, toolchain, skill, paths, venvDir: paths.venv, venvPython: paths.python, workDir: paths.data };
+  return {
+    config,
+    runner,
+    toolchain,
+    skill,
+    paths,
+    venvDir: paths.venv,
+    venvPython: paths.python,
+    workDir: paths.data,
+  };
 };
 
 /** The handle withSkill() passes out: valid only while the skill's lock is held. */
@@ -35,9 +49,14 @@ export const prepareSkillVenv = async (ctx: TransactionContext): Promise<void> =
   try {
     await installExactly(ctx, pins);
   } catch (error) {
-    throw new PackageGuardError("INSTALL_FAILED", `The virtualenv of skill '${ctx.skill}' was rebuilt, but reinstalling its recorded packages failed: ${toPackageGuardError(error).message}`, {
-      details: { reason: "venv-rebuilt", skill: ctx.skill },
-      cause: error,
-    });
+    throw new PackageGuardError(
+      "INSTALL_FAILED",
+      `The virtualenv of skill '${ctx.skill}' was rebuilt, but reinstalling its recorded packages failed: ` +
+        `${toPackageGuardError(error).message}`,
+      {
+        details: { reason: "venv-rebuilt", skill: ctx.skill },
+        cause: error,
+      },
+    );
   }
 };

@@ -4,7 +4,10 @@
  * "Computed:", …), so a fixed tail of N lines loses the point.
  */
 export const errorText = (stderr: string, preferCause = false, max = 600): string => {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const cause = preferCause ? lines.findIndex((l) => /^(?:cause:|╰─▶|Because)/.test(l)) : -1;
   const error = lines.findIndex((l) => /^(?:ERROR:|error:|×)/.test(l));
   const start = cause >= 0 ? cause : error >= 0 ? error : Math.max(0, lines.length - 3);

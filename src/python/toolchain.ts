@@ -9,7 +9,8 @@ export type Toolchain = { kind: "uv"; uv: string; basePython: string } | { kind:
 const missing = (what: string, key: string, configured: string): never => {
   throw new PackageGuardError(
     "INSTALL_FAILED",
-    `${what} was not found ('${configured}'): install it or set plugins.entries.package-guard.config.python.${key} to its absolute path`,
+    `${what} was not found ('${configured}'): install it or set plugins.entries.package-guard.config.python.${key} ` +
+      `to its absolute path`,
     { details: { reason: "tool-missing", tool: key } },
   );
 };

@@ -10,7 +10,10 @@ const VERSION_TIMEOUT_MS = 15_000;
 const executable = (path: string): Promise<boolean> => pathExists(path, constants.X_OK);
 
 /** An absolute path is used as is; a bare name is looked up on PATH (the same PATH children get). */
-export const locate = async (configured: string, path: string | undefined = process.env.PATH): Promise<string | null> => {
+export const locate = async (
+  configured: string,
+  path: string | undefined = process.env.PATH,
+): Promise<string | null> => {
   if (isAbsolute(configured)) return (await executable(configured)) ? configured : null;
   // A relative path with a slash would depend on the gateway's cwd: refuse rather than guess.
   if (configured.includes("/") || configured === "") return null;
@@ -23,7 +26,8 @@ export const locate = async (configured: string, path: string | undefined = proc
 };
 
 /** "uv 0.13.9 (…)", "Python 3.11.7", "pip-audit 2.9.0" -> the first dotted version. */
-export const parseVersion = (output: string): string | null => /\b(\d+(?:\.\d+)+[A-Za-z0-9.+-]*)/.exec(output)?.[1] ?? null;
+export const parseVersion = (output: string): string | null =>
+  /\b(\d+(?:\.\d+)+[A-Za-z0-9.+-]*)/.exec(output)?.[1] ?? null;
 
 /** Finds a tool and asks it for its version; null when it is missing or does not answer. */
 export const probeTool = async (runner: Runner, configured: string): Promise<ToolInfo | null> => {

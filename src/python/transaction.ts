@@ -44,18 +44,26 @@ export const restore = async (ctx: TransactionContext, previous: PackageSet): Pr
   await clearPending(ctx.paths.pending);
 };
 
-const rolledBack = async (ctx: TransactionContext, previous: PackageSet, error: unknown): Promise<PackageGuardError> => {
+const rolledBack = async (
+  ctx: TransactionContext,
+  previous: PackageSet,
+  error: unknown,
+): Promise<PackageGuardError> => {
   const cause = toPackageGuardError(error);
-  const base = { ...(cause.details ?? {}), skill: ctx.skill };
+  const base = { ...cause.details, skill: ctx.skill };
   try {
     await restore(ctx, previous);
-    return new PackageGuardError("INSTALL_FAILED", `${cause.message}; the previous package set was restored`, { details: { ...base, rolledBack: true }, cause: error });
+    return new PackageGuardError("INSTALL_FAILED", `${cause.message}; the previous package set was restored`, {
+      details: { ...base, rolledBack: true },
+      cause: error,
+    });
   } catch (restoreError) {
     const why = toPackageGuardError(restoreError).message;
     // The journal stays, so recoverInterrupted() tries again at the next start.
     return new PackageGuardError(
       "INSTALL_FAILED",
-      `${cause.message}; restoring the previous package set also failed (${why}), the skill's virtualenv may be incomplete until the next restart retries it`,
+      `${cause.message}; restoring the previous package set also failed (${why}), the skill's virtualenv may be ` +
+        `incomplete until the next restart retries it`,
       { details: { ...base, rolledBack: false, rollbackError: why }, cause: error },
     );
   }
@@ -74,7 +82,14 @@ export const applyTransaction = async (
 ): Promise<Pin[]> => {
   const previous = await currentSet(ctx.paths);
   const txId = randomUUID();
-  await writePending(ctx.paths.pending, { version: 1, txId, operation: meta.operation, package: meta.package, previous, startedAt: new Date().toISOString() });
+  await writePending(ctx.paths.pending, {
+    version: 1,
+    txId,
+    operation: meta.operation,
+    package: meta.package,
+    previous,
+    startedAt: new Date().toISOString(),
+  });
   try {
     const installed = await installExactly(ctx, pins, signal);
     await commitState(ctx, { requirements: wanted, pins: installed }, txId);

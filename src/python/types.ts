@@ -26,7 +26,12 @@ export interface SkillVenv {
    */
   resolve(wanted: Wanted, signal?: AbortSignal, constraints?: Pin[], ranges?: Record<string, string>): Promise<Pin[]>;
   /** Makes the venv contain exactly `pins` (restoring the previous set on failure); returns what is installed. */
-  apply(pins: Pin[], wanted: Wanted, meta: { operation: Operation; package: string }, signal?: AbortSignal): Promise<Pin[]>;
+  apply(
+    pins: Pin[],
+    wanted: Wanted,
+    meta: { operation: Operation; package: string },
+    signal?: AbortSignal,
+  ): Promise<Pin[]>;
 }
 
 export type RecoveredTransaction = {

@@ -33,7 +33,12 @@ const create = async (ctx: VenvContext, clear: boolean): Promise<void> => {
       ...(clear ? ["--clear"] : []),
     ]);
   } else {
-    await runOk(runCtx, `Creating the virtualenv for '${paths.venv}'`, toolchain.basePython, ["-m", "venv", ...(clear ? ["--clear"] : []), paths.venv]);
+    await runOk(runCtx, `Creating the virtualenv for '${paths.venv}'`, toolchain.basePython, [
+      "-m",
+      "venv",
+      ...(clear ? ["--clear"] : []),
+      paths.venv,
+    ]);
   }
 };
 
@@ -55,9 +60,13 @@ export const ensureVenv = async (ctx: VenvContext): Promise<boolean> => {
   if (!isVenv || !pythonWorks) {
     const entries = await readdir(paths.venv).catch(() => [] as string[]);
     if (!isVenv && entries.length > 0) {
-      throw new PackageGuardError("INSTALL_FAILED", `${paths.venv} exists but is not a virtualenv; move it away so package-guard can create one there`, {
-        details: { reason: "venv-path-occupied", path: paths.venv },
-      });
+      throw new PackageGuardError(
+        "INSTALL_FAILED",
+        `${paths.venv} exists but is not a virtualenv; move it away so package-guard can create one there`,
+        {
+          details: { reason: "venv-path-occupied", path: paths.venv },
+        },
+      );
     }
     await create(ctx, isVenv);
   }

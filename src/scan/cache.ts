@@ -14,8 +14,14 @@ const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s)
 const isFinding = (v: unknown): v is Finding => {
   if (typeof v !== "object" || v === null) return false;
   const f = v as Record<string, unknown>;
-  return typeof f.id === "string" && isStrings(f.aliases) && typeof f.package === "string" && typeof f.version === "string" &&
-    isStrings(f.fixedVersions) && (f.summary === undefined || typeof f.summary === "string");
+  return (
+    typeof f.id === "string" &&
+    isStrings(f.aliases) &&
+    typeof f.package === "string" &&
+    typeof f.version === "string" &&
+    isStrings(f.fixedVersions) &&
+    (f.summary === undefined || typeof f.summary === "string")
+  );
 };
 
 const copy = (findings: readonly Finding[]): Finding[] =>
@@ -30,11 +36,19 @@ const readStored = async (file: string): Promise<StoredEntry[]> => {
     return [];
   }
   const body = parsed as { version?: unknown; entries?: unknown };
-  if (typeof parsed !== "object" || parsed === null || body.version !== FORMAT_VERSION || !Array.isArray(body.entries)) return [];
+  if (typeof parsed !== "object" || parsed === null || body.version !== FORMAT_VERSION || !Array.isArray(body.entries))
+    return [];
   return body.entries.filter((e: unknown): e is StoredEntry => {
     const s = e as Partial<StoredEntry> | null;
-    return typeof s === "object" && s !== null && typeof s.key === "string" && typeof s.scannedAt === "string" &&
-      Number.isFinite(Date.parse(s.scannedAt)) && Array.isArray(s.findings) && s.findings.every(isFinding);
+    return (
+      typeof s === "object" &&
+      s !== null &&
+      typeof s.key === "string" &&
+      typeof s.scannedAt === "string" &&
+      Number.isFinite(Date.parse(s.scannedAt)) &&
+      Array.isArray(s.findings) &&
+      s.findings.every(isFinding)
+    );
   });
 };
 
@@ -57,7 +71,12 @@ export class ScanCache {
   }
 
   static async open(o: { file: string; ttlHours: number; now?: () => Date; maxEntries?: number }): Promise<ScanCache> {
-    const cache = new ScanCache(o.file, Math.max(0, o.ttlHours) * HOUR_MS, o.now ?? (() => new Date()), Math.max(1, o.maxEntries ?? 20_000));
+    const cache = new ScanCache(
+      o.file,
+      Math.max(0, o.ttlHours) * HOUR_MS,
+      o.now ?? (() => new Date()),
+      Math.max(1, o.maxEntries ?? 20_000),
+    );
     if (cache.ttlMs === 0) return cache;
     // Oldest first, so the restored LRU order matches the order they were written in.
     for (const stored of await readStored(o.file)) {
@@ -92,7 +111,8 @@ export class ScanCache {
     this.dirty = false;
     const stored: StoredEntry[] = [];
     this.entries.rforEach((entry, key) => {
-      if (this.fresh(entry)) stored.push({ key, scannedAt: new Date(entry.scannedAt).toISOString(), findings: entry.findings });
+      if (this.fresh(entry))
+        stored.push({ key, scannedAt: new Date(entry.scannedAt).toISOString(), findings: entry.findings });
     });
     const data = `${JSON.stringify({ version: FORMAT_VERSION, entries: stored })}\n`;
     const write = this.writing.catch(() => undefined).then(() => writeFileAtomic(this.file, data));

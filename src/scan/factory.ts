@@ -6,18 +6,28 @@ import { PipAuditScanner } from "./pip-audit.js";
 import type { Scanner } from "./types.js";
 
 /** The configured backend. `pipAudit` is the resolved executable; `cacheDir` holds pip-audit's HTTP cache. */
-export const createScanner = (o: PackageGuardConfig["scan"] & { pipAudit: string; cacheDir: string }, runner: Runner): Scanner => {
+export const createScanner = (
+  o: PackageGuardConfig["scan"] & { pipAudit: string; cacheDir: string },
+  runner: Runner,
+): Scanner => {
   if (o.scanner === "osv-db") {
     if (!o.osvDbDir) {
       throw new PackageGuardError(
         "SCANNER_UNAVAILABLE",
-        'scan.scanner is "osv-db" but scan.osvDbDir is not set. Point it at a copy of github.com/pypa/advisory-database (the repository or its vulns/ folder).',
+        'scan.scanner is "osv-db" but scan.osvDbDir is not set. Point it at a copy of ' +
+          "github.com/pypa/advisory-database (the repository or its vulns/ folder).",
       );
     }
     return new OsvDbScanner(o.osvDbDir);
   }
   return new PipAuditScanner(
-    { pipAudit: o.pipAudit, service: o.vulnerabilityService, osvUrl: o.osvUrl, cacheDir: o.cacheDir, timeoutMs: o.timeoutMs },
+    {
+      pipAudit: o.pipAudit,
+      service: o.vulnerabilityService,
+      osvUrl: o.osvUrl,
+      cacheDir: o.cacheDir,
+      timeoutMs: o.timeoutMs,
+    },
     runner,
   );
 };

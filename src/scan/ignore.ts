@@ -13,7 +13,8 @@ const endOf = (expires: string): number => {
   const start = Date.UTC(year, month - 1, day);
   // Date.UTC rolls 2027-02-30 over into March; such a date is a typo, not a rule.
   const check = new Date(start);
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return Number.NaN;
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day)
+    return Number.NaN;
   return start + 86_400_000;
 };
 

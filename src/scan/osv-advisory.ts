@@ -13,8 +13,10 @@ export type OsvAdvisory = {
   affected: OsvAffected[];
 };
 
-const str = (v: unknown): string | undefined => (typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined);
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(str).filter((s): s is string => s !== undefined) : []);
+const str = (v: unknown): string | undefined =>
+  typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.map(str).filter((s): s is string => s !== undefined) : [];
 
 const toEvent = (raw: unknown): OsvEvent | undefined => {
   if (!isRecord(raw)) return undefined;
@@ -52,7 +54,9 @@ export const toAdvisory = (raw: unknown): OsvAdvisory | undefined => {
   const advisory: OsvAdvisory = {
     id,
     aliases: strings(raw.aliases),
-    affected: Array.isArray(raw.affected) ? raw.affected.map(toAffected).filter((a): a is OsvAffected => a !== undefined) : [],
+    affected: Array.isArray(raw.affected)
+      ? raw.affected.map(toAffected).filter((a): a is OsvAffected => a !== undefined)
+      : [],
   };
   const summary = str(raw.summary);
   const details = str(raw.details);

@@ -15,7 +15,8 @@ const RECHECK_MS = 1_000;
 const unavailable = (message: string, cause?: unknown): PackageGuardError =>
   new PackageGuardError("SCANNER_UNAVAILABLE", message, { cause });
 
-const isDirectory = async (path: string): Promise<boolean> => (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
+const isDirectory = async (path: string): Promise<boolean> =>
+  (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
 
 /**
  * The offline backend: a local copy of an OSV advisory tree laid out like github.com/pypa/advisory-database
@@ -36,7 +37,11 @@ export class OsvDbScanner implements Scanner {
     if (checked.length === 0) return result;
     for (const pin of checked) {
       // Ranges are PEP 440 intervals; a version that cannot be placed in them cannot be called clean.
-      if (!isPep440(pin.version)) throw unavailable(`Cannot check ${pinKey(pin)} against the offline advisory database: "${pin.version}" is not a PEP 440 version.`);
+      if (!isPep440(pin.version))
+        throw unavailable(
+          `Cannot check ${pinKey(pin)} against the offline advisory database: "${pin.version}" is not a PEP 440 ` +
+            `version.`,
+        );
     }
     const folders = await this.folderIndex();
     const byPackage = new Map<string, OsvAdvisory[]>();
@@ -64,7 +69,8 @@ export class OsvDbScanner implements Scanner {
       entries = await readdir(root, { withFileTypes: true });
     } catch (error) {
       throw unavailable(
-        `The offline advisory database at ${this.dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}). ` +
+        `The offline advisory database at ${this.dir} cannot be read ` +
+          `(${(error as NodeJS.ErrnoException).code ?? String(error)}). ` +
           "Point scan.osvDbDir at a copy of github.com/pypa/advisory-database (the repository or its vulns/ folder).",
         error,
       );
@@ -75,7 +81,10 @@ export class OsvDbScanner implements Scanner {
       const key = normalizeName(entry.name);
       names.set(key, [...(names.get(key) ?? []), entry.name]);
     }
-    if (names.size === 0) throw unavailable(`The offline advisory database at ${this.dir} holds no package folders; is scan.osvDbDir the right directory?`);
+    if (names.size === 0)
+      throw unavailable(
+        `The offline advisory database at ${this.dir} holds no package folders; is scan.osvDbDir the right directory?`,
+      );
     this.index = { key, root, names };
     return this.index;
   }
@@ -101,9 +110,12 @@ export class OsvDbScanner implements Scanner {
       try {
         files = await readdir(dir);
       } catch (error) {
-        throw unavailable(`Cannot read advisory folder ${dir} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, error);
+        throw unavailable(
+          `Cannot read advisory folder ${dir} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
+          error,
+        );
       }
-      for (const file of files.sort()) {
+      for (const file of files.toSorted()) {
         if (ADVISORY_FILE.test(file)) fromFolder.push(await readAdvisory(join(dir, file)));
       }
       if (mtime !== undefined) this.parsed.set(dir, { mtime, checkedAt: Date.now(), advisories: fromFolder });
@@ -120,7 +132,11 @@ const readAdvisory = async (path: string): Promise<OsvAdvisory> => {
   try {
     advisory = toAdvisory(parse(await readFile(path, "utf8"), { schema: "failsafe" }));
   } catch (error) {
-    throw unavailable(`Advisory file ${path} cannot be read or parsed (${error instanceof Error ? error.message.split("\n")[0] : String(error)}); repair or remove it.`, error);
+    throw unavailable(
+      `Advisory file ${path} cannot be read or parsed ` +
+        `(${error instanceof Error ? error.message.split("\n")[0] : String(error)}); repair or remove it.`,
+      error,
+    );
   }
   if (advisory === undefined) throw unavailable(`Advisory file ${path} has no id; repair or remove it.`);
   return advisory;

@@ -16,7 +16,7 @@ const sorted = new WeakMap<readonly OsvEvent[], OsvEvent[]>();
 const sortedEvents = (events: readonly OsvEvent[]): OsvEvent[] => {
   let usable = sorted.get(events);
   if (usable === undefined) {
-    usable = events.filter((e) => isZero(e) || isPep440(eventVersion(e))).sort(byVersion);
+    usable = events.filter((e) => isZero(e) || isPep440(eventVersion(e))).toSorted(byVersion);
     sorted.set(events, usable);
   }
   return usable;
@@ -65,7 +65,7 @@ const fixedVersions = (advisory: OsvAdvisory, name: string): string[] => {
       for (const event of range.events) if (event.fixed !== undefined) fixed.add(event.fixed);
     }
   }
-  return [...fixed].sort(byPep440);
+  return [...fixed].toSorted(byPep440);
 };
 
 const MAX_SUMMARY = 300;
@@ -94,4 +94,4 @@ export const matchAdvisories = (advisories: readonly OsvAdvisory[], pin: ScanPin
   advisories
     .filter((a) => affects(a, pin))
     .map((a) => toFinding(a, pin))
-    .sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
+    .toSorted((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));

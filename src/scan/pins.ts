@@ -12,14 +12,22 @@ export const checkedPins = (pins: readonly ScanPin[]): ScanPin[] => {
   const unique = new Map<string, ScanPin>();
   for (const pin of pins) {
     const ok =
-      typeof pin.name === "string" && typeof pin.version === "string" &&
-      pin.name.length <= MAX_LENGTH && pin.version.length <= MAX_LENGTH &&
-      NAME.test(pin.name) && VERSION.test(pin.version);
+      typeof pin.name === "string" &&
+      typeof pin.version === "string" &&
+      pin.name.length <= MAX_LENGTH &&
+      pin.version.length <= MAX_LENGTH &&
+      NAME.test(pin.name) &&
+      VERSION.test(pin.version);
     if (!ok) {
       throw new PackageGuardError(
         "SCANNER_UNAVAILABLE",
-        `Refusing to scan a malformed pin ${JSON.stringify(pinKey(pin)).slice(0, 120)}: names must be PEP 503-normalized and versions PEP 440.`,
-        { details: { pin: { name: String(pin.name).slice(0, MAX_LENGTH), version: String(pin.version).slice(0, MAX_LENGTH) } } },
+        `Refusing to scan a malformed pin ${JSON.stringify(pinKey(pin)).slice(0, 120)}: names must be PEP ` +
+          `503-normalized and versions PEP 440.`,
+        {
+          details: {
+            pin: { name: String(pin.name).slice(0, MAX_LENGTH), version: String(pin.version).slice(0, MAX_LENGTH) },
+          },
+        },
       );
     }
     unique.set(pinKey(pin), { name: pin.name, version: pin.version });

@@ -1,6 +1,6 @@
 import { PackageGuardError } from "../errors.js";
-import { sameVersion } from "../util/pep440.js";
 import { isRecord } from "../util/is-record.js";
+import { sameVersion } from "../util/pep440.js";
 import { pinKey, type Finding, type ScanPin } from "./types.js";
 
 /**
@@ -13,7 +13,10 @@ type AuditedDependency = { name: string; version?: string; skip_reason?: string;
 const MAX_SUMMARY = 300;
 
 const fail = (message: string): PackageGuardError =>
-  new PackageGuardError("SCANNER_UNAVAILABLE", `${message} The scan is treated as failed; check the pip-audit installation and scan settings, then retry.`);
+  new PackageGuardError(
+    "SCANNER_UNAVAILABLE",
+    `${message} The scan is treated as failed; check the pip-audit installation and scan settings, then retry.`,
+  );
 
 const stringList = (v: unknown): string[] | undefined =>
   Array.isArray(v) && v.every((s) => typeof s === "string") ? (v as string[]) : undefined;
@@ -25,7 +28,7 @@ const toFinding = (raw: unknown, pin: ScanPin): Finding => {
   }
   const finding: Finding = {
     id: raw.id,
-    aliases: (stringList(raw.aliases) ?? []).filter((a) => a !== raw.id).sort(),
+    aliases: (stringList(raw.aliases) ?? []).filter((a) => a !== raw.id).toSorted(),
     package: pin.name,
     version: pin.version,
     fixedVersions: fixed,
@@ -43,9 +46,16 @@ export const parsePipAuditJson = (stdout: string, pins: readonly ScanPin[]): Map
   try {
     report = JSON.parse(stdout);
   } catch {
-    throw fail(`pip-audit did not print a JSON report (got ${stdout.trim() ? `${stdout.trim().length} characters of other output` : "no output"}).`);
+    throw fail(
+      `pip-audit did not print a JSON report (got ` +
+        `${stdout.trim() ? `${stdout.trim().length} characters of other output` : "no output"}).`,
+    );
   }
-  if (!isRecord(report) || !Array.isArray(report.dependencies) || !report.dependencies.every((d) => isRecord(d) && typeof d.name === "string")) {
+  if (
+    !isRecord(report) ||
+    !Array.isArray(report.dependencies) ||
+    !report.dependencies.every((d) => isRecord(d) && typeof d.name === "string")
+  ) {
     throw fail("pip-audit printed JSON without the expected `dependencies` list.");
   }
   const dependencies = report.dependencies as AuditedDependency[];
@@ -57,7 +67,10 @@ export const parsePipAuditJson = (stdout: string, pins: readonly ScanPin[]): Map
     const audited = sameName.find((d) => typeof d.version === "string" && sameVersion(d.version, pin.version));
     if (!audited) throw fail(`pip-audit's report does not mention ${pinKey(pin)}.`);
     if (!Array.isArray(audited.vulns)) throw fail(`pip-audit's report lists ${pinKey(pin)} without a vulns list.`);
-    result.set(pinKey(pin), audited.vulns.map((v) => toFinding(v, pin)));
+    result.set(
+      pinKey(pin),
+      audited.vulns.map((v) => toFinding(v, pin)),
+    );
   }
   return result;
 };

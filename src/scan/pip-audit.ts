@@ -21,14 +21,20 @@ export type PipAuditOptions = {
 
 /** The argv after the executable, exactly as run; exported so a test can pin it down. */
 export const pipAuditArgs = (requirementsFile: string, o: PipAuditOptions): string[] => [
-  "-r", requirementsFile,
+  "-r",
+  requirementsFile,
   // Pins are already resolved: no resolution, and no pip, so nothing is downloaded or built to audit it.
-  "--no-deps", "--disable-pip",
-  "-f", "json",
-  "--progress-spinner", "off",
-  "-s", o.service,
+  "--no-deps",
+  "--disable-pip",
+  "-f",
+  "json",
+  "--progress-spinner",
+  "off",
+  "-s",
+  o.service,
   ...(o.service === "osv" && o.osvUrl ? ["--osv-url", o.osvUrl] : []),
-  "--cache-dir", join(o.cacheDir, "pip-audit"),
+  "--cache-dir",
+  join(o.cacheDir, "pip-audit"),
 ];
 
 const unavailable = (message: string, result: RunResult): PackageGuardError =>
@@ -53,9 +59,15 @@ const lastLine = (stderr: string): string => stderr.trim().split("\n").at(-1)?.t
 export class PipAuditScanner implements Scanner {
   readonly id: string;
 
-  constructor(private readonly options: PipAuditOptions, private readonly runner: Runner) {
+  constructor(
+    private readonly options: PipAuditOptions,
+    private readonly runner: Runner,
+  ) {
     // Results depend on the source asked, so each source caches apart from the others.
-    this.id = options.service === "osv" && options.osvUrl ? `pip-audit:osv(${withoutCredentials(options.osvUrl)})` : `pip-audit:${options.service}`;
+    this.id =
+      options.service === "osv" && options.osvUrl
+        ? `pip-audit:osv(${withoutCredentials(options.osvUrl)})`
+        : `pip-audit:${options.service}`;
   }
 
   async scan(pins: ScanPin[], signal?: AbortSignal): Promise<Map<string, Finding[]>> {
@@ -81,12 +93,23 @@ export class PipAuditScanner implements Scanner {
 
   private interpret(result: RunResult, pins: ScanPin[]): Map<string, Finding[]> {
     const { pipAudit, timeoutMs } = this.options;
-    const service = this.options.service === "osv" ? `OSV service (${withoutCredentials(this.options.osvUrl ?? "https://api.osv.dev/v1/query")})` : "PyPI vulnerability service (https://pypi.org)";
+    const service =
+      this.options.service === "osv"
+        ? `OSV service (${withoutCredentials(this.options.osvUrl ?? "https://api.osv.dev/v1/query")})`
+        : "PyPI vulnerability service (https://pypi.org)";
     if (result.spawnError) {
-      throw unavailable(`pip-audit could not be started from "${pipAudit}" (${result.spawnError}). Install pip-audit, set python.pipAudit to its path, or use scan.scanner "osv-db".`, result);
+      throw unavailable(
+        `pip-audit could not be started from "${pipAudit}" (${result.spawnError}). Install pip-audit, set ` +
+          `python.pipAudit to its path, or use scan.scanner "osv-db".`,
+        result,
+      );
     }
     if (result.timedOut) {
-      throw unavailable(`pip-audit did not finish within ${timeoutMs} ms. Check that the ${service} is reachable, or raise scan.timeoutMs.`, result);
+      throw unavailable(
+        `pip-audit did not finish within ${timeoutMs} ms. Check that the ${service} is reachable, or raise ` +
+          `scan.timeoutMs.`,
+        result,
+      );
     }
     if (result.canceled) throw unavailable("The vulnerability scan was canceled before pip-audit finished.", result);
     // 0 = clean, 1 = vulnerabilities found; but a Python traceback also exits 1, so the report must parse either way.
@@ -94,13 +117,20 @@ export class PipAuditScanner implements Scanner {
       throw unavailable(`pip-audit failed (${describeFailure(result)}).`, result);
     }
     if (result.exitCode === 1 && !result.stdout.trim()) {
-      throw unavailable(`pip-audit failed without a report (exit 1: ${lastLine(result.stderr) || "no error output"}). Check that the ${service} is reachable and answering.`, result);
+      throw unavailable(
+        `pip-audit failed without a report (exit 1: ${lastLine(result.stderr) || "no error output"}). Check that the ` +
+          `${service} is reachable and answering.`,
+        result,
+      );
     }
     try {
       return parsePipAuditJson(result.stdout, pins);
     } catch (error) {
       if (error instanceof PackageGuardError) {
-        throw new PackageGuardError(error.code, error.message, { details: { failure: describeFailure(result), pins: pins.map(pinKey).slice(0, 50) }, cause: error });
+        throw new PackageGuardError(error.code, error.message, {
+          details: { failure: describeFailure(result), pins: pins.map(pinKey).slice(0, 50) },
+          cause: error,
+        });
       }
       throw error;
     }

@@ -43,13 +43,22 @@ export class VulnerabilityScanService {
         // Whatever went wrong inside a scanner, the install is blocked as "could not scan", never as something else.
         throw isPackageGuardError(error)
           ? error
-          : new PackageGuardError("SCANNER_UNAVAILABLE", `The ${this.scanner.id} scanner failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+          : new PackageGuardError(
+              "SCANNER_UNAVAILABLE",
+              `The ${this.scanner.id} scanner failed: ${error instanceof Error ? error.message : String(error)}`,
+              { cause: error },
+            );
       });
       for (const pin of misses) {
         const findings = fresh.get(pinKey(pin));
         // SECURITY: a pin the scanner did not answer for is unscanned, never clean.
         if (findings === undefined) {
-          throw new PackageGuardError("SCANNER_UNAVAILABLE", `The ${this.scanner.id} scanner returned no result for ${pinKey(pin)}; the install is blocked until it can be scanned.`, { details: { pin: pinKey(pin) } });
+          throw new PackageGuardError(
+            "SCANNER_UNAVAILABLE",
+            `The ${this.scanner.id} scanner returned no result for ${pinKey(pin)}; the install is blocked until it ` +
+              `can be scanned.`,
+            { details: { pin: pinKey(pin) } },
+          );
         }
         known.set(pinKey(pin), findings);
         this.cache.set(this.scanner.id, pin, findings);
@@ -59,6 +68,12 @@ export class VulnerabilityScanService {
     }
     const all = unique.flatMap((pin) => known.get(pinKey(pin)) ?? []);
     const { kept, ignored } = applyIgnoreRules(all, this.ignore, this.now());
-    return { findings: kept, ignored, fromCache: unique.length - misses.length, scanned: misses.length, scannerId: this.scanner.id };
+    return {
+      findings: kept,
+      ignored,
+      fromCache: unique.length - misses.length,
+      scanned: misses.length,
+      scannerId: this.scanner.id,
+    };
   }
 }

@@ -1,7 +1,9 @@
 /** One resolved distribution to scan. `name` is PEP 503-normalized; `version` is the exact pinned version. */
 export type ScanPin = { name: string; version: string };
 
-/** A known vulnerability affecting one pin. `id` is the advisory's primary id; `aliases` its other ids (CVE, GHSA, …). */
+/**
+ * A known vulnerability affecting one pin. `id` is the advisory's primary id; `aliases` its other ids (CVE, GHSA, …).
+ */
 export type Finding = {
   id: string;
   aliases: string[];

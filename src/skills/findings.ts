@@ -12,7 +12,13 @@ export type SkillFinding = {
 
 export const SKILL_MD = "SKILL.md";
 
-export const finding = (rule: string, severity: SkillFindingSeverity, message: string, line = 1, file = SKILL_MD): SkillFinding => ({
+export const finding = (
+  rule: string,
+  severity: SkillFindingSeverity,
+  message: string,
+  line = 1,
+  file = SKILL_MD,
+): SkillFinding => ({
   ruleId: `package-guard.${rule}`,
   severity,
   message,
@@ -20,4 +26,5 @@ export const finding = (rule: string, severity: SkillFindingSeverity, message: s
   line,
 });
 
-export const critical = (rule: string, message: string, line = 1): SkillFinding => finding(rule, "critical", message, line);
+export const critical = (rule: string, message: string, line = 1): SkillFinding =>
+  finding(rule, "critical", message, line);

@@ -24,7 +24,11 @@ const CLOSING = /(?:^|\n)---[^\S\n]*(?:\n|(?![\s\S]))/;
 const BLOCK_LINE_OFFSET = 1;
 const MAX_ALIASES = 100;
 
-const normalize = (text: string): string => text.replace(/^\uFEFF/, "").replace(/\r\n/g, "\n").replace(/\r/g, "\n");
+const normalize = (text: string): string =>
+  text
+    .replace(/^\uFEFF/, "")
+    .replace(/\r\n/g, "\n")
+    .replace(/\r/g, "\n");
 
 const stripQuotes = (value: string): string => {
   const quote = value.at(0);
@@ -53,25 +57,47 @@ const splitFrontmatter = (text: string): Split => {
 };
 
 /** SKILL.md text -> the frontmatter as data, or a critical finding saying why it cannot be read. */
-export const parseFrontmatter = (text: string): { ok: true; frontmatter: ParsedFrontmatter | null } | { ok: false; finding: SkillFinding } => {
+export const parseFrontmatter = (
+  text: string,
+): { ok: true; frontmatter: ParsedFrontmatter | null } | { ok: false; finding: SkillFinding } => {
   const split = splitFrontmatter(normalize(text));
   if (split.kind === "none") return { ok: true, frontmatter: null };
-  if (split.kind === "unterminated") return { ok: false, finding: critical("frontmatter-unterminated", "The frontmatter has no closing '---' line") };
+  if (split.kind === "unterminated")
+    return { ok: false, finding: critical("frontmatter-unterminated", "The frontmatter has no closing '---' line") };
   const lineCounter = new LineCounter();
   const doc = parseDocument(split.block, { schema: "core", lineCounter, prettyErrors: false, uniqueKeys: true });
-  const lineAt = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(offset).line + BLOCK_LINE_OFFSET);
+  const lineAt = (offset: number | undefined): number =>
+    offset === undefined ? 1 : lineCounter.linePos(offset).line + BLOCK_LINE_OFFSET;
   const first = doc.errors[0];
   if (first) {
     const detail = first.message.split("\n")[0]?.slice(0, 200) ?? first.code;
-    return { ok: false, finding: critical("frontmatter-yaml", `The frontmatter is not valid YAML (${first.code}): ${detail}`, lineAt(first.pos[0])) };
+    return {
+      ok: false,
+      finding: critical(
+        "frontmatter-yaml",
+        `The frontmatter is not valid YAML (${first.code}): ${detail}`,
+        lineAt(first.pos[0]),
+      ),
+    };
   }
   if (split.block.trim() === "") return { ok: true, frontmatter: null };
-  if (!isMap(doc.contents)) return { ok: false, finding: critical("frontmatter-yaml", "The frontmatter must be a YAML mapping (key: value lines)", 2) };
+  if (!isMap(doc.contents))
+    return {
+      ok: false,
+      finding: critical("frontmatter-yaml", "The frontmatter must be a YAML mapping (key: value lines)", 2),
+    };
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (error) {
-    return { ok: false, finding: critical("frontmatter-yaml", `The frontmatter cannot be read: ${(error as Error).message.slice(0, 200)}`, 2) };
+    return {
+      ok: false,
+      finding: critical(
+        "frontmatter-yaml",
+        `The frontmatter cannot be read: ${(error as Error).message.slice(0, 200)}`,
+        2,
+      ),
+    };
   }
   const lineOf = (path: readonly (string | number)[]): number => {
     for (let n = path.length; n > 0; n--) {
@@ -80,7 +106,14 @@ export const parseFrontmatter = (text: string): { ok: true; frontmatter: ParsedF
     }
     return 2;
   };
-  return { ok: true, frontmatter: { data: data as Record<string, unknown>, lineOf, metadataInline: inlineValue(doc, split.block, "metadata") } };
+  return {
+    ok: true,
+    frontmatter: {
+      data: data as Record<string, unknown>,
+      lineOf,
+      metadataInline: inlineValue(doc, split.block, "metadata"),
+    },
+  };
 };
 
 /** The Python requirements SKILL.md text declares, and every problem found reading them. */

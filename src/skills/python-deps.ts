@@ -22,36 +22,70 @@ const MANIFEST_KEYS = ["openclaw", "clawdbot"] as const;
 const PLAIN_PACKAGE = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:\[[A-Za-z0-9._,\s-]*\])?$/;
 
 const show = (value: unknown): string => {
-  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 };
 
-type Collector = { add(requirement: string, line: number): void; problem(rule: string, message: string, line: number): void };
+type Collector = {
+  add(requirement: string, line: number): void;
+  problem(rule: string, message: string, line: number): void;
+};
 
-/** `dependencies.python: [{package, version}]` (the seed's canvas-skill format); plain strings are taken as requirements. */
+/**
+ * `dependencies.python: [{package, version}]` (the seed's canvas-skill format); plain strings are taken as
+ * requirements.
+ */
 const fromSeedFormat = (fm: ParsedFrontmatter, out: Collector): void => {
   const deps = fm.data.dependencies;
   if (deps === undefined || deps === null) return;
-  if (!isRecord(deps)) return out.problem("dependency-malformed", "'dependencies' must be a mapping such as 'dependencies: {python: [...]}'", fm.lineOf(["dependencies"]));
+  if (!isRecord(deps))
+    return out.problem(
+      "dependency-malformed",
+      "'dependencies' must be a mapping such as 'dependencies: {python: [...]}'",
+      fm.lineOf(["dependencies"]),
+    );
   const python = deps.python;
   if (python === undefined || python === null) return;
-  if (!Array.isArray(python)) return out.problem("dependency-malformed", "'dependencies.python' must be a list of {package, version} entries", fm.lineOf(["dependencies", "python"]));
+  if (!Array.isArray(python))
+    return out.problem(
+      "dependency-malformed",
+      "'dependencies.python' must be a list of {package, version} entries",
+      fm.lineOf(["dependencies", "python"]),
+    );
   python.forEach((entry: unknown, i) => {
     const line = fm.lineOf(["dependencies", "python", i]);
     if (typeof entry === "string" && entry.trim() !== "") return out.add(entry.trim(), line);
-    if (!isRecord(entry)) return out.problem("dependency-malformed", `dependencies.python[${i}] must be {package, version}, not ${show(entry)}`, line);
+    if (!isRecord(entry))
+      return out.problem(
+        "dependency-malformed",
+        `dependencies.python[${i}] must be {package, version}, not ${show(entry)}`,
+        line,
+      );
     const { package: pkg, version } = entry;
     if (typeof pkg !== "string" || !PLAIN_PACKAGE.test(pkg.trim())) {
-      return out.problem("dependency-malformed", `dependencies.python[${i}].package must be a plain package name (put the range in 'version'), not ${show(pkg)}`, line);
+      return out.problem(
+        "dependency-malformed",
+        `dependencies.python[${i}].package must be a plain package name (put the range in 'version'), not ${show(pkg)}`,
+        line,
+      );
     }
     if (version === undefined || version === null) return out.add(pkg.trim(), line);
     if (typeof version !== "string") {
-      return out.problem("dependency-malformed", `dependencies.python[${i}].version must be a quoted string such as ">=2.0", not ${show(version)}`, line);
+      return out.problem(
+        "dependency-malformed",
+        `dependencies.python[${i}].version must be a quoted string such as ">=2.0", not ${show(version)}`,
+        line,
+      );
     }
     const v = version.trim();
     if (v === "" || v === "*") return out.add(pkg.trim(), line);
     if (/^[0-9]/.test(v)) return out.add(`${pkg.trim()}==${v}`, line);
-    if (!/^[<>=!~]/.test(v)) return out.problem("dependency-malformed", `dependencies.python[${i}].version must be a version or a range such as ">=2.0,<3", not ${show(v)}`, line);
+    if (!/^[<>=!~]/.test(v))
+      return out.problem(
+        "dependency-malformed",
+        `dependencies.python[${i}].version must be a version or a range such as ">=2.0,<3", not ${show(v)}`,
+        line,
+      );
     out.add(`${pkg.trim()}${v}`, line);
   });
 };
@@ -83,7 +117,11 @@ const fromManifest = (metadata: unknown, line: number, out: Collector): void => 
       const kind = typeof entry.kind === "string" ? entry.kind : typeof entry.type === "string" ? entry.type : "";
       if (kind.trim().toLowerCase() !== "uv") return;
       if (typeof entry.package !== "string" || entry.package.trim() === "") {
-        return out.problem("dependency-malformed", `metadata.${key}.install[${i}] is a uv installer without a 'package' string`, line);
+        return out.problem(
+          "dependency-malformed",
+          `metadata.${key}.install[${i}] is a uv installer without a 'package' string`,
+          line,
+        );
       }
       out.add(entry.package.trim(), line);
     });
@@ -95,7 +133,12 @@ const fromMetadata = (fm: ParsedFrontmatter, out: Collector): void => {
   const value = fm.data.metadata;
   if (typeof value === "string") {
     const parsed = parseMetadataText(value);
-    if (!parsed.ok) return out.problem("metadata-json5", `'metadata' is not valid JSON5 (${parsed.error}); package-guard cannot tell which installers it declares`, line);
+    if (!parsed.ok)
+      return out.problem(
+        "metadata-json5",
+        `'metadata' is not valid JSON5 (${parsed.error}); package-guard cannot tell which installers it declares`,
+        line,
+      );
     fromManifest(parsed.value, line, out);
   } else {
     fromManifest(value, line, out);
@@ -128,8 +171,19 @@ export const extractPythonDependencies = (fm: ParsedFrontmatter): SkillDependenc
   fromSeedFormat(fm, out);
   fromMetadata(fm, out);
   if (requirements.length > MAX_DEPENDENCIES) {
-    findings.push(critical("too-many-dependencies", `The skill declares ${requirements.length} Python dependencies; package-guard vets at most ${MAX_DEPENDENCIES}`, lines[MAX_DEPENDENCIES] ?? 1));
-    return { name, requirements: requirements.slice(0, MAX_DEPENDENCIES), lines: lines.slice(0, MAX_DEPENDENCIES), findings };
+    findings.push(
+      critical(
+        "too-many-dependencies",
+        `The skill declares ${requirements.length} Python dependencies; package-guard vets at most ${MAX_DEPENDENCIES}`,
+        lines[MAX_DEPENDENCIES] ?? 1,
+      ),
+    );
+    return {
+      name,
+      requirements: requirements.slice(0, MAX_DEPENDENCIES),
+      lines: lines.slice(0, MAX_DEPENDENCIES),
+      findings,
+    };
   }
   return { name, requirements, lines, findings };
 };

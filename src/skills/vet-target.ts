@@ -58,7 +58,13 @@ const bounded = (findings: SkillFinding[]): SkillFinding[] => {
   for (const [i, f] of findings.entries()) {
     const size = f.message.length + f.ruleId.length + 40;
     if (used + size > MAX_FINDINGS_CHARS) {
-      out.push(finding("more-findings", f.severity === "critical" || out.some((o) => o.severity === "critical") ? "critical" : "warn", `${findings.length - i} more finding(s) not shown; see packages.installations for all of them`));
+      out.push(
+        finding(
+          "more-findings",
+          f.severity === "critical" || out.some((o) => o.severity === "critical") ? "critical" : "warn",
+          `${findings.length - i} more finding(s) not shown; see packages.installations for all of them`,
+        ),
+      );
       break;
     }
     out.push(f);
@@ -68,7 +74,9 @@ const bounded = (findings: SkillFinding[]): SkillFinding[] => {
 };
 
 const toVerdict = (name: string, deps: SkillDependencies, result: VetResult, wholeSkill: boolean): Verdict => {
-  const itemFindings = result.items.map((item, i) => itemFinding(item, deps.lines[i] ?? 1)).filter((f): f is SkillFinding => f !== null);
+  const itemFindings = result.items
+    .map((item, i) => itemFinding(item, deps.lines[i] ?? 1))
+    .filter((f): f is SkillFinding => f !== null);
   const findings = bounded([...deps.findings, ...itemFindings]);
   const skill = result.skill || null;
   if (result.decision === "block") {
@@ -78,18 +86,28 @@ const toVerdict = (name: string, deps: SkillDependencies, result: VetResult, who
     ];
     return blockVerdict(`package-guard blocked skill '${name}': ${failures.join("; ")}`, findings, skill);
   }
-  const preinstall = wholeSkill ? result.items.filter((i) => i.allowed && !i.requiresApproval).map((i) => i.requirement) : [];
+  const preinstall = wholeSkill
+    ? result.items.filter((i) => i.allowed && !i.requiresApproval).map((i) => i.requirement)
+    : [];
   if (result.decision === "warn") {
-    const waiting = result.items.filter((i) => i.requiresApproval).map((i) => `${i.package ?? i.requirement} (approval ${i.approvalId ?? "pending"})`);
-    const reason = `package-guard: skill '${name}' may be installed, but ${waiting.length} Python dependenc${waiting.length === 1 ? "y needs" : "ies need"} operator approval before install_package can install ${waiting.length === 1 ? "it" : "them"}: ${waiting.join(", ")}`;
+    const waiting = result.items
+      .filter((i) => i.requiresApproval)
+      .map((i) => `${i.package ?? i.requirement} (approval ${i.approvalId ?? "pending"})`);
+    const reason =
+      `package-guard: skill '${name}' may be installed, but ${waiting.length} Python ` +
+      `dependenc${waiting.length === 1 ? "y needs" : "ies need"} operator approval before install_package can ` +
+      `install ${waiting.length === 1 ? "it" : "them"}: ${waiting.join(", ")}`;
     return { decision: "warn", reason: cut(reason, MAX_REASON), findings, skill, preinstall };
   }
   return { decision: "allow", findings, skill, preinstall };
 };
 
-const dependenciesOf = async (target: InstallTarget): Promise<{ deps: SkillDependencies; wholeSkill: boolean } | null> => {
+const dependenciesOf = async (
+  target: InstallTarget,
+): Promise<{ deps: SkillDependencies; wholeSkill: boolean } | null> => {
   const spec = target.installSpec;
-  if (spec === undefined) return { deps: await readSkillDependencies(target.sourcePath, target.sourcePathKind), wholeSkill: true };
+  if (spec === undefined)
+    return { deps: await readSkillDependencies(target.sourcePath, target.sourcePathKind), wholeSkill: true };
   // A dependency installer: only uv installs Python packages; brew, node, go and download are not ours to judge.
   if (typeof spec.kind !== "string" || spec.kind.trim().toLowerCase() !== "uv") return null;
   if (typeof spec.package !== "string" || spec.package.trim() === "") {
@@ -117,12 +135,24 @@ export const vetInstallTarget = async (
   const name = deps.name ?? target.targetName;
   const skill = skillIdFromName(name) ?? skillIdFromName(target.targetName);
   if (skill === null) {
-    const f = critical("skill-name", `No package-guard skill id can be derived from the skill name '${cut(name, 80)}': it needs letters or digits (a-z, 0-9)`);
+    const f = critical(
+      "skill-name",
+      `No package-guard skill id can be derived from the skill name '${cut(name, 80)}': it needs letters or digits ` +
+        `(a-z, 0-9)`,
+    );
     return blockVerdict(`package-guard blocked skill '${cut(name, 80)}': ${f.message}`, [f, ...deps.findings]);
   }
-  const problems = deps.findings.filter((f) => f.severity === "critical").map((f) => ({ ruleId: f.ruleId, message: f.message }));
+  const problems = deps.findings
+    .filter((f) => f.severity === "critical")
+    .map((f) => ({ ruleId: f.ruleId, message: f.message }));
   const result = await service.vetSkill(
-    { skill, requirements: deps.requirements, source: options.source, ...(options.client ? { client: options.client } : {}), ...(problems.length > 0 ? { problems } : {}) },
+    {
+      skill,
+      requirements: deps.requirements,
+      source: options.source,
+      ...(options.client ? { client: options.client } : {}),
+      ...(problems.length > 0 ? { problems } : {}),
+    },
     options.signal,
   );
   return toVerdict(cut(name, 80), deps, result, wholeSkill);

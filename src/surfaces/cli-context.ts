@@ -17,14 +17,20 @@ export const defaultStateDir = (env: NodeJS.ProcessEnv = process.env): string =>
 };
 
 export const pluginBlockOf = (hostConfig: unknown): unknown => {
-  const entries = (hostConfig as { plugins?: { entries?: Record<string, { config?: unknown }> } } | undefined)?.plugins?.entries;
+  const entries = (hostConfig as { plugins?: { entries?: Record<string, { config?: unknown }> } } | undefined)?.plugins
+    ?.entries;
   return entries && Object.hasOwn(entries, PLUGIN_ID) ? entries[PLUGIN_ID]?.config : undefined;
 };
 
 /** Reads the package-guard block of an openclaw.json (JSON5). A missing file means "no block": defaults. */
-export const loadCliConfig = async (paths: CliPaths, env: NodeJS.ProcessEnv = process.env): Promise<PackageGuardConfig> => {
+export const loadCliConfig = async (
+  paths: CliPaths,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PackageGuardConfig> => {
   const stateDir = paths.stateDir ? resolve(paths.stateDir) : defaultStateDir(env);
-  const configPath = paths.config ? resolve(paths.config) : env.OPENCLAW_CONFIG_PATH?.trim() || join(stateDir, "openclaw.json");
+  const configPath = paths.config
+    ? resolve(paths.config)
+    : env.OPENCLAW_CONFIG_PATH?.trim() || join(stateDir, "openclaw.json");
   let text: string | null = null;
   try {
     text = await readFile(configPath, "utf8");

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { MATURITY_LEVELS, type Maturity, type PackageGuardConfig } from "../config.js";
 import { PackageGuardError, toPackageGuardError } from "../errors.js";
-import type { PackageService } from "../service.js";
 import { APPROVAL_FILTERS } from "../service-types.js";
+import type { PackageService } from "../service.js";
 import { loadCliConfig, type CliPaths } from "./cli-context.js";
 import { printResult, type Output } from "./cli-output.js";
 
@@ -26,7 +26,8 @@ const withCommon = (cmd: Command): Command =>
 
 /** One of a fixed set of values for an option, or a usage error naming them. */
 const choice = <T extends string>(flag: string, value: string, allowed: readonly T[]): T => {
-  if (!(allowed as readonly string[]).includes(value)) throw new PackageGuardError("CONFIG_INVALID", `${flag} must be one of: ${allowed.join(", ")}`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new PackageGuardError("CONFIG_INVALID", `${flag} must be one of: ${allowed.join(", ")}`);
   return value as T;
 };
 
@@ -38,7 +39,14 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
   const loadConfig = deps.loadConfig ?? ((paths: CliPaths) => loadCliConfig(paths));
 
   // Runs one command: exit 0 on success, 1 on a denial (code printed), 2 on usage or configuration errors.
-  const run = (action: (service: PackageService, opts: CommonOptions, ...args: string[]) => Promise<{ value: unknown; exit?: number; human?: string }>) =>
+  const run =
+    (
+      action: (
+        service: PackageService,
+        opts: CommonOptions,
+        ...args: string[]
+      ) => Promise<{ value: unknown; exit?: number; human?: string }>,
+    ) =>
     async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
       const opts = cmd.optsWithGlobals() as CommonOptions;
@@ -65,11 +73,18 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
       run(async (service, opts, requirement) => {
         const o = opts as CommonOptions & { agent?: string; maturity?: string };
         if ((o.agent === undefined) === (o.maturity === undefined)) {
-          throw new PackageGuardError("CONFIG_INVALID", "check needs exactly one of --agent <id> or --maturity <level>");
+          throw new PackageGuardError(
+            "CONFIG_INVALID",
+            "check needs exactly one of --agent <id> or --maturity <level>",
+          );
         }
-        const result = await service.check(requirement ?? "", o.maturity !== undefined ? { maturity: parseMaturity(o.maturity) } : { agentId: o.agent ?? null });
+        const result = await service.check(
+          requirement ?? "",
+          o.maturity !== undefined ? { maturity: parseMaturity(o.maturity) } : { agentId: o.agent ?? null },
+        );
         const human = result.allowed
-          ? `ALLOWED ${result.package}${result.specifier ? ` ${result.specifier}` : ""} for ${result.maturity} agents${result.requiresApproval ? " (needs approval)" : ""}`
+          ? `ALLOWED ${result.package}${result.specifier ? ` ${result.specifier}` : ""} for ${result.maturity} ` +
+            `agents${result.requiresApproval ? " (needs approval)" : ""}`
           : `DENIED ${result.code}: ${result.message}`;
         return { value: result, human, exit: result.allowed ? EXIT.ok : EXIT.denied };
       }),
@@ -96,7 +111,10 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
     .requiredOption("--skill <id>", "skill id")
     .action(
       run(async (service, opts, pkg) => {
-        const result = await service.uninstall({ package: pkg ?? "", skill: (opts as { skill: string }).skill }, { source: "cli", client: "cli" });
+        const result = await service.uninstall(
+          { package: pkg ?? "", skill: (opts as { skill: string }).skill },
+          { source: "cli", client: "cli" },
+        );
         return { value: result, human: `Removed: ${result.removed.join(", ") || "nothing"}` };
       }),
     );
@@ -130,9 +148,19 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
     .option("--extras <list>", "comma-separated extras agents may request")
     .action(
       run(async (service, opts, pkg) => {
-        const o = opts as { maturity: string; version?: string; category?: string; description?: string; maxMemoryMb?: string; network?: boolean; requiresApproval?: boolean; extras?: string };
+        const o = opts as {
+          maturity: string;
+          version?: string;
+          category?: string;
+          description?: string;
+          maxMemoryMb?: string;
+          network?: boolean;
+          requiresApproval?: boolean;
+          extras?: string;
+        };
         const memory = o.maxMemoryMb === undefined ? undefined : Number(o.maxMemoryMb);
-        if (memory !== undefined && !(Number.isInteger(memory) && memory > 0)) throw new PackageGuardError("CONFIG_INVALID", "--max-memory-mb must be a positive integer");
+        if (memory !== undefined && !(Number.isInteger(memory) && memory > 0))
+          throw new PackageGuardError("CONFIG_INVALID", "--max-memory-mb must be a positive integer");
         const entry = {
           package: pkg,
           maturity: parseMaturity(o.maturity),
@@ -145,7 +173,10 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
           ...(o.extras ? { extras: o.extras.split(",").map((e) => e.trim()) } : {}),
         };
         const created = await service.whitelistAdd(entry, { source: "cli", client: "cli" });
-        return { value: created, human: `Added ${created.package} ${created.version || "(any version)"} at ${created.maturity}` };
+        return {
+          value: created,
+          human: `Added ${created.package} ${created.version || "(any version)"} at ${created.maturity}`,
+        };
       }),
     );
   withCommon(whitelist.command("remove <package>"))
@@ -154,9 +185,17 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
     .action(
       run(async (service, opts, pkg) => {
         const m = (opts as { maturity?: string }).maturity;
-        const result = await service.whitelistRemove(pkg ?? "", m === undefined ? undefined : parseMaturity(m), { source: "cli", client: "cli" });
-        const still = result.stillInstalledIn.length > 0 ? `; still installed in: ${result.stillInstalledIn.join(", ")}` : "";
-        return { value: result, human: `${result.removed ? "Removed" : "Not on the whitelist:"} ${result.package}${still}`, exit: result.removed ? EXIT.ok : EXIT.denied };
+        const result = await service.whitelistRemove(pkg ?? "", m === undefined ? undefined : parseMaturity(m), {
+          source: "cli",
+          client: "cli",
+        });
+        const still =
+          result.stillInstalledIn.length > 0 ? `; still installed in: ${result.stillInstalledIn.join(", ")}` : "";
+        return {
+          value: result,
+          human: `${result.removed ? "Removed" : "Not on the whitelist:"} ${result.package}${still}`,
+          exit: result.removed ? EXIT.ok : EXIT.denied,
+        };
       }),
     );
 
@@ -167,7 +206,11 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
     .action(
       run(async (service, opts) => {
         const status = (opts as { status?: string }).status;
-        return { value: await service.approvalsList(status === undefined ? undefined : choice("--status", status, APPROVAL_FILTERS)) };
+        return {
+          value: await service.approvalsList(
+            status === undefined ? undefined : choice("--status", status, APPROVAL_FILTERS),
+          ),
+        };
       }),
     );
   withCommon(approvals.command("resolve <id> <decision>"))
@@ -177,15 +220,27 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
     .action(
       run(async (service, opts, id, decision) => {
         const o = opts as { ttlHours?: string; note?: string };
-        if (decision !== "approve" && decision !== "deny") throw new PackageGuardError("CONFIG_INVALID", "decision must be approve or deny");
+        if (decision !== "approve" && decision !== "deny")
+          throw new PackageGuardError("CONFIG_INVALID", "decision must be approve or deny");
         const ttlHours = o.ttlHours === undefined ? undefined : Number(o.ttlHours);
-        if (ttlHours !== undefined && !(ttlHours > 0)) throw new PackageGuardError("CONFIG_INVALID", "--ttl-hours must be a positive number");
-        const approval = await service.approvalsResolve(id ?? "", decision, { ...(ttlHours ? { ttlHours } : {}), ...(o.note ? { note: o.note } : {}) }, { source: "cli", client: "cli" });
-        return { value: approval, human: `${approval.id}: ${approval.status}${approval.expiresAt ? ` until ${approval.expiresAt}` : ""}` };
+        if (ttlHours !== undefined && !(ttlHours > 0))
+          throw new PackageGuardError("CONFIG_INVALID", "--ttl-hours must be a positive number");
+        const approval = await service.approvalsResolve(
+          id ?? "",
+          decision,
+          { ...(ttlHours ? { ttlHours } : {}), ...(o.note ? { note: o.note } : {}) },
+          { source: "cli", client: "cli" },
+        );
+        return {
+          value: approval,
+          human: `${approval.id}: ${approval.status}${approval.expiresAt ? ` until ${approval.expiresAt}` : ""}`,
+        };
       }),
     );
 
-  const overrides = root.command("overrides").description("Vulnerability overrides: one vulnerable release let through for one skill");
+  const overrides = root
+    .command("overrides")
+    .description("Vulnerability overrides: one vulnerable release let through for one skill");
   withCommon(overrides.command("list"))
     .description("Overrides, live and expired")
     .action(run(async (service) => ({ value: await service.overridesList() })));
@@ -199,10 +254,22 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
       run(async (service, opts, pkg, version) => {
         const o = opts as { skill: string; advisory: string[]; reason: string; expires: string };
         const override = await service.overridesAdd(
-          { skill: o.skill, package: pkg ?? "", version: version ?? "", advisories: o.advisory, reason: o.reason, expires: o.expires },
+          {
+            skill: o.skill,
+            package: pkg ?? "",
+            version: version ?? "",
+            advisories: o.advisory,
+            reason: o.reason,
+            expires: o.expires,
+          },
           { source: "cli", client: "cli" },
         );
-        return { value: override, human: `${override.id}: ${override.package}==${override.version} for skill ${override.skill}, ${override.advisories.join(", ")}, until ${override.expires}` };
+        return {
+          value: override,
+          human:
+            `${override.id}: ${override.package}==${override.version} for skill ${override.skill}, ` +
+            `${override.advisories.join(", ")}, until ${override.expires}`,
+        };
       }),
     );
 
@@ -217,11 +284,26 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
     .option("--since <iso-date>")
     .action(
       run(async (service, opts) => {
-        const o = opts as { limit: string; package?: string; skill?: string; agent?: string; status?: string; since?: string };
+        const o = opts as {
+          limit: string;
+          package?: string;
+          skill?: string;
+          agent?: string;
+          status?: string;
+          since?: string;
+        };
         const limit = Number.parseInt(o.limit, 10);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new PackageGuardError("CONFIG_INVALID", "--limit must be 1-500");
+        if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+          throw new PackageGuardError("CONFIG_INVALID", "--limit must be 1-500");
         return {
-          value: await service.installations({ limit, package: o.package, skillId: o.skill, agentId: o.agent, status: o.status as never, since: o.since }),
+          value: await service.installations({
+            limit,
+            package: o.package,
+            skillId: o.skill,
+            agentId: o.agent,
+            status: o.status as never,
+            since: o.since,
+          }),
         };
       }),
     );

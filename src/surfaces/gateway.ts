@@ -1,7 +1,7 @@
 import { MATURITY_LEVELS } from "../config.js";
 import { ERROR_SURFACE, PackageGuardError, toPackageGuardError } from "../errors.js";
-import type { PackageService } from "../service.js";
 import { APPROVAL_FILTERS, AUDIT_STATUSES } from "../service-types.js";
+import type { PackageService } from "../service.js";
 import { enumParam, installRequestParams, intParam, objectParam, rawParam, stringParam } from "./params.js";
 
 type Scope = "operator.read" | "operator.write" | "operator.admin" | "operator.approvals";
@@ -15,13 +15,19 @@ const clientIdentity = (client: Client): string | null =>
   client?.authenticatedUserId ?? client?.connect?.client?.id ?? client?.connId ?? null;
 
 const invalidDecision = (): never => {
-  throw new PackageGuardError("INVALID_REQUIREMENT", "Parameter 'decision' must be one of: approve, deny", { details: { reason: "parameter", parameter: "decision" } });
+  throw new PackageGuardError("INVALID_REQUIREMENT", "Parameter 'decision' must be one of: approve, deny", {
+    details: { reason: "parameter", parameter: "decision" },
+  });
 };
 
 /** Every method goes through one wrapper: parse, call one service method, map PackageGuardError. */
 export const registerGatewayMethods = (register: Register, getService: () => Promise<PackageService>): string[] => {
   const methods: string[] = [];
-  const method = (name: string, scope: Scope, run: (service: PackageService, params: Record<string, unknown>, client: string | null) => Promise<unknown>) => {
+  const method = (
+    name: string,
+    scope: Scope,
+    run: (service: PackageService, params: Record<string, unknown>, client: string | null) => Promise<unknown>,
+  ) => {
     methods.push(name);
     register(
       name,
@@ -34,7 +40,7 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
           respond(false, undefined, {
             code: surface.gateway,
             message: e.message,
-            details: { code: e.code, ...(e.details ?? {}) },
+            details: { code: e.code, ...e.details },
             retryable: surface.retryable,
           });
         }
@@ -47,7 +53,10 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
     s.install(installRequestParams(p), { source: "rpc", agentId: stringParam(p, "agentId") ?? null, client }),
   );
   method("packages.uninstall", "operator.write", (s, p, client) =>
-    s.uninstall({ package: stringParam(p, "package", true), skill: stringParam(p, "skill", true) }, { source: "rpc", client }),
+    s.uninstall(
+      { package: stringParam(p, "package", true), skill: stringParam(p, "skill", true) },
+      { source: "rpc", client },
+    ),
   );
   method("packages.installed", "operator.read", (s, p) => s.installed(stringParam(p, "skill")));
   method("packages.installations", "operator.read", (s, p) =>
@@ -63,11 +72,18 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
   method("packages.whitelist.list", "operator.read", async (s, p) =>
     s.whitelistList(enumParam(p, "maturity", MATURITY_LEVELS) ?? "student", stringParam(p, "category")),
   );
-  method("packages.whitelist.add", "operator.admin", (s, p, client) => s.whitelistAdd(objectParam(p, "entry"), { source: "rpc", client }));
-  method("packages.whitelist.remove", "operator.admin", (s, p, client) =>
-    s.whitelistRemove(stringParam(p, "package", true), enumParam(p, "maturity", MATURITY_LEVELS), { source: "rpc", client }),
+  method("packages.whitelist.add", "operator.admin", (s, p, client) =>
+    s.whitelistAdd(objectParam(p, "entry"), { source: "rpc", client }),
   );
-  method("packages.approvals.list", "operator.read", (s, p) => s.approvalsList(enumParam(p, "status", APPROVAL_FILTERS)));
+  method("packages.whitelist.remove", "operator.admin", (s, p, client) =>
+    s.whitelistRemove(stringParam(p, "package", true), enumParam(p, "maturity", MATURITY_LEVELS), {
+      source: "rpc",
+      client,
+    }),
+  );
+  method("packages.approvals.list", "operator.read", (s, p) =>
+    s.approvalsList(enumParam(p, "status", APPROVAL_FILTERS)),
+  );
   method("packages.approvals.resolve", "operator.approvals", (s, p, client) => {
     const note = stringParam(p, "note");
     const ttlHours = intParam(p, "ttlHours", 1, 24 * 365);
@@ -82,7 +98,14 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
   method("packages.overrides.add", "operator.approvals", (s, p, client) => {
     const o = objectParam(p, "override");
     return s.overridesAdd(
-      { skill: rawParam(o, "skill"), package: rawParam(o, "package"), version: rawParam(o, "version"), advisories: o.advisories as string[], reason: rawParam(o, "reason"), expires: rawParam(o, "expires") },
+      {
+        skill: rawParam(o, "skill"),
+        package: rawParam(o, "package"),
+        version: rawParam(o, "version"),
+        advisories: o.advisories as string[],
+        reason: rawParam(o, "reason"),
+        expires: rawParam(o, "expires"),
+      },
       { source: "rpc", client },
     );
   });

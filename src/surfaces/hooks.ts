@@ -16,7 +16,11 @@ export type BeforeInstallEvent = {
 export type BeforeInstallResult = { block?: boolean; blockReason?: string; findings?: SkillFinding[] };
 
 export type HookService = SkillVetter & {
-  preinstallSkill(skill: string, requirements: readonly string[], caller: CallerContext): Promise<{ requirement: string; result?: InstallResult; error?: { code: string; message: string } }[]>;
+  preinstallSkill(
+    skill: string,
+    requirements: readonly string[],
+    caller: CallerContext,
+  ): Promise<{ requirement: string; result?: InstallResult; error?: { code: string; message: string } }[]>;
 };
 
 export type HookLogger = { info(message: string): void; warn(message: string): void };
@@ -26,7 +30,9 @@ export const HOOK_BUDGET_MS = 12_000;
 
 const timedOut = (ms: number): Verdict =>
   blockVerdict(
-    `package-guard could not vet this skill's Python dependencies within ${ms / 1000} s (resolver, scanner or the skill's lock was slow), so the install is blocked. Retry; if it keeps happening, check 'openclaw packages doctor'.`,
+    `package-guard could not vet this skill's Python dependencies within ${ms / 1000} s (resolver, scanner or the ` +
+      `skill's lock was slow), so the install is blocked. Retry; if it keeps happening, check 'openclaw packages ` +
+      `doctor'.`,
   );
 
 /**
@@ -35,7 +41,8 @@ const timedOut = (ms: number): Verdict =>
  * installing can take minutes against a real index, far past the hook's 15 s, and a failure there is audited and
  * logged but must not decide an install that was already vetted. An agent can always install them later.
  */
-export const createBeforeInstallHandler = (deps: { getService: () => Promise<HookService>; logger: HookLogger; budgetMs?: number }) =>
+export const createBeforeInstallHandler =
+  (deps: { getService: () => Promise<HookService>; logger: HookLogger; budgetMs?: number }) =>
   async (event: BeforeInstallEvent): Promise<BeforeInstallResult | undefined> => {
     if (event.targetType !== "skill") return undefined;
     const budgetMs = deps.budgetMs ?? HOOK_BUDGET_MS;
@@ -53,12 +60,20 @@ export const createBeforeInstallHandler = (deps: { getService: () => Promise<Hoo
       service = await deps.getService();
       return vetInstallTarget(
         service,
-        { targetType: event.targetType, targetName: event.targetName, sourcePath: event.sourcePath, sourcePathKind: event.sourcePathKind, installSpec: event.skill?.installSpec },
+        {
+          targetType: event.targetType,
+          targetName: event.targetName,
+          sourcePath: event.sourcePath,
+          sourcePathKind: event.sourcePathKind,
+          installSpec: event.skill?.installSpec,
+        },
         { source: "hook", client, signal: controller.signal },
       );
     })().catch((error: unknown) => {
       const e = toPackageGuardError(error);
-      return blockVerdict(`package-guard could not vet this skill, so the install is blocked: [${e.code}] ${e.message}`);
+      return blockVerdict(
+        `package-guard could not vet this skill, so the install is blocked: [${e.code}] ${e.message}`,
+      );
     });
     let verdict: Verdict;
     try {
@@ -68,20 +83,38 @@ export const createBeforeInstallHandler = (deps: { getService: () => Promise<Hoo
     }
     if (verdict.decision === "block") {
       deps.logger.warn(`package-guard: blocked skill ${event.targetName}: ${verdict.reason ?? ""}`);
-      return { block: true, blockReason: verdict.reason ?? "package-guard blocked this skill", findings: verdict.findings };
+      return {
+        block: true,
+        blockReason: verdict.reason ?? "package-guard blocked this skill",
+        findings: verdict.findings,
+      };
     }
-    if (service && verdict.skill && verdict.preinstall.length > 0) preinstallInBackground(service, verdict.skill, verdict.preinstall, client, deps.logger);
+    if (service && verdict.skill && verdict.preinstall.length > 0)
+      preinstallInBackground(service, verdict.skill, verdict.preinstall, client, deps.logger);
     return verdict.findings.length > 0 ? { findings: verdict.findings } : undefined;
   };
 
-const preinstallInBackground = (service: HookService, skill: string, requirements: string[], client: string, logger: HookLogger): void => {
+const preinstallInBackground = (
+  service: HookService,
+  skill: string,
+  requirements: string[],
+  client: string,
+  logger: HookLogger,
+): void => {
   void service
     .preinstallSkill(skill, requirements, { source: "hook", agentId: null, client })
     .then((outcomes) => {
       for (const o of outcomes) {
-        if (o.result) logger.info(`package-guard: pre-installed ${o.result.package}==${o.result.version} into skill ${skill}`);
-        else logger.warn(`package-guard: pre-installing ${o.requirement} into skill ${skill} failed: [${o.error?.code}] ${o.error?.message}`);
+        if (o.result)
+          logger.info(`package-guard: pre-installed ${o.result.package}==${o.result.version} into skill ${skill}`);
+        else
+          logger.warn(
+            `package-guard: pre-installing ${o.requirement} into skill ${skill} failed: [${o.error?.code}] ` +
+              `${o.error?.message}`,
+          );
       }
     })
-    .catch((error: unknown) => logger.warn(`package-guard: pre-install for skill ${skill} failed: ${toPackageGuardError(error).message}`));
+    .catch((error: unknown) =>
+      logger.warn(`package-guard: pre-install for skill ${skill} failed: ${toPackageGuardError(error).message}`),
+    );
 };

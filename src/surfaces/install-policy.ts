@@ -26,7 +26,11 @@ const toResponse = (v: Verdict): PolicyResponse => ({
 });
 
 /** Reads all of stdin, refusing more than `maxBytes` or a writer that never closes it. */
-export const readBounded = async (input: AsyncIterable<Buffer | string>, maxBytes = MAX_REQUEST_BYTES, timeoutMs = READ_TIMEOUT_MS): Promise<string> => {
+export const readBounded = async (
+  input: AsyncIterable<Buffer | string>,
+  maxBytes = MAX_REQUEST_BYTES,
+  timeoutMs = READ_TIMEOUT_MS,
+): Promise<string> => {
   const chunks: Buffer[] = [];
   let size = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -50,7 +54,10 @@ export const readBounded = async (input: AsyncIterable<Buffer | string>, maxByte
 };
 
 /** One request (protocol 1) in, one decision out. Never throws: anything unexpected is a block with its reason. */
-export const decideInstallPolicy = async (text: string, openService: () => Promise<SkillVetter>): Promise<PolicyResponse> => {
+export const decideInstallPolicy = async (
+  text: string,
+  openService: () => Promise<SkillVetter>,
+): Promise<PolicyResponse> => {
   let request: unknown;
   try {
     request = JSON.parse(text);
@@ -58,16 +65,26 @@ export const decideInstallPolicy = async (text: string, openService: () => Promi
     return toResponse(refuse("stdin is not one JSON object"));
   }
   if (!isRecord(request)) return toResponse(refuse("the request is not a JSON object"));
-  if (request.protocolVersion !== 1) return toResponse(refuse(`unsupported protocolVersion ${JSON.stringify(request.protocolVersion) ?? "(missing)"} (this command speaks 1)`));
+  if (request.protocolVersion !== 1)
+    return toResponse(
+      refuse(
+        `unsupported protocolVersion ${JSON.stringify(request.protocolVersion) ?? "(missing)"} (this command speaks 1)`,
+      ),
+    );
   const { targetType, targetName, sourcePath, sourcePathKind, skill } = request;
   if (targetType === "plugin") return toResponse(ALLOW);
-  if (targetType !== "skill") return toResponse(refuse(`unknown targetType ${JSON.stringify(targetType) ?? "(missing)"}`));
-  if (typeof targetName !== "string" || targetName.trim() === "" || targetName.length > 256) return toResponse(refuse("targetName must be a non-empty string"));
-  if (typeof sourcePath !== "string" || !isAbsolute(sourcePath)) return toResponse(refuse("sourcePath must be an absolute path"));
-  if (sourcePathKind !== "directory" && sourcePathKind !== "file") return toResponse(refuse("sourcePathKind must be 'directory' or 'file'"));
+  if (targetType !== "skill")
+    return toResponse(refuse(`unknown targetType ${JSON.stringify(targetType) ?? "(missing)"}`));
+  if (typeof targetName !== "string" || targetName.trim() === "" || targetName.length > 256)
+    return toResponse(refuse("targetName must be a non-empty string"));
+  if (typeof sourcePath !== "string" || !isAbsolute(sourcePath))
+    return toResponse(refuse("sourcePath must be an absolute path"));
+  if (sourcePathKind !== "directory" && sourcePathKind !== "file")
+    return toResponse(refuse("sourcePathKind must be 'directory' or 'file'"));
   if (skill !== undefined && !isRecord(skill)) return toResponse(refuse("skill must be an object"));
   const installSpec = skill?.installSpec;
-  if (installSpec !== undefined && !isRecord(installSpec)) return toResponse(refuse("skill.installSpec must be an object"));
+  if (installSpec !== undefined && !isRecord(installSpec))
+    return toResponse(refuse("skill.installSpec must be an object"));
   try {
     const verdict = await vetInstallTarget(
       await openService(),

@@ -37,7 +37,8 @@ export const intParam = (params: unknown, key: string, min: number, max: number)
 export const enumParam = <T extends string>(params: unknown, key: string, allowed: readonly T[]): T | undefined => {
   const value = read(params, key);
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) throw invalid(key, `one of: ${allowed.join(", ")}`);
+  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value))
+    throw invalid(key, `one of: ${allowed.join(", ")}`);
   return value as T;
 };
 
@@ -56,5 +57,9 @@ export const rawParam = (params: unknown, key: string): string => read(params, k
 /** An install request as the tool and `packages.install` receive it: package and skill raw, version when given. */
 export const installRequestParams = (params: unknown): InstallRequest => {
   const version = rawParam(params, "version");
-  return { package: rawParam(params, "package"), skill: rawParam(params, "skill"), ...(version === undefined || version === null ? {} : { version }) };
+  return {
+    package: rawParam(params, "package"),
+    skill: rawParam(params, "skill"),
+    ...(version === undefined || version === null ? {} : { version }),
+  };
 };

@@ -1,7 +1,7 @@
 import { Type } from "typebox";
 import { ERROR_SURFACE, type PackageGuardError, toPackageGuardError } from "../errors.js";
-import type { PackageService } from "../service.js";
 import type { InstallResult, WhitelistView } from "../service-types.js";
+import type { PackageService } from "../service.js";
 import { installRequestParams, stringParam } from "./params.js";
 
 export const TOOL_NAMES = ["install_package", "list_packages"] as const;
@@ -106,7 +106,10 @@ export const createToolFactories = (getService: () => Promise<PackageService>) =
         const category = stringParam(params, "category");
         const service = await getService();
         const view = await service.listForAgent(ctx.agentId ?? null, category);
-        return { content: [{ type: "text" as const, text: summarizeList(view.maturity, view.packages) }], details: view };
+        return {
+          content: [{ type: "text" as const, text: summarizeList(view.maturity, view.packages) }],
+          details: view,
+        };
       } catch (error) {
         throw new ToolError(toPackageGuardError(error));
       }

@@ -4,7 +4,16 @@
  * proxies pointing elsewhere, config-file locations) is dropped by construction.
  */
 // REQUESTS_CA_BUNDLE: pip-audit (requests) trusts only its own bundle otherwise; it changes trust, never the index.
-const PASS_THROUGH = ["PATH", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "TMPDIR"] as const;
+const PASS_THROUGH = [
+  "PATH",
+  "LANG",
+  "LC_ALL",
+  "TZ",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "REQUESTS_CA_BUNDLE",
+  "TMPDIR",
+] as const;
 
 export type ChildEnv = Record<string, string>;
 

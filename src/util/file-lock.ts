@@ -20,7 +20,11 @@ const busy = (file: string, message: string, details: Record<string, unknown>, c
  * the CLI writing the same state file cannot lose each other's writes. BUSY when it cannot be had within
  * `timeoutMs`. `assertHeld` throws if the lock was lost meanwhile, so `fn` can check right before it writes.
  */
-export const withFileLock = async <T>(file: string, options: FileLockOptions, fn: (assertHeld: () => void) => Promise<T>): Promise<T> => {
+export const withFileLock = async <T>(
+  file: string,
+  options: FileLockOptions,
+  fn: (assertHeld: () => void) => Promise<T>,
+): Promise<T> => {
   const { what, timeoutMs, staleMs = 10_000 } = options;
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   let compromised: Error | undefined;
@@ -29,7 +33,14 @@ export const withFileLock = async <T>(file: string, options: FileLockOptions, fn
     release = await lockfile.lock(file, {
       realpath: false,
       stale: staleMs,
-      retries: { retries: Math.ceil(timeoutMs / 10), factor: 1.2, minTimeout: 5, maxTimeout: 100, randomize: true, maxRetryTime: timeoutMs },
+      retries: {
+        retries: Math.ceil(timeoutMs / 10),
+        factor: 1.2,
+        minTimeout: 5,
+        maxTimeout: 100,
+        randomize: true,
+        maxRetryTime: timeoutMs,
+      },
       // The default throws from a timer and would take the whole gateway down with it.
       onCompromised: (error) => {
         compromised = error;
@@ -37,7 +48,10 @@ export const withFileLock = async <T>(file: string, options: FileLockOptions, fn
     });
   } catch (error) {
     // `retry` reports running out of time as a plain Error when no attempt finished inside the window.
-    if ((error as NodeJS.ErrnoException).code === "ELOCKED" || (error as Error).message === "RetryOperation timeout occurred") {
+    if (
+      (error as NodeJS.ErrnoException).code === "ELOCKED" ||
+      (error as Error).message === "RetryOperation timeout occurred"
+    ) {
       throw busy(file, `${what} is locked by another process; retry in a moment`, { lockTimeoutMs: timeoutMs }, error);
     }
     throw error;

@@ -31,7 +31,10 @@ export class JsonStore<F> {
       if (!this.valid(parsed)) throw new Error("unexpected shape");
       return parsed;
     } catch (error) {
-      throw new PackageGuardError("CONFIG_INVALID", `${this.what} ${this.file} is unreadable (${(error as Error).message}); fix or remove it`);
+      throw new PackageGuardError(
+        "CONFIG_INVALID",
+        `${this.what} ${this.file} is unreadable (${(error as Error).message}); fix or remove it`,
+      );
     }
   }
 

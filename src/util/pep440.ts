@@ -15,4 +15,5 @@ export const isPep440 = (v: string): boolean => validMemo(v).ok;
 export const compareVersions = (a: string, b: string): number => compareMemo(`${a}\u0000${b}`).order;
 
 /** Equal under PEP 440 (`1.0` is `1.0.0`, `1.0-RC1` is `1.0rc1`), or the same text when either is not PEP 440. */
-export const sameVersion = (a: string, b: string): boolean => a === b || (isPep440(a) && isPep440(b) && compareVersions(a, b) === 0);
+export const sameVersion = (a: string, b: string): boolean =>
+  a === b || (isPep440(a) && isPep440(b) && compareVersions(a, b) === 0);

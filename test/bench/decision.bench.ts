@@ -63,10 +63,30 @@ console.log(`decision latency, ${N}-entry whitelist, ${d.length} decisions (µs)
 console.log(
   table([
     ["", "p50", "p99", "max"],
-    ["parse+normalize+policy", percentile(d, 50).toFixed(2), percentile(d, 99).toFixed(2), percentile(d, 100).toFixed(1)],
-    ["same, every specifier new (cold)", percentile(cold, 50).toFixed(2), percentile(cold, 99).toFixed(2), percentile(cold, 100).toFixed(1)],
-    ["baseline (normalize + Map.get)", percentile(b, 50).toFixed(2), percentile(b, 99).toFixed(2), percentile(b, 100).toFixed(1)],
-    ["ratio", (percentile(d, 50) / percentile(b, 50)).toFixed(1), (percentile(d, 99) / percentile(b, 99)).toFixed(1), ""],
+    [
+      "parse+normalize+policy",
+      percentile(d, 50).toFixed(2),
+      percentile(d, 99).toFixed(2),
+      percentile(d, 100).toFixed(1),
+    ],
+    [
+      "same, every specifier new (cold)",
+      percentile(cold, 50).toFixed(2),
+      percentile(cold, 99).toFixed(2),
+      percentile(cold, 100).toFixed(1),
+    ],
+    [
+      "baseline (normalize + Map.get)",
+      percentile(b, 50).toFixed(2),
+      percentile(b, 99).toFixed(2),
+      percentile(b, 100).toFixed(1),
+    ],
+    [
+      "ratio",
+      (percentile(d, 50) / percentile(b, 50)).toFixed(1),
+      (percentile(d, 99) / percentile(b, 99)).toFixed(1),
+      "",
+    ],
   ]),
 );
 console.log(`target p99 <= 20 µs: ${percentile(d, 99) <= 20 ? "met" : "MISSED"}`);

@@ -23,7 +23,11 @@ const run = promisify(execFile);
 const ROUNDS = 5;
 const work = await mkdtemp(join(tmpdir(), "pg-install-bench-"));
 // A package with some weight (8 MiB of data), so venv bytes are about packages, not the venv skeleton.
-const HEAVY = { name: "heavydata", version: "1.0.0", files: { "heavydata/table.txt": "0123456789abcdef\n".repeat(512 * 1024) } };
+const HEAVY = {
+  name: "heavydata",
+  version: "1.0.0",
+  files: { "heavydata/table.txt": "0123456789abcdef\n".repeat(512 * 1024) },
+};
 const index = await startPackageIndex({ packages: [...DEMO_PACKAGES, HEAVY] });
 const stateDir = join(work, "state");
 const config = parseConfig(
@@ -47,8 +51,27 @@ const ms = async (fn: () => Promise<unknown>): Promise<number> => {
 // Bare uv, no plugin: the baseline every install figure is set against.
 const bareInstall = async (venv: string, packages: string[]) => {
   const uvArgs = ["--no-config", "--cache-dir", join(config.python.cacheDir, "uv")];
-  await run(TOOLS.uv, ["venv", venv, "--python", TOOLS.python, "--no-python-downloads", ...uvArgs], { env: childEnv() });
-  await run(TOOLS.uv, ["pip", "install", "--python", join(venv, "bin", "python"), "--default-index", index.url, "--only-binary", ":all:", "--link-mode", config.python.linkMode, ...uvArgs, ...packages], { env: childEnv() });
+  await run(TOOLS.uv, ["venv", venv, "--python", TOOLS.python, "--no-python-downloads", ...uvArgs], {
+    env: childEnv(),
+  });
+  await run(
+    TOOLS.uv,
+    [
+      "pip",
+      "install",
+      "--python",
+      join(venv, "bin", "python"),
+      "--default-index",
+      index.url,
+      "--only-binary",
+      ":all:",
+      "--link-mode",
+      config.python.linkMode,
+      ...uvArgs,
+      ...packages,
+    ],
+    { env: childEnv() },
+  );
 };
 
 // Warm everything once: uv's cache, the scan cache, the JIT.
@@ -81,28 +104,61 @@ const cpuSeconds = async (): Promise<number> => {
   const fields = (await readFile("/proc/self/stat", "utf8")).split(") ")[1]!.split(" ");
   return fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0) / 100;
 };
-const pandasPins = (await service.install({ package: "pandas", skill: "pandas-warm" }, caller)).dependencies.map((d) => `${d.name}==${d.version}`);
+const pandasPins = (await service.install({ package: "pandas", skill: "pandas-warm" }, caller)).dependencies.map(
+  (d) => `${d.name}==${d.version}`,
+);
 const cpuBefore = await cpuSeconds();
 const one = await ms(() => service.install({ package: "pandas", skill: "solo" }, caller));
 const oneCpu = (await cpuSeconds()) - cpuBefore;
-const eight = await ms(() => Promise.all(Array.from({ length: 8 }, (_, i) => service.install({ package: "pandas", skill: `par-${i}` }, caller))));
+const eight = await ms(() =>
+  Promise.all(Array.from({ length: 8 }, (_, i) => service.install({ package: "pandas", skill: `par-${i}` }, caller))),
+);
 // The same fan-out with bare uv, side by side: what the machine allows without the plugin.
 const bareOne = await ms(() => bareInstall(join(work, "bare-solo"), pandasPins));
-const bareEight = await ms(() => Promise.all(Array.from({ length: 8 }, (_, i) => bareInstall(join(work, `bare-par-${i}`), pandasPins))));
+const bareEight = await ms(() =>
+  Promise.all(Array.from({ length: 8 }, (_, i) => bareInstall(join(work, `bare-par-${i}`), pandasPins))),
+);
 
-console.log(`install of requests (+4 deps) from a loopback index, ${ROUNDS} rounds, uv ${await run(TOOLS.uv, ["--version"]).then((r) => r.stdout.trim())}`);
+console.log(
+  `install of requests (+4 deps) from a loopback index, ${ROUNDS} rounds, uv ` +
+    `${await run(TOOLS.uv, ["--version"]).then((r) => r.stdout.trim())}`,
+);
 console.log(
   table([
     ["case", "median ms", "p95 ms", "ratio"],
-    ["pipeline into a new skill (warm caches)", percentile(pipeline, 50).toFixed(0), percentile(pipeline, 95).toFixed(0), (percentile(pipeline, 50) / percentile(bare, 50)).toFixed(2)],
-    ["bare uv venv + uv pip install (same pins)", percentile(bare, 50).toFixed(0), percentile(bare, 95).toFixed(0), "1.00"],
+    [
+      "pipeline into a new skill (warm caches)",
+      percentile(pipeline, 50).toFixed(0),
+      percentile(pipeline, 95).toFixed(0),
+      (percentile(pipeline, 50) / percentile(bare, 50)).toFixed(2),
+    ],
+    [
+      "bare uv venv + uv pip install (same pins)",
+      percentile(bare, 50).toFixed(0),
+      percentile(bare, 95).toFixed(0),
+      "1.00",
+    ],
   ]),
 );
 console.log(`target warm ratio <= 1.25: ${percentile(pipeline, 50) / percentile(bare, 50) <= 1.25 ? "met" : "MISSED"}`);
-console.log(`disk (linkMode ${config.python.linkMode}): first venv ${(bytesA / 1024).toFixed(0)} KiB, a second with the same packages adds ${(bytesB / 1024).toFixed(0)} KiB (${((100 * bytesB) / bytesA).toFixed(1)}%); target <= 10%: ${bytesB <= bytesA * 0.1 ? "met" : "MISSED"}`);
-console.log(`parallel: 1 install ${one.toFixed(0)} ms, 8 installs into 8 skills ${eight.toFixed(0)} ms, ratio ${(eight / one).toFixed(2)}; target <= 2: ${eight / one <= 2 ? "met" : "MISSED"}`);
-console.log(`  baseline, bare uv venv + uv pip install: 1 ${bareOne.toFixed(0)} ms, 8 at once ${bareEight.toFixed(0)} ms, ratio ${(bareEight / bareOne).toFixed(2)}`);
-console.log(`  one pipeline install used ${(oneCpu * 1000).toFixed(0)} ms of CPU (plugin + uv + python) in ${one.toFixed(0)} ms; ${availableParallelism()} cores, so 8 need >= ${((8 * oneCpu * 1000) / availableParallelism()).toFixed(0)} ms of wall time (ratio floor ${((8 * oneCpu) / availableParallelism() / (one / 1000)).toFixed(2)})`);
+console.log(
+  `disk (linkMode ${config.python.linkMode}): first venv ${(bytesA / 1024).toFixed(0)} KiB, a second with the same ` +
+    `packages adds ${(bytesB / 1024).toFixed(0)} KiB (${((100 * bytesB) / bytesA).toFixed(1)}%); target <= 10%: ` +
+    `${bytesB <= bytesA * 0.1 ? "met" : "MISSED"}`,
+);
+console.log(
+  `parallel: 1 install ${one.toFixed(0)} ms, 8 installs into 8 skills ${eight.toFixed(0)} ms, ratio ` +
+    `${(eight / one).toFixed(2)}; target <= 2: ${eight / one <= 2 ? "met" : "MISSED"}`,
+);
+console.log(
+  `  baseline, bare uv venv + uv pip install: 1 ${bareOne.toFixed(0)} ms, 8 at once ${bareEight.toFixed(0)} ms, ` +
+    `ratio ${(bareEight / bareOne).toFixed(2)}`,
+);
+console.log(
+  `  one pipeline install used ${(oneCpu * 1000).toFixed(0)} ms of CPU (plugin + uv + python) in ${one.toFixed(0)} ` +
+    `ms; ${availableParallelism()} cores, so 8 need >= ${((8 * oneCpu * 1000) / availableParallelism()).toFixed(0)} ` +
+    `ms of wall time (ratio floor ${((8 * oneCpu) / availableParallelism() / (one / 1000)).toFixed(2)})`,
+);
 
 await index.close();
 await rm(work, { recursive: true, force: true });

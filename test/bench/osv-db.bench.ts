@@ -24,12 +24,21 @@ for (let p = 0; p < PACKAGES; p++) {
         id,
         aliases: [`CVE-2099-${p * PER_PACKAGE + a}`],
         modified: "2099-01-01T00:00:00Z",
-        affected: [{ package: { name: `pkg-${p}`, ecosystem: "PyPI" }, ranges: [{ type: "ECOSYSTEM", events: [{ introduced: `${a}.0` }, { fixed: `${a}.5` }] }], versions: [`${a}.0`, `${a}.1`] }],
+        affected: [
+          {
+            package: { name: `pkg-${p}`, ecosystem: "PyPI" },
+            ranges: [{ type: "ECOSYSTEM", events: [{ introduced: `${a}.0` }, { fixed: `${a}.5` }] }],
+            versions: [`${a}.0`, `${a}.1`],
+          },
+        ],
       }),
     );
   }
 }
-const pins = Array.from({ length: 100 }, (_, i) => ({ name: `pkg-${(i * 7) % PACKAGES}`, version: `${i % PER_PACKAGE}.${i % 7}` }));
+const pins = Array.from({ length: 100 }, (_, i) => ({
+  name: `pkg-${(i * 7) % PACKAGES}`,
+  version: `${i % PER_PACKAGE}.${i % 7}`,
+}));
 const scanner = new OsvDbScanner(dir);
 const t0 = process.hrtime.bigint();
 const first = await scanner.scan(pins);
@@ -46,7 +55,12 @@ console.log(
   table([
     ["case", "ms (median)", "p95", "first/this"],
     ["first scan (read + parse)", loadMs.toFixed(2), "", "1.0x"],
-    ["after load", percentile(later, 50).toFixed(2), percentile(later, 95).toFixed(2), `${(loadMs / percentile(later, 50)).toFixed(0)}x`],
+    [
+      "after load",
+      percentile(later, 50).toFixed(2),
+      percentile(later, 95).toFixed(2),
+      `${(loadMs / percentile(later, 50)).toFixed(0)}x`,
+    ],
   ]),
 );
 console.log(`target < 10 ms after load: ${percentile(later, 50) < 10 ? "met" : "MISSED"}`);

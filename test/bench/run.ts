@@ -12,7 +12,7 @@ const only = process.argv.slice(2);
 const benches = readdirSync(here)
   .filter((f) => f.endsWith(".bench.ts"))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
-  .sort();
+  .toSorted();
 
 let failed = 0;
 for (const file of benches) {

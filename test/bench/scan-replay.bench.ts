@@ -18,9 +18,14 @@ const service = new VulnerabilityScanService({
   ignore: [],
 });
 const packages = Array.from({ length: 20 }, (_, i) => ({ name: `pkg-${i}`, version: `1.${i % 4}.0` }));
-const shared: ScanPin[] = [{ name: "urllib3", version: "2.2.3" }, { name: "idna", version: "3.10" }, { name: "certifi", version: "2024.8.30" }, { name: "numpy", version: "1.26.4" }];
+const shared: ScanPin[] = [
+  { name: "urllib3", version: "2.2.3" },
+  { name: "idna", version: "3.10" },
+  { name: "certifi", version: "2024.8.30" },
+  { name: "numpy", version: "1.26.4" },
+];
 let seed = 42;
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 let pinsAsked = 0;
 let scanned = 0;
 const t = performance.now();
@@ -33,6 +38,9 @@ for (let i = 0; i < 200; i++) {
 }
 const elapsed = performance.now() - t;
 const share = 1 - scanned / pinsAsked;
-console.log(`200 installs over 20 packages: ${pinsAsked} pin scans asked, ${scanned} sent to the scanner, ${(share * 100).toFixed(1)}% served from the cache (${elapsed.toFixed(0)} ms in all)`);
+console.log(
+  `200 installs over 20 packages: ${pinsAsked} pin scans asked, ${scanned} sent to the scanner, ` +
+    `${(share * 100).toFixed(1)}% served from the cache (${elapsed.toFixed(0)} ms in all)`,
+);
 console.log(`target >= 90%: ${share >= 0.9 ? "met" : "MISSED"}`);
 await rm(work, { recursive: true, force: true });

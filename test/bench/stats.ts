@@ -1,7 +1,7 @@
 /** Percentiles over measured samples (nanoseconds or milliseconds, whatever the caller measured). */
 export const percentile = (samples: number[], p: number): number => {
   if (samples.length === 0) return Number.NaN;
-  const sorted = [...samples].sort((a, b) => a - b);
+  const sorted = [...samples].toSorted((a, b) => a - b);
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i]!;
 };

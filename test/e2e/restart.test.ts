@@ -42,11 +42,17 @@ afterAll(async () => {
 describe("gateway killed mid-install", () => {
   it("rolls the interrupted install back at the next start and records it", async () => {
     gateway = await startGateway(options());
-    const first = await gateway.invokeTool("install_package", { package: "numpy", skill: "crashy" }, { agentId: "junior" });
+    const first = await gateway.invokeTool(
+      "install_package",
+      { package: "numpy", skill: "crashy" },
+      { agentId: "junior" },
+    );
     expect(first.status, JSON.stringify(first.body)).toBe(200);
 
     const pending = join(gateway.stateDir, "package-guard", "skills", "crashy", "pending.json");
-    const request = gateway.invokeTool("install_package", { package: "pandas", skill: "crashy" }, { agentId: "junior" }).catch((e: unknown) => e);
+    const request = gateway
+      .invokeTool("install_package", { package: "pandas", skill: "crashy" }, { agentId: "junior" })
+      .catch((e: unknown) => e);
     const deadline = Date.now() + 60_000;
     while (!existsSync(pending) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(existsSync(pending), "the install never reached its journal").toBe(true);
@@ -64,13 +70,19 @@ describe("gateway killed mid-install", () => {
     }
     expect(records.find((r) => r.status === "interrupted")).toMatchObject({ skillId: "crashy", package: "pandas" });
     expect(existsSync(pending)).toBe(false);
-    const installed = await reader.call<{ package: string; version: string }[]>("packages.installed", { skill: "crashy" });
+    const installed = await reader.call<{ package: string; version: string }[]>("packages.installed", {
+      skill: "crashy",
+    });
     expect(installed.ok && installed.payload.map((p) => `${p.package}==${p.version}`)).toEqual(["numpy==1.26.4"]);
     const verify = await reader.call<{ ok: boolean }>("packages.audit.verify");
     expect(verify.ok && verify.payload.ok).toBe(true);
 
     // The skill works again: the same install now goes through.
-    const again = await gateway.invokeTool("install_package", { package: "pandas", skill: "crashy" }, { agentId: "junior" });
+    const again = await gateway.invokeTool(
+      "install_package",
+      { package: "pandas", skill: "crashy" },
+      { agentId: "junior" },
+    );
     expect(again.status, JSON.stringify(again.body)).toBe(200);
   });
 });

@@ -23,22 +23,40 @@ let gateway: Gateway;
 let admin: GatewayClient;
 let index: PackageIndex;
 
-type Record_ = { source: string; status: string; package: string | null; code: string | null; details: Record<string, unknown> | null };
+type Record_ = {
+  source: string;
+  status: string;
+  package: string | null;
+  code: string | null;
+  details: Record<string, unknown> | null;
+};
 
-const skillMd = (name: string, frontmatter: string) => `---\nname: ${name}\ndescription: ${name} (package-guard e2e)\n${frontmatter}\n---\n# ${name}\n\nUses Python.\n`;
+const skillMd = (name: string, frontmatter: string) =>
+  `---\nname: ${name}\ndescription: ${name} (package-guard e2e)\n${frontmatter}\n---\n# ${name}\n\nUses Python.\n`;
 
 // pyyaml 6.0.2 is clean; tinycalc comes through a uv installer entry (metadata.openclaw.install).
-const GOOD_DEPS = `dependencies:\n  python:\n    - package: pyyaml\n      version: ">=6,<7"\nmetadata: { "openclaw": { "install": [ { "id": "uv", "kind": "uv", "package": "tinycalc>=1,<2", "bins": ["tinycalc"] } ] } }`;
+const GOOD_DEPS =
+  `dependencies:\n  python:\n    - package: pyyaml\n      version: ">=6,<7"\nmetadata: { "openclaw": ` +
+  `{ "install": [ { "id": "uv", "kind": "uv", "package": "tinycalc>=1,<2", "bins": ["tinycalc"] } ] } }`;
 // requests is approved only from intern up; pyyaml 5.3 has PYSEC-2020-96.
 const BAD_DEPS = `dependencies:\n  python:\n    - package: requests\n    - package: pyyaml\n      version: "==5.3"`;
 
 const workspaceSkill = (slug: string) => join(gateway.stateDir, "workspace", "skills", slug);
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 const uploadAndInstall = async (slug: string, files: Record<string, string>) => {
   const zip = zipFiles(files);
   const sha256 = createHash("sha256").update(zip).digest("hex");
-  const begin = await admin.call<{ uploadId: string }>("skills.upload.begin", { kind: "skill-archive", slug, sizeBytes: zip.length, sha256 });
+  const begin = await admin.call<{ uploadId: string }>("skills.upload.begin", {
+    kind: "skill-archive",
+    slug,
+    sizeBytes: zip.length,
+    sha256,
+  });
   if (!begin.ok) throw new Error(`skills.upload.begin: ${JSON.stringify(begin.error)}`);
   const { uploadId } = begin.payload;
   const chunk = await admin.call("skills.upload.chunk", { uploadId, offset: 0, dataBase64: zip.toString("base64") });
@@ -51,13 +69,17 @@ const uploadAndInstall = async (slug: string, files: Record<string, string>) => 
 const auditOf = async (skill: string): Promise<Record_[]> => {
   const r = await admin.call<Record_[]>("packages.installations", { skill, limit: 50 });
   if (!r.ok) throw new Error(JSON.stringify(r.error));
-  return [...r.payload].reverse();
+  return [...r.payload].toReversed();
 };
 
 /** `openclaw skills install <dir>` in its own process, on the gateway's state, with `config` as its openclaw.json. */
 const cliInstall = (dir: string, configPath: string): Promise<{ code: number | null; output: string }> =>
   new Promise((resolve) => {
-    const child = spawn(process.execPath, [OPENCLAW, "skills", "install", dir], { cwd: dirname(gateway.stateDir), env: openclawCliEnv(gateway.stateDir, configPath), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [OPENCLAW, "skills", "install", dir], {
+      cwd: dirname(gateway.stateDir),
+      env: openclawCliEnv(gateway.stateDir, configPath),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
@@ -73,7 +95,14 @@ beforeAll(async () => {
   gateway = await startGateway({
     pluginConfig: {
       defaultMaturity: "student",
-      whitelist: { tiers: { student: [{ package: "pyyaml", version: ">=5.1,<7" }, { package: "tinycalc", version: ">=1,<2" }] } },
+      whitelist: {
+        tiers: {
+          student: [
+            { package: "pyyaml", version: ">=5.1,<7" },
+            { package: "tinycalc", version: ">=1,<2" },
+          ],
+        },
+      },
       hooks: { maturity: "student", preinstall: true },
       python: toolConfig(),
       index: { url: index.url },
@@ -96,7 +125,9 @@ describe("before_install: skills uploaded to the gateway", () => {
     if (r.ok) return;
     expect(r.error.code).toBe("INVALID_REQUEST");
     expect(r.error.message).toContain("package-guard blocked skill 'bad-skill'");
-    expect(r.error.message).toContain("requests: [NOT_WHITELISTED] Package 'requests' is not approved for student agents; approved at: intern");
+    expect(r.error.message).toContain(
+      "requests: [NOT_WHITELISTED] Package 'requests' is not approved for student agents; approved at: intern",
+    );
     expect(r.error.message).toContain("pyyaml==5.3: [VULNERABLE]");
     expect(r.error.message).toContain("PYSEC-2020-96 in pyyaml 5.3");
     expect(await exists(workspaceSkill("bad-skill"))).toBe(false);
@@ -108,7 +139,10 @@ describe("before_install: skills uploaded to the gateway", () => {
   });
 
   it("installs an allowed skill, and pre-installs its dependencies into the skill's venv", async () => {
-    const r = await uploadAndInstall("good-skill", { "SKILL.md": skillMd("good-skill", GOOD_DEPS), "scripts/main.py": "import yaml, tinycalc\n" });
+    const r = await uploadAndInstall("good-skill", {
+      "SKILL.md": skillMd("good-skill", GOOD_DEPS),
+      "scripts/main.py": "import yaml, tinycalc\n",
+    });
     expect(r.ok, JSON.stringify(r)).toBe(true);
     expect(await exists(join(workspaceSkill("good-skill"), "SKILL.md"))).toBe(true);
 
@@ -121,7 +155,7 @@ describe("before_install: skills uploaded to the gateway", () => {
       if (installed.some((p) => p.package === "pyyaml") && installed.some((p) => p.package === "tinycalc")) break;
       await new Promise((res) => setTimeout(res, 500));
     }
-    expect(installed.map((p) => [p.package, p.version]).sort()).toEqual([
+    expect(installed.map((p) => [p.package, p.version]).toSorted()).toEqual([
       ["pyyaml", "6.0.2"],
       ["tinycalc", "1.1.0"],
     ]);
@@ -138,18 +172,27 @@ describe("before_install: skills uploaded to the gateway", () => {
     ]);
   });
 
-  it("blocks a uv dependency installer (skills.install {name, installId}) for a package that is not whitelisted", async () => {
+  it("blocks a uv dependency installer (skills.install {name, installId}) for an unlisted package", async () => {
     // A skill already in the workspace (put there by hand, so nothing vetted it) that declares a uv installer.
     const dir = workspaceSkill("uv-tool");
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, "SKILL.md"), skillMd("uv-tool", `metadata: { "openclaw": { "install": [ { "id": "uv", "kind": "uv", "package": "cowsay", "bins": ["cowsay"] } ] } }`));
+    await writeFile(
+      join(dir, "SKILL.md"),
+      skillMd(
+        "uv-tool",
+        `metadata: { "openclaw": { "install": [ ` +
+          `{ "id": "uv", "kind": "uv", "package": "cowsay", "bins": ["cowsay"] } ] } }`,
+      ),
+    );
     const r = await admin.call("skills.install", { name: "uv-tool", installId: "uv" });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.code).toBe("UNAVAILABLE");
     expect(r.error.message).toContain("package-guard blocked skill 'uv-tool': cowsay: [NOT_WHITELISTED]");
     const audit = await auditOf("uv-tool");
-    expect(audit.map((a) => [a.source, a.status, a.package, a.code])).toEqual([["hook", "blocked", "cowsay", "NOT_WHITELISTED"]]);
+    expect(audit.map((a) => [a.source, a.status, a.package, a.code])).toEqual([
+      ["hook", "blocked", "cowsay", "NOT_WHITELISTED"],
+    ]);
   });
 });
 
@@ -158,8 +201,12 @@ describe("security.installPolicy: `openclaw skills install <dir>` from the CLI",
   let sources: string;
 
   beforeAll(async () => {
-    // The CLI gets its own openclaw.json (the gateway's plus the policy), so the gateway tests above still see the hook alone.
-    const config = JSON.parse(await readFile(join(gateway.stateDir, "openclaw.json"), "utf8")) as Record<string, unknown>;
+    // The CLI gets its own openclaw.json (the gateway's plus the policy), so the gateway tests above still see the hook
+    // alone.
+    const config = JSON.parse(await readFile(join(gateway.stateDir, "openclaw.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
     config.security = {
       installPolicy: {
         enabled: true,
@@ -179,7 +226,10 @@ describe("security.installPolicy: `openclaw skills install <dir>` from the CLI",
     cliConfig = join(dirname(gateway.stateDir), "cli-openclaw.json");
     await writeFile(cliConfig, JSON.stringify(config, null, 2));
     sources = join(dirname(gateway.stateDir), "skill-sources");
-    for (const [name, deps] of [["cli-bad-skill", BAD_DEPS], ["cli-good-skill", GOOD_DEPS]] as const) {
+    for (const [name, deps] of [
+      ["cli-bad-skill", BAD_DEPS],
+      ["cli-good-skill", GOOD_DEPS],
+    ] as const) {
       await mkdir(join(sources, name), { recursive: true });
       await writeFile(join(sources, name, "SKILL.md"), skillMd(name, deps));
     }

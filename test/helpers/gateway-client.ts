@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import WebSocket from "ws";
+import { WebSocket } from "ws";
 
 export type GatewayError = { code: string; message: string; details?: Record<string, unknown>; retryable?: boolean };
 export type CallOutcome<T = unknown> = { ok: true; payload: T } | { ok: false; error: GatewayError };
@@ -43,7 +43,12 @@ export class GatewayClient {
     }
   }
 
-  private static async tryConnect(url: string, token: string, scopes: string[], timeoutMs: number): Promise<GatewayClient> {
+  private static async tryConnect(
+    url: string,
+    token: string,
+    scopes: string[],
+    timeoutMs: number,
+  ): Promise<GatewayClient> {
     const socket = new WebSocket(url);
     const client = new GatewayClient(socket);
     const challenge = new Promise<void>((resolve, reject) => {
@@ -62,19 +67,23 @@ export class GatewayClient {
       socket.on("close", () => reject(new Error("socket closed before the challenge")));
     });
     await challenge;
-    const hello = await client.call<{ auth?: { scopes?: string[] } }>("connect", {
-      minProtocol: 4,
-      maxProtocol: 4,
-      client: { id: "gateway-client", version: "0.0.0-test", platform: "linux", mode: "backend" },
-      role: "operator",
-      scopes,
-      caps: [],
-      commands: [],
-      permissions: {},
-      auth: { token },
-      locale: "en-US",
-      userAgent: "package-guard-tests",
-    }, timeoutMs);
+    const hello = await client.call<{ auth?: { scopes?: string[] } }>(
+      "connect",
+      {
+        minProtocol: 4,
+        maxProtocol: 4,
+        client: { id: "gateway-client", version: "0.0.0-test", platform: "linux", mode: "backend" },
+        role: "operator",
+        scopes,
+        caps: [],
+        commands: [],
+        permissions: {},
+        auth: { token },
+        locale: "en-US",
+        userAgent: "package-guard-tests",
+      },
+      timeoutMs,
+    );
     if (!hello.ok) {
       socket.close();
       throw new Error(`connect refused: ${hello.error.code} ${hello.error.message}`);
@@ -83,7 +92,11 @@ export class GatewayClient {
     return client;
   }
 
-  call<T = unknown>(method: string, params: Record<string, unknown> = {}, timeoutMs = 240_000): Promise<CallOutcome<T>> {
+  call<T = unknown>(
+    method: string,
+    params: Record<string, unknown> = {},
+    timeoutMs = 240_000,
+  ): Promise<CallOutcome<T>> {
     const id = randomUUID();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -92,7 +105,11 @@ export class GatewayClient {
       }, timeoutMs);
       this.pending.set(id, (frame) => {
         clearTimeout(timer);
-        resolve(frame.ok ? { ok: true, payload: frame.payload as T } : { ok: false, error: frame.error ?? { code: "UNKNOWN", message: "no error" } });
+        resolve(
+          frame.ok
+            ? { ok: true, payload: frame.payload as T }
+            : { ok: false, error: frame.error ?? { code: "UNKNOWN", message: "no error" } },
+        );
       });
       this.socket.send(JSON.stringify({ type: "req", id, method, params }));
     });

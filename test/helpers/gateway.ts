@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -24,7 +24,14 @@ export type GatewayOptions = {
   workDir?: string;
 };
 
-export type ToolOutcome = { status: number; body: { ok: boolean; result?: { content: { type: string; text: string }[]; details: unknown }; error?: { type?: string; message: string } } };
+export type ToolOutcome = {
+  status: number;
+  body: {
+    ok: boolean;
+    result?: { content: { type: string; text: string }[]; details: unknown };
+    error?: { type?: string; message: string };
+  };
+};
 
 export type Gateway = {
   port: number;
@@ -54,7 +61,10 @@ const packedPlugin = (): Promise<string> =>
     const dir = await mkdtemp(join(tmpdir(), "pg-packed-"));
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
     const run = promisify(execFile);
-    const { stdout } = await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], { cwd: REPO_ROOT, timeout: 120_000 });
+    const { stdout } = await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], {
+      cwd: REPO_ROOT,
+      timeout: 120_000,
+    });
     const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
     await run("tar", ["-xzf", join(dir, filename), "-C", dir], { timeout: 60_000 });
     const root = join(dir, "package");
@@ -65,7 +75,9 @@ const packedPlugin = (): Promise<string> =>
 // The gateway must not see it runs under a test runner: OpenClaw changes its start-up under VITEST/NODE_ENV=test
 // (it never reaches "ready"), and FORCE_COLOR would colour its log lines.
 const hostEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
-  Object.fromEntries(Object.entries(env).filter(([k]) => !/^(VITEST|TINYPOOL)|^(NODE_ENV|TEST|FORCE_COLOR|NODE_OPTIONS)$/.test(k)));
+  Object.fromEntries(
+    Object.entries(env).filter(([k]) => !/^(VITEST|TINYPOOL)|^(NODE_ENV|TEST|FORCE_COLOR|NODE_OPTIONS)$/.test(k)),
+  );
 
 const freePort = (): Promise<number> =>
   new Promise((res, rej) => {
@@ -78,7 +90,9 @@ const freePort = (): Promise<number> =>
   });
 
 const exited = (child: ChildProcess): Promise<void> =>
-  new Promise((res) => (child.exitCode !== null || child.signalCode !== null ? res() : child.once("exit", () => res())));
+  new Promise((res) =>
+    child.exitCode !== null || child.signalCode !== null ? res() : child.once("exit", () => res()),
+  );
 
 const killGroup = async (child: ChildProcess): Promise<void> => {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
@@ -122,17 +136,39 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<Gatewa
       allow: ["package-guard"],
       entries: { "package-guard": { enabled: true, config: options.pluginConfig ?? {} } },
     },
-    ...(options.extraConfig ?? {}),
+    ...options.extraConfig,
   };
   await writeFile(join(stateDir, "openclaw.json"), JSON.stringify(config, null, 2));
 
   const stdout: string[] = [];
-  const child = spawn(process.execPath, [OPENCLAW_ENTRY, "gateway", "run", "--port", String(port), "--bind", "loopback", "--auth", "token", "--token", token], {
-    cwd: root,
-    detached: true, // its own process group, so stop() takes the workers down too
-    env: { ...hostEnv(process.env), HOME: home, OPENCLAW_STATE_DIR: stateDir, OPENCLAW_CONFIG_PATH: join(stateDir, "openclaw.json"), NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      OPENCLAW_ENTRY,
+      "gateway",
+      "run",
+      "--port",
+      String(port),
+      "--bind",
+      "loopback",
+      "--auth",
+      "token",
+      "--token",
+      token,
+    ],
+    {
+      cwd: root,
+      detached: true, // its own process group, so stop() takes the workers down too
+      env: {
+        ...hostEnv(process.env),
+        HOME: home,
+        OPENCLAW_STATE_DIR: stateDir,
+        OPENCLAW_CONFIG_PATH: join(stateDir, "openclaw.json"),
+        NO_COLOR: "1",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const keep = (chunk: Buffer) => {
     stdout.push(chunk.toString());
     if (stdout.length > 2_000) stdout.splice(0, 1_000);
@@ -143,7 +179,8 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<Gatewa
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 180_000);
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}:\n${stdout.join("").slice(-4_000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`gateway exited with ${child.exitCode}:\n${stdout.join("").slice(-4_000)}`);
     try {
       const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
       if (r.ok) break;
@@ -163,7 +200,8 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<Gatewa
     // eslint-disable-next-line no-control-regex
     const log = ((await readFile(logFile, "utf8").catch(() => "")) + stdout.join("")).replace(/\x1b\[[0-9;]*m/g, "");
     if (/\[gateway\] ready\b|"message":"(?:gateway )?ready"/.test(log)) break;
-    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}:\n${stdout.join("").slice(-4_000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`gateway exited with ${child.exitCode}:\n${stdout.join("").slice(-4_000)}`);
     if (Date.now() > deadline) {
       await killGroup(child);
       throw new Error(`gateway did not log "ready" in time:\n${stdout.join("").slice(-4_000)}`);
@@ -220,7 +258,10 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<Gatewa
  * The environment for an `openclaw` CLI process that acts on a gateway's state (same HOME and state dir; the
  * gateway's config unless `configPath` names another), e.g. `openclaw skills install <dir>` next to a running gateway.
  */
-export const openclawCliEnv = (stateDir: string, configPath: string = join(stateDir, "openclaw.json")): NodeJS.ProcessEnv => ({
+export const openclawCliEnv = (
+  stateDir: string,
+  configPath: string = join(stateDir, "openclaw.json"),
+): NodeJS.ProcessEnv => ({
   ...hostEnv(process.env),
   HOME: join(dirname(stateDir), "home"),
   OPENCLAW_STATE_DIR: stateDir,

@@ -6,8 +6,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { toAdvisory } from "../../src/scan/osv-advisory.js";
 import { normalizeName } from "../../src/policy/names.js";
+import { toAdvisory } from "../../src/scan/osv-advisory.js";
 import { affects } from "../../src/scan/osv-match.js";
 
 /** An OSV record as served (JSON); only the fields tests usually set are spelled out. */
@@ -85,7 +85,8 @@ export const startOsvServer = async (source: OsvSource, behavior: OsvServerBehav
     requests += 1;
     void (async () => {
       if (knobs.delayMs) await new Promise((r) => setTimeout(r, knobs.delayMs));
-      if (knobs.status !== undefined) return send(res, knobs.status, { code: knobs.status, message: "injected failure" });
+      if (knobs.status !== undefined)
+        return send(res, knobs.status, { code: knobs.status, message: "injected failure" });
       const path = (req.url ?? "").split("?")[0] ?? "";
       if (req.method === "POST" && path === "/v1/query") {
         const vulns = await answer((await readBody(req)) as OsvQuery);
@@ -95,7 +96,10 @@ export const startOsvServer = async (source: OsvSource, behavior: OsvServerBehav
       if (req.method === "POST" && path === "/v1/querybatch") {
         const body = (await readBody(req)) as { queries?: OsvQuery[] };
         const results = [];
-        for (const q of body.queries ?? []) results.push({ vulns: (await answer(q)).map((v) => ({ id: v.id, modified: v.modified ?? "2024-01-01T00:00:00Z" })) });
+        for (const q of body.queries ?? [])
+          results.push({
+            vulns: (await answer(q)).map((v) => ({ id: v.id, modified: v.modified ?? "2024-01-01T00:00:00Z" })),
+          });
         return send(res, 200, { results });
       }
       const vulnId = /^\/v1\/vulns\/([^/]+)$/.exec(path)?.[1];

@@ -25,7 +25,11 @@ export const DEMO_PACKAGES: readonly WheelSpec[] = [
   { name: "idna", version: "3.10" },
   { name: "certifi", version: "2024.8.30" },
   { name: "charset-normalizer", version: "3.4.0" },
-  { name: "requests", version: "2.32.3", requires: ["charset-normalizer<4,>=2", "idna<4,>=2.5", "urllib3<3,>=1.21.1", "certifi>=2017.4.17"] },
+  {
+    name: "requests",
+    version: "2.32.3",
+    requires: ["charset-normalizer<4,>=2", "idna<4,>=2.5", "urllib3<3,>=1.21.1", "certifi>=2017.4.17"],
+  },
   { name: "soupsieve", version: "2.6" },
   { name: "beautifulsoup4", version: "4.12.3", module: "bs4", requires: ["soupsieve>1.2"] },
   { name: "pyyaml", version: "5.3", module: "yaml" },
@@ -58,18 +62,23 @@ export type PackageIndex = {
 
 export const DEFAULT_WHEEL_CACHE = join(tmpdir(), "package-guard-test-wheels");
 
-const specKey = (spec: WheelSpec): string => createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16);
+const specKey = (spec: WheelSpec): string =>
+  createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16);
 
 type Served = { spec: WheelSpec; filename: string; path: string; sha256: string };
 
-const escapeHtml = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const escapeHtml = (text: string): string =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 const projectPage = (name: string, files: Served[]): string => {
   const links = files.map((f) => {
     const rp = f.spec.requiresPython ? ` data-requires-python="${escapeHtml(f.spec.requiresPython)}"` : "";
     return `<a href="../../files/${f.filename}#sha256=${f.sha256}"${rp}>${f.filename}</a><br/>`;
   });
-  return `<!DOCTYPE html>\n<html><head><title>Links for ${name}</title></head><body><h1>Links for ${name}</h1>\n${links.join("\n")}\n</body></html>\n`;
+  return (
+    `<!DOCTYPE html>\n<html><head><title>Links for ${name}</title></head><body><h1>Links for ` +
+    `${name}</h1>\n${links.join("\n")}\n</body></html>\n`
+  );
 };
 
 /** A loopback PEP 503 index: `/simple/`, `/simple/<project>/`, `/files/<wheel>`; 404 for anything else. */
@@ -91,17 +100,21 @@ export const startPackageIndex = async (options: PackageIndexOptions): Promise<P
     const path = new URL(req.url ?? "/", "http://x").pathname;
     requests.push(path);
     if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
-    if (failPaths.has(path)) return void res.writeHead(options.failStatus ?? 500, { "content-type": "text/plain" }).end("injected failure\n");
+    if (failPaths.has(path))
+      return void res.writeHead(options.failStatus ?? 500, { "content-type": "text/plain" }).end("injected failure\n");
     if (path === "/simple" || path === "/simple/") {
-      const links = [...byProject.keys()].sort().map((p) => `<a href="/simple/${p}/">${p}</a><br/>`);
-      return void res.writeHead(200, { "content-type": "text/html" }).end(`<!DOCTYPE html>\n<html><body>\n${links.join("\n")}\n</body></html>\n`);
+      const links = [...byProject.keys()].toSorted().map((p) => `<a href="/simple/${p}/">${p}</a><br/>`);
+      return void res
+        .writeHead(200, { "content-type": "text/html" })
+        .end(`<!DOCTYPE html>\n<html><body>\n${links.join("\n")}\n</body></html>\n`);
     }
     const project = /^\/simple\/([^/]+)\/?$/.exec(path)?.[1];
     if (project !== undefined) {
       const name = normalize(decodeURIComponent(project));
       const files = byProject.get(name);
       if (!files) return void res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
-      if (!path.endsWith("/") || name !== project) return void res.writeHead(301, { location: `/simple/${name}/` }).end();
+      if (!path.endsWith("/") || name !== project)
+        return void res.writeHead(301, { location: `/simple/${name}/` }).end();
       return void res.writeHead(200, { "content-type": "text/html" }).end(projectPage(name, files));
     }
     const file = /^\/files\/([^/]+)$/.exec(path)?.[1];

@@ -41,10 +41,15 @@ const wheelEntries = (spec: WheelSpec): [string, Buffer][] => {
     [`${mod}/__init__.py`]: `__version__ = ${JSON.stringify(spec.version)}\n`,
     ...spec.files,
     [`${distInfo}/METADATA`]: metadata,
-    [`${distInfo}/WHEEL`]: "Wheel-Version: 1.0\nGenerator: package-guard-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n\n",
+    [`${distInfo}/WHEEL`]:
+      "Wheel-Version: 1.0\nGenerator: package-guard-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n\n",
   };
   const entries = Object.entries(files).map(([path, text]): [string, Buffer] => [path, Buffer.from(text, "utf8")]);
-  const record = [...entries.map(([path, data]) => `${path},${recordHash(data)},${data.length}`), `${distInfo}/RECORD,,`, ""].join("\n");
+  const record = [
+    ...entries.map(([path, data]) => `${path},${recordHash(data)},${data.length}`),
+    `${distInfo}/RECORD,,`,
+    "",
+  ].join("\n");
   return [...entries, [`${distInfo}/RECORD`, Buffer.from(record, "utf8")]];
 };
 

@@ -32,7 +32,12 @@ describe("several processes appending to one log", () => {
     dir = await mkdtemp(join(tmpdir(), "pg-audit-mp-"));
     const file = join(dir, "audit.jsonl");
     const children = Array.from({ length: CHILDREN }, (_, i) =>
-      fork(CHILD, [file, String(PER_CHILD), `child-${i}`], { cwd: ROOT, execPath: process.execPath, execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] }),
+      fork(CHILD, [file, String(PER_CHILD), `child-${i}`], {
+        cwd: ROOT,
+        execPath: process.execPath,
+        execArgv: ["--import", "tsx"],
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      }),
     );
     try {
       await Promise.all(children.map((c) => once<{ ready?: boolean }>(c, (m) => m.ready === true)));
@@ -47,9 +52,13 @@ describe("several processes appending to one log", () => {
     const log = await AuditLog.open(file);
     expect(await log.verify()).toEqual({ ok: true, records: CHILDREN * PER_CHILD, files: 1 });
     const records = await log.query({ limit: 500 });
-    expect(records.map((r) => r.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: CHILDREN * PER_CHILD }, (_, i) => i + 1));
+    expect(records.map((r) => r.seq).toSorted((a, b) => a - b)).toEqual(
+      Array.from({ length: CHILDREN * PER_CHILD }, (_, i) => i + 1),
+    );
     const perChild = new Map<unknown, number>();
     for (const r of records) perChild.set(r.details?.child, (perChild.get(r.details?.child) ?? 0) + 1);
-    expect([...perChild.entries()].sort()).toEqual(Array.from({ length: CHILDREN }, (_, i) => [`child-${i}`, PER_CHILD]));
+    expect([...perChild.entries()].toSorted()).toEqual(
+      Array.from({ length: CHILDREN }, (_, i) => [`child-${i}`, PER_CHILD]),
+    );
   });
 });

@@ -32,9 +32,22 @@ const json = async (...args: string[]) => {
 };
 
 beforeAll(async () => {
-  expect(existsSync(join(REPO_ROOT, "dist", "cli", "main.js")), "dist/ is missing: run `npm run build` (scripts/test.sh does)").toBe(true);
+  if (!existsSync(join(REPO_ROOT, "dist", "cli", "main.js")))
+    throw new Error("dist/ is missing: run `npm run build` (scripts/test.sh does)");
   stateDir = await mkdtemp(join(tmpdir(), "pg-cli-"));
-  const config = { plugins: { entries: { "package-guard": { config: { agents: { research: "autonomous" }, python: toolConfig(), index: { url: "http://127.0.0.1:9/simple" } } } } } };
+  const config = {
+    plugins: {
+      entries: {
+        "package-guard": {
+          config: {
+            agents: { research: "autonomous" },
+            python: toolConfig(),
+            index: { url: "http://127.0.0.1:9/simple" },
+          },
+        },
+      },
+    },
+  };
   await writeFile(join(stateDir, "openclaw.json"), JSON.stringify(config));
 });
 afterAll(async () => {
@@ -56,11 +69,14 @@ describe("package-guard check (steps 1-3 only)", () => {
     expect(r.body.message).toBe("Package 'requests' is not approved for student agents; approved at: intern");
   });
 
-  it.each([["pandas @ https://x/y.whl"], ['pandas; os_name=="nt"'], ["-i http://evil pandas"], ["ｐａｎｄａｓ"]])("refuses %s as INVALID_REQUIREMENT", async (hostile) => {
-    const r = await json("check", "--maturity", "student", "--", hostile);
-    expect(r.code).toBe(1);
-    expect(r.body).toMatchObject({ allowed: false, code: "INVALID_REQUIREMENT" });
-  });
+  it.each([["pandas @ https://x/y.whl"], ['pandas; os_name=="nt"'], ["-i http://evil pandas"], ["ｐａｎｄａｓ"]])(
+    "refuses %s as INVALID_REQUIREMENT",
+    async (hostile) => {
+      const r = await json("check", "--maturity", "student", "--", hostile);
+      expect(r.code).toBe(1);
+      expect(r.body).toMatchObject({ allowed: false, code: "INVALID_REQUIREMENT" });
+    },
+  );
 
   it("says torch needs approval at autonomous (by agent id from the config)", async () => {
     const r = await json("check", "torch", "--agent", "research");
@@ -82,13 +98,15 @@ describe("package-guard check (steps 1-3 only)", () => {
 describe("package-guard whitelist list and doctor", () => {
   it("lists the intern tier with everything below it", async () => {
     const r = await cli("whitelist", "list", "--maturity", "intern", "--json");
-    const names = (JSON.parse(r.stdout) as { package: string }[]).map((e) => e.package).sort();
+    const names = (JSON.parse(r.stdout) as { package: string }[]).map((e) => e.package).toSorted();
     expect(names).toEqual(["beautifulsoup4", "numpy", "pandas", "requests"]);
   });
 
   it("doctor finds uv and python with their versions", async () => {
     const r = await cli("doctor", "--json");
-    const report = JSON.parse(r.stdout) as { tools: { name: string; ok: boolean; version: string | null; path: string | null }[] };
+    const report = JSON.parse(r.stdout) as {
+      tools: { name: string; ok: boolean; version: string | null; path: string | null }[];
+    };
     const uv = report.tools.find((t) => t.name === "uv");
     expect(uv).toMatchObject({ ok: true, path: toolConfig().uv });
     expect(uv?.version).toMatch(/^\d+\.\d+\.\d+/);
@@ -96,7 +114,12 @@ describe("package-guard whitelist list and doctor", () => {
 
   it("rejects a bad config block with the JSON path (exit 2)", async () => {
     const bad = join(stateDir, "bad.json");
-    await writeFile(bad, JSON.stringify({ plugins: { entries: { "package-guard": { config: { defaultMaturity: "root", scan: { cacheTtlHours: -1 } } } } } }));
+    await writeFile(
+      bad,
+      JSON.stringify({
+        plugins: { entries: { "package-guard": { config: { defaultMaturity: "root", scan: { cacheTtlHours: -1 } } } } },
+      }),
+    );
     const r = await cli("whitelist", "list", "--config", bad);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("/defaultMaturity: must be one of: student, intern, supervised, autonomous");
@@ -106,13 +129,26 @@ describe("package-guard whitelist list and doctor", () => {
 
 describe("package-guard whitelist add / remove", () => {
   it("adds an entry that the next check sees, and removes it again", async () => {
-    const added = await json("whitelist", "add", "tinycalc", "--maturity", "student", "--version", ">=1,<2", "--category", "demo");
+    const added = await json(
+      "whitelist",
+      "add",
+      "tinycalc",
+      "--maturity",
+      "student",
+      "--version",
+      ">=1,<2",
+      "--category",
+      "demo",
+    );
     expect(added.code).toBe(0);
     expect(added.body).toMatchObject({ package: "tinycalc", version: ">=1,<2", maturity: "student", category: "demo" });
     expect((await json("check", "tinycalc==1.5", "--maturity", "student")).body).toMatchObject({ allowed: true });
     const removed = await json("whitelist", "remove", "tinycalc");
     expect(removed.body).toMatchObject({ removed: true, package: "tinycalc", stillInstalledIn: [] });
-    expect((await json("check", "tinycalc", "--maturity", "student")).body).toMatchObject({ allowed: false, code: "NOT_WHITELISTED" });
+    expect((await json("check", "tinycalc", "--maturity", "student")).body).toMatchObject({
+      allowed: false,
+      code: "NOT_WHITELISTED",
+    });
   });
 
   it("refuses an invalid entry with exit 1 and says why", async () => {
@@ -127,22 +163,86 @@ describe("package-guard overrides add / list", () => {
 
   it("records an override for one skill and release, lists it live, and logs who made it", async () => {
     const expires = inDays(30);
-    const added = await json("overrides", "add", "PyYAML", "5.3", "--skill", "legacy-etl", "--advisory", "PYSEC-2020-96", "PYSEC-2021-142", "--reason", "input is trusted", "--expires", expires);
+    const added = await json(
+      "overrides",
+      "add",
+      "PyYAML",
+      "5.3",
+      "--skill",
+      "legacy-etl",
+      "--advisory",
+      "PYSEC-2020-96",
+      "PYSEC-2021-142",
+      "--reason",
+      "input is trusted",
+      "--expires",
+      expires,
+    );
     expect(added.code).toBe(0);
-    expect(added.body).toMatchObject({ package: "pyyaml", version: "5.3", skill: "legacy-etl", advisories: ["PYSEC-2020-96", "PYSEC-2021-142"], expires });
+    expect(added.body).toMatchObject({
+      package: "pyyaml",
+      version: "5.3",
+      skill: "legacy-etl",
+      advisories: ["PYSEC-2020-96", "PYSEC-2021-142"],
+      expires,
+    });
     const listed = await json("overrides", "list");
     expect(listed.body).toEqual([expect.objectContaining({ id: added.body.id, live: true })]);
     const log = await json("audit", "query", "--skill", "legacy-etl");
-    expect(log.body).toEqual([expect.objectContaining({ source: "cli", package: "pyyaml", version: "5.3", vulnerabilities: ["PYSEC-2020-96", "PYSEC-2021-142"] })]);
+    expect(log.body).toEqual([
+      expect.objectContaining({
+        source: "cli",
+        package: "pyyaml",
+        version: "5.3",
+        vulnerabilities: ["PYSEC-2020-96", "PYSEC-2021-142"],
+      }),
+    ]);
   });
 
   it("refuses an override without a date it ends (exit 1) or without advisories (usage, exit 2)", async () => {
-    const noDate = await json("overrides", "add", "pyyaml", "5.3", "--skill", "s1", "--advisory", "PYSEC-2020-96", "--reason", "trusted", "--expires", "never");
+    const noDate = await json(
+      "overrides",
+      "add",
+      "pyyaml",
+      "5.3",
+      "--skill",
+      "s1",
+      "--advisory",
+      "PYSEC-2020-96",
+      "--reason",
+      "trusted",
+      "--expires",
+      "never",
+    );
     expect(noDate.code).toBe(1);
     expect(noDate.body.message).toContain("YYYY-MM-DD");
-    const tooLong = await json("overrides", "add", "pyyaml", "5.3", "--skill", "s1", "--advisory", "PYSEC-2020-96", "--reason", "trusted", "--expires", inDays(400));
+    const tooLong = await json(
+      "overrides",
+      "add",
+      "pyyaml",
+      "5.3",
+      "--skill",
+      "s1",
+      "--advisory",
+      "PYSEC-2020-96",
+      "--reason",
+      "trusted",
+      "--expires",
+      inDays(400),
+    );
     expect(tooLong.code).toBe(1);
-    const noAdvisory = await cli("overrides", "add", "pyyaml", "5.3", "--skill", "s1", "--reason", "trusted", "--expires", inDays(3));
+    const noAdvisory = await cli(
+      "overrides",
+      "add",
+      "pyyaml",
+      "5.3",
+      "--skill",
+      "s1",
+      "--reason",
+      "trusted",
+      "--expires",
+      inDays(3),
+    );
     expect(noAdvisory.code).toBe(2);
     expect(noAdvisory.stderr).toContain("--advisory");
   });
@@ -153,13 +253,27 @@ describe("package-guard install-policy", () => {
     const bad = join(stateDir, "broken.json");
     await writeFile(bad, "{ plugins: { entries: { 'package-guard': { config: { defaultMaturity: 'root' } } } } }");
     const r = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
-      const child = execFile(process.execPath, [BIN, "install-policy", "--config", bad, "--state-dir", stateDir], (error, stdout) =>
-        resolve({ stdout, code: error ? ((error as { code?: number }).code ?? 1) : 0 }),
+      const child = execFile(
+        process.execPath,
+        [BIN, "install-policy", "--config", bad, "--state-dir", stateDir],
+        (error, stdout) => resolve({ stdout, code: error ? ((error as { code?: number }).code ?? 1) : 0 }),
       );
-      child.stdin?.end(JSON.stringify({ protocolVersion: 1, targetType: "skill", targetName: "x", sourcePath: stateDir, sourcePathKind: "directory" }));
+      child.stdin?.end(
+        JSON.stringify({
+          protocolVersion: 1,
+          targetType: "skill",
+          targetName: "x",
+          sourcePath: stateDir,
+          sourcePathKind: "directory",
+        }),
+      );
     });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ protocolVersion: 1, decision: "block", reason: expect.stringContaining("/defaultMaturity") });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      protocolVersion: 1,
+      decision: "block",
+      reason: expect.stringContaining("/defaultMaturity"),
+    });
   });
 });
 
@@ -169,11 +283,28 @@ describe("openclaw packages … (the same commands mounted in the host's CLI)", 
     const hostState = join(stateDir, "host-state");
     await mkdir(home, { recursive: true });
     await mkdir(hostState, { recursive: true });
-    await writeFile(join(hostState, "openclaw.json"), JSON.stringify({ gateway: { mode: "local" }, plugins: { load: { paths: [REPO_ROOT] }, entries: { "package-guard": { enabled: true, config: { python: toolConfig() } } } } }));
+    await writeFile(
+      join(hostState, "openclaw.json"),
+      JSON.stringify({
+        gateway: { mode: "local" },
+        plugins: {
+          load: { paths: [REPO_ROOT] },
+          entries: { "package-guard": { enabled: true, config: { python: toolConfig() } } },
+        },
+      }),
+    );
     const env = { PATH: process.env.PATH ?? "", HOME: home, OPENCLAW_STATE_DIR: hostState, NO_COLOR: "1" };
     const openclaw = join(REPO_ROOT, "node_modules", "openclaw", "openclaw.mjs");
-    const { stdout, stderr } = await run(process.execPath, [openclaw, "packages", "check", "requests", "--maturity", "intern", "--json"], { env, timeout: 150_000 });
-    expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toMatchObject({ allowed: true, package: "requests", maturity: "intern" });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [openclaw, "packages", "check", "requests", "--maturity", "intern", "--json"],
+      { env, timeout: 150_000 },
+    );
+    expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toMatchObject({
+      allowed: true,
+      package: "requests",
+      maturity: "intern",
+    });
     expect(stderr).not.toContain("failed during register");
   });
 });

@@ -18,7 +18,10 @@ let files: string[];
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "pg-pack-"));
-  const { stdout } = await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], { cwd: REPO_ROOT, timeout: 120_000 });
+  const { stdout } = await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], {
+    cwd: REPO_ROOT,
+    timeout: 120_000,
+  });
   const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
   tarball = join(work, packed!.filename);
   files = packed!.files.map((f) => f.path);
@@ -29,8 +32,13 @@ afterAll(async () => {
 
 describe("the published package", () => {
   it("holds every entry point the manifests name, and no sources, tests or tools", async () => {
-    const pkg = JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as { bin: Record<string, string>; openclaw: { extensions: string[] } };
-    const manifest = JSON.parse(await readFile(join(REPO_ROOT, "openclaw.plugin.json"), "utf8")) as { skills: string[] };
+    const pkg = JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as {
+      bin: Record<string, string>;
+      openclaw: { extensions: string[] };
+    };
+    const manifest = JSON.parse(await readFile(join(REPO_ROOT, "openclaw.plugin.json"), "utf8")) as {
+      skills: string[];
+    };
     const wanted = [
       "package.json",
       "openclaw.plugin.json",
@@ -51,7 +59,20 @@ describe("the published package", () => {
     // Only the runtime dependencies are needed; the repo's node_modules has them.
     await symlink(join(REPO_ROOT, "node_modules"), join(root, "node_modules"), "dir");
     const stateDir = join(work, "state");
-    const { stdout } = await run(process.execPath, [join(root, "bin", "package-guard.mjs"), "check", "requests", "--maturity", "intern", "--json", "--state-dir", stateDir], { timeout: 60_000 });
+    const { stdout } = await run(
+      process.execPath,
+      [
+        join(root, "bin", "package-guard.mjs"),
+        "check",
+        "requests",
+        "--maturity",
+        "intern",
+        "--json",
+        "--state-dir",
+        stateDir,
+      ],
+      { timeout: 60_000 },
+    );
     expect(JSON.parse(stdout)).toMatchObject({ allowed: true, package: "requests", maturity: "intern" });
   });
 });

@@ -1,7 +1,7 @@
-// Run by recovery.test.ts in its own process group, then SIGKILLed mid-install: a gateway crash.
-import { harnessConfig } from "./crash-config.js";
 import { PythonEnvironment } from "../../../src/python/environment.js";
 import { runProcess } from "../../../src/util/exec.js";
+// Run by recovery.test.ts in its own process group, then SIGKILLed mid-install: a gateway crash.
+import { harnessConfig } from "./crash-config.js";
 
 const [stateDir, indexUrl, uv] = process.argv.slice(2) as [string, string, string];
 const env = new PythonEnvironment(harnessConfig(stateDir, indexUrl, uv), runProcess);

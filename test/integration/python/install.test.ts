@@ -6,7 +6,11 @@ import { DEMO_PACKAGES, startPackageIndex, type PackageIndex } from "../../helpe
 import { buildWheel } from "../../helpers/wheels.js";
 import { harness, importFrom, install, uninstall, versions, type Harness } from "./setup.js";
 
-const exists = (p: string) => access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 describe("uv: per-skill venvs against a loopback index", () => {
   let index: PackageIndex;
@@ -32,7 +36,11 @@ describe("uv: per-skill venvs against a loopback index", () => {
       expect.objectContaining({ package: "tinycalc", version: "1.1.0", skill: "a", direct: false }),
     ]);
     const state = JSON.parse(await readFile(venv.state, "utf8"));
-    expect(state).toMatchObject({ skill: "a", installer: "uv", python: { path: venv.python, version: expect.stringMatching(/^3\./) } });
+    expect(state).toMatchObject({
+      skill: "a",
+      installer: "uv",
+      python: { path: venv.python, version: expect.stringMatching(/^3\./) },
+    });
     expect(index.requests).toContain("/simple/datakit/");
   });
 
@@ -44,7 +52,11 @@ describe("uv: per-skill venvs against a loopback index", () => {
     expect(importFrom(skillPaths(h.config, "a").python, "tinycalc")).toBe("1.1.0");
     expect(importFrom(skillPaths(h.config, "b").python, "tinycalc")).toBe("2.0.0");
     expect(() => importFrom(skillPaths(h.config, "b").python, "datakit")).toThrow(/No module named 'datakit'/);
-    expect((await h.env.installed()).map((p) => `${p.skill}:${p.package}`)).toEqual(["a:datakit", "a:tinycalc", "b:tinycalc"]);
+    expect((await h.env.installed()).map((p) => `${p.skill}:${p.package}`)).toEqual([
+      "a:datakit",
+      "a:tinycalc",
+      "b:tinycalc",
+    ]);
   });
 
   it("uninstall removes the package and its orphaned dependency, keeping the rest", async () => {
@@ -77,10 +89,20 @@ describe("uv: per-skill venvs against a loopback index", () => {
     await install(h.env, "a", "datakit");
     const error = await install(h.env, "a", "tinycalc", "==9.0").catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "INSTALL_FAILED" });
-    expect((error as Error).message).toMatch(new RegExp(`^No version of tinycalc satisfies '==9.0' on ${index.url.replace(/[.]/g, "\\.")}: Because there is no version of tinycalc==9.0`));
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^No version of tinycalc satisfies '==9.0' on ${index.url.replace(/[.]/g, "\\.")}: Because there is no ` +
+          `version of tinycalc==9.0`,
+      ),
+    );
     const missing = await install(h.env, "a", "nonexistent-thing").catch((e: unknown) => e);
-    expect((missing as Error).message).toMatch(/^No version of nonexistent-thing satisfies any version on .*not found in the package registry/);
-    expect(versions((await h.env.withSkill("a", (v) => v.state())).pins)).toEqual({ datakit: "1.0.0", tinycalc: "1.1.0" });
+    expect((missing as Error).message).toMatch(
+      /^No version of nonexistent-thing satisfies any version on .*not found in the package registry/,
+    );
+    expect(versions((await h.env.withSkill("a", (v) => v.state())).pins)).toEqual({
+      datakit: "1.0.0",
+      tinycalc: "1.1.0",
+    });
     expect(importFrom(skillPaths(h.config, "a").python, "datakit")).toBe("1.0.0");
   });
 
@@ -90,8 +112,13 @@ describe("uv: per-skill venvs against a loopback index", () => {
     const paths = skillPaths(h.config, "a");
     const error = await h.env
       .withSkill("a", async (venv) => {
-        const wanted = { ...(await venv.state()).requirements, pyyaml: { specifier: "==6.0.2", extras: [], requestedAt: "t" } };
-        const pins = (await venv.resolve(wanted)).map((p) => (p.name === "pyyaml" ? { ...p, hashes: [`sha256:${"0".repeat(64)}`] } : p));
+        const wanted = {
+          ...(await venv.state()).requirements,
+          pyyaml: { specifier: "==6.0.2", extras: [], requestedAt: "t" },
+        };
+        const pins = (await venv.resolve(wanted)).map((p) =>
+          p.name === "pyyaml" ? Object.assign(p, { hashes: [`sha256:${"0".repeat(64)}`] }) : p,
+        );
         return venv.apply(pins, wanted, { operation: "install", package: "pyyaml" });
       })
       .catch((e: unknown) => e);
@@ -100,10 +127,13 @@ describe("uv: per-skill venvs against a loopback index", () => {
     expect(await exists(paths.pending)).toBe(false);
     expect(() => importFrom(paths.python, "yaml")).toThrow(/No module named 'yaml'/);
     expect(importFrom(paths.python, "datakit", "tinycalc")).toBe("1.0.0 1.1.0");
-    expect(versions((await h.env.withSkill("a", (v) => v.state())).pins)).toEqual({ datakit: "1.0.0", tinycalc: "1.1.0" });
+    expect(versions((await h.env.withSkill("a", (v) => v.state())).pins)).toEqual({
+      datakit: "1.0.0",
+      tinycalc: "1.1.0",
+    });
   });
 
-  it("an index failure mid-install (a wheel that cannot be fetched) rolls back, including a changed dependency", async () => {
+  it("an index failure mid-install (a wheel that cannot be fetched) rolls back, changed dependency too", async () => {
     // 404 rather than 500: uv retries a 500 with backoff for ~10 s before giving up; the rollback is the same.
     const failing = await startPackageIndex({ packages: DEMO_PACKAGES, failStatus: 404 });
     try {
@@ -114,7 +144,11 @@ describe("uv: per-skill venvs against a loopback index", () => {
       const error = await h.env
         .withSkill("a", async (venv) => {
           const requirements = (await venv.state()).requirements;
-          const wanted = { ...requirements, tinycalc: { specifier: "==1.1.0", extras: [], requestedAt: "t" }, pyyaml: { specifier: "==5.3", extras: [], requestedAt: "t" } };
+          const wanted = {
+            ...requirements,
+            tinycalc: { specifier: "==1.1.0", extras: [], requestedAt: "t" },
+            pyyaml: { specifier: "==5.3", extras: [], requestedAt: "t" },
+          };
           const pins = await venv.resolve(wanted);
           failing.failPaths.add(failing.fileUrlPath({ name: "pyyaml", version: "5.3" }));
           return venv.apply(pins, wanted, { operation: "install", package: "pyyaml" });
@@ -129,7 +163,7 @@ describe("uv: per-skill venvs against a loopback index", () => {
     }
   });
 
-  it("ignores PIP_*/UV_* variables and uv/pip config files around it: the configured index is the only source", async () => {
+  it("ignores PIP_*/UV_* variables and uv/pip config files: the configured index is the only source", async () => {
     const hostile = join(await import("node:os").then((os) => os.tmpdir()), `pg-hostile-${process.pid}`);
     await buildWheel(hostile, { name: "datakit", version: "9.9.9" });
     const saved = { ...process.env };
@@ -149,7 +183,9 @@ describe("uv: per-skill venvs against a loopback index", () => {
     try {
       h = await harness(index.url);
       // uv discovers uv.toml / pyproject.toml upwards from its cwd; the scratch folders live under stateDir.
-      const uvToml = `index-url = "http://127.0.0.1:9/dead"\nfind-links = ["${hostile}"]\n[pip]\nindex-url = "http://127.0.0.1:9/dead"\n`;
+      const uvToml =
+        `index-url = "http://127.0.0.1:9/dead"\nfind-links = ["${hostile}"]\n[pip]\nindex-url = ` +
+        `"http://127.0.0.1:9/dead"\n`;
       await writeFile(join(h.stateDir, "uv.toml"), uvToml);
       await writeFile(join(hostile, "uv.toml"), uvToml);
       await writeFile(join(h.stateDir, "pyproject.toml"), `[tool.uv]\nindex-url = "http://127.0.0.1:9/dead"\n`);

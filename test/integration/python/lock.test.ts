@@ -31,7 +31,12 @@ describe("per-skill serialization with real venvs", () => {
     expect(log).toEqual(["first:start", "first:end", "second:done"]);
     // Concurrent installs of different packages: the second sees the first's state, nothing is lost.
     await Promise.all([install(h.env, "a", "pyyaml", "==6.0.2"), install(h.env, "a", "idna")]);
-    expect(versions((await h.env.withSkill("a", (v) => v.state())).pins)).toEqual({ datakit: "1.0.0", tinycalc: "1.1.0", pyyaml: "6.0.2", idna: "3.10" });
+    expect(versions((await h.env.withSkill("a", (v) => v.state())).pins)).toEqual({
+      datakit: "1.0.0",
+      tinycalc: "1.1.0",
+      pyyaml: "6.0.2",
+      idna: "3.10",
+    });
   });
 
   it("with lockTimeoutMs 0 the second caller gets BUSY at once", async () => {

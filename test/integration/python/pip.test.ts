@@ -28,18 +28,26 @@ describe.skipIf(!PIP)("pip installer (installer: 'pip')", () => {
       const paths = skillPaths(h.config, "a");
       expect(importFrom(paths.python, "datakit", "tinycalc")).toBe("1.0.0 1.1.0");
 
-      // pip reads <venv>/pip.conf and /etc/pip.conf even with --isolated; PIP_CONFIG_FILE=/dev/null in the child env stops it.
+      // pip reads <venv>/pip.conf and /etc/pip.conf even with --isolated; PIP_CONFIG_FILE=/dev/null in the child env
+      // stops it.
       await writeFile(join(paths.venv, "pip.conf"), "[global]\nindex-url = http://127.0.0.1:9/dead\nno-index = true\n");
       expect(versions(await install(h.env, "a", "pyyaml", "==6.0.2"))).toMatchObject({ pyyaml: "6.0.2" });
       expect(versions(await uninstall(h.env, "a", "pyyaml"))).toEqual({ datakit: "1.0.0", tinycalc: "1.1.0" });
 
       const unsat = await install(h.env, "a", "tinycalc", "==9.0").catch((e: unknown) => e);
-      expect((unsat as Error).message).toMatch(/^No version of tinycalc satisfies '==9.0' on http:\/\/127\.0\.0\.1:\d+\/simple/);
+      expect((unsat as Error).message).toMatch(
+        /^No version of tinycalc satisfies '==9.0' on http:\/\/127\.0\.0\.1:\d+\/simple/,
+      );
 
       const bad = await h.env
         .withSkill("a", async (venv) => {
-          const wanted = { ...(await venv.state()).requirements, pyyaml: { specifier: "==6.0.2", extras: [], requestedAt: "t" } };
-          const resolved = (await venv.resolve(wanted)).map((p) => (p.name === "pyyaml" ? { ...p, hashes: [`sha256:${"0".repeat(64)}`] } : p));
+          const wanted = {
+            ...(await venv.state()).requirements,
+            pyyaml: { specifier: "==6.0.2", extras: [], requestedAt: "t" },
+          };
+          const resolved = (await venv.resolve(wanted)).map((p) =>
+            p.name === "pyyaml" ? Object.assign(p, { hashes: [`sha256:${"0".repeat(64)}`] }) : p,
+          );
           return venv.apply(resolved, wanted, { operation: "install", package: "pyyaml" });
         })
         .catch((e: unknown) => e);
@@ -57,7 +65,7 @@ describe.skipIf(!PIP)("pip installer (installer: 'pip')", () => {
     }
   });
 
-  it("installer 'auto' on a host without uv falls back to python -m venv + pip, and says so in the venv's state", async () => {
+  it("installer 'auto' without uv falls back to python -m venv + pip, and says so in the venv's state", async () => {
     h = await harness(index.url, { installer: "auto", uv: "/nonexistent/uv" });
     expect(versions(await install(h.env, "b", "tinycalc", "==1.0.0"))).toEqual({ tinycalc: "1.0.0" });
     const paths = skillPaths(h.config, "b");

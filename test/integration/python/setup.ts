@@ -10,9 +10,16 @@ import { runProcess, type Runner } from "../../../src/util/exec.js";
 const REPO = resolve(import.meta.dirname, "../../..");
 
 /** uv for the tests: $PACKAGE_GUARD_TEST_UV, the repo's provisioned copy, or whatever is on PATH. */
-export const UV = process.env.PACKAGE_GUARD_TEST_UV ?? (existsSync(join(REPO, ".tools/py/bin/uv")) ? join(REPO, ".tools/py/bin/uv") : "uv");
+export const UV =
+  process.env.PACKAGE_GUARD_TEST_UV ??
+  (existsSync(join(REPO, ".tools/py/bin/uv")) ? join(REPO, ".tools/py/bin/uv") : "uv");
 
-export type Harness = { stateDir: string; config: PackageGuardConfig; env: PythonEnvironment; cleanup(): Promise<void> };
+export type Harness = {
+  stateDir: string;
+  config: PackageGuardConfig;
+  env: PythonEnvironment;
+  cleanup(): Promise<void>;
+};
 
 export const harness = async (
   indexUrl: string,
@@ -21,8 +28,16 @@ export const harness = async (
   index: Record<string, unknown> = {},
 ): Promise<Harness> => {
   const stateDir = await mkdtemp(join(tmpdir(), "pg-python-"));
-  const config = parseConfig({ python: { uv: UV, python: "python3", installTimeoutMs: 120_000, ...python }, index: { url: indexUrl, ...index } }, stateDir);
-  return { stateDir, config, env: new PythonEnvironment(config, runner), cleanup: () => rm(stateDir, { recursive: true, force: true }) };
+  const config = parseConfig(
+    { python: { uv: UV, python: "python3", installTimeoutMs: 120_000, ...python }, index: { url: indexUrl, ...index } },
+    stateDir,
+  );
+  return {
+    stateDir,
+    config,
+    env: new PythonEnvironment(config, runner),
+    cleanup: () => rm(stateDir, { recursive: true, force: true }),
+  };
 };
 
 const AT = "2026-01-01T00:00:00.000Z";
@@ -45,15 +60,20 @@ export const uninstall = (env: PythonEnvironment, skill: string, name: string): 
     return venv.apply(pins, wanted, { operation: "uninstall", package: name });
   });
 
-export const versions = (pins: Pin[]): Record<string, string> => Object.fromEntries(pins.map((p) => [p.name, p.version]));
+export const versions = (pins: Pin[]): Record<string, string> =>
+  Object.fromEntries(pins.map((p) => [p.name, p.version]));
 
 /** Imports modules with the venv's own interpreter and returns their __version__s. */
 export const importFrom = (venvPython: string, ...modules: string[]): string =>
-  execFileSync(venvPython, ["-c", `import ${modules.join(", ")}; print(${modules.map((m) => `${m}.__version__`).join(", ")})`], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { PATH: process.env.PATH ?? "" },
-  }).trim();
+  execFileSync(
+    venvPython,
+    ["-c", `import ${modules.join(", ")}; print(${modules.map((m) => `${m}.__version__`).join(", ")})`],
+    {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { PATH: process.env.PATH ?? "" },
+    },
+  ).trim();
 
 /** pip is usable for venvs made from the system python3 (ensurepip present)? */
 export const pipAvailable = (): boolean => {

@@ -5,7 +5,8 @@ import { createScanner } from "../../../src/scan/factory.js";
 import type { Runner } from "../../../src/util/exec.js";
 import { REPO_ROOT } from "../../helpers/repo-root.js";
 
-// The workspace's full snapshot (2,660 advisories); a fresh clone only has the in-repo subset, which the unit tests cover.
+// The workspace's full snapshot (2,660 advisories); a fresh clone only has the in-repo subset, which the unit tests
+// cover.
 const SNAPSHOT = join(REPO_ROOT, "..", "shared", "data", "pypa-advisory-database");
 
 const noProcesses: Runner = async () => {
@@ -14,17 +15,32 @@ const noProcesses: Runner = async () => {
 
 describe.skipIf(!existsSync(join(SNAPSHOT, "vulns")))("osv-db scanner on the full PyPA advisory snapshot", () => {
   const scanner = createScanner(
-    { scanner: "osv-db", vulnerabilityService: "pypi", osvUrl: null, osvDbDir: SNAPSHOT, cacheTtlHours: 24, timeoutMs: 60_000, ignore: [], cacheFile: "", pipAudit: "", cacheDir: "" },
+    {
+      scanner: "osv-db",
+      vulnerabilityService: "pypi",
+      osvUrl: null,
+      osvDbDir: SNAPSHOT,
+      cacheTtlHours: 24,
+      timeoutMs: 60_000,
+      ignore: [],
+      cacheFile: "",
+      pipAudit: "",
+      cacheDir: "",
+    },
     noProcesses,
   );
-  const ids = (findings: { id: string }[] | undefined) => (findings ?? []).map((f) => f.id).sort();
+  const ids = (findings: { id: string }[] | undefined) => (findings ?? []).map((f) => f.id).toSorted();
 
   it("flags known-vulnerable releases and passes fixed ones", async () => {
     const out = await scanner.scan([
-      { name: "pyyaml", version: "5.3" }, { name: "pyyaml", version: "6.0.1" },
-      { name: "jinja2", version: "2.10" }, { name: "jinja2", version: "3.1.4" },
-      { name: "requests", version: "2.19.0" }, { name: "requests", version: "2.32.3" },
-      { name: "django", version: "3.2.0" }, { name: "urllib3", version: "1.26.4" },
+      { name: "pyyaml", version: "5.3" },
+      { name: "pyyaml", version: "6.0.1" },
+      { name: "jinja2", version: "2.10" },
+      { name: "jinja2", version: "3.1.4" },
+      { name: "requests", version: "2.19.0" },
+      { name: "requests", version: "2.32.3" },
+      { name: "django", version: "3.2.0" },
+      { name: "urllib3", version: "1.26.4" },
     ]);
     expect(ids(out.get("pyyaml==5.3"))).toEqual(["PYSEC-2020-96", "PYSEC-2021-142"]);
     expect(out.get("pyyaml==6.0.1")).toEqual([]);

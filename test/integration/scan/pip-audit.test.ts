@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { ScanCache } from "../../../src/scan/cache.js";
 import { PipAuditScanner, type PipAuditOptions } from "../../../src/scan/pip-audit.js";
 import { VulnerabilityScanService } from "../../../src/scan/scan-service.js";
@@ -22,18 +22,32 @@ const GHSA_ONLY: OsvRecord = {
   id: "GHSA-aaaa-bbbb-cccc",
   summary: "demo advisory known only by GHSA and CVE ids",
   aliases: ["CVE-2099-0001"],
-  affected: [{ package: { name: "idna", ecosystem: "PyPI" }, ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "3.7" }] }] }],
+  affected: [
+    {
+      package: { name: "idna", ecosystem: "PyPI" },
+      ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "3.7" }] }],
+    },
+  ],
 };
 
 describe.skipIf(!existsSync(TOOLS.pipAudit))("pip-audit against a loopback OSV API", () => {
   let server: OsvServer;
   let work: string;
   const options = (over: Partial<PipAuditOptions> = {}): PipAuditOptions => ({
-    pipAudit: TOOLS.pipAudit, service: "osv", osvUrl: server.url, cacheDir: join(work, "cache"), timeoutMs: 60_000, ...over,
+    pipAudit: TOOLS.pipAudit,
+    service: "osv",
+    osvUrl: server.url,
+    cacheDir: join(work, "cache"),
+    timeoutMs: 60_000,
+    ...over,
   });
 
   beforeAll(async () => {
-    server = await startOsvServer([...(await loadAdvisories("pyyaml")), ...(await loadAdvisories("requests")), GHSA_ONLY]);
+    server = await startOsvServer([
+      ...(await loadAdvisories("pyyaml")),
+      ...(await loadAdvisories("requests")),
+      GHSA_ONLY,
+    ]);
     work = await mkdtemp(join(tmpdir(), "pip-audit-it-"));
   });
   afterAll(async () => {
@@ -43,29 +57,50 @@ describe.skipIf(!existsSync(TOOLS.pipAudit))("pip-audit against a loopback OSV A
 
   it("finds a vulnerable pin with its id, aliases and fix versions", async () => {
     const before = server.requests;
-    const out = await new PipAuditScanner(options(), runProcess).scan([{ name: "pyyaml", version: "5.3" }, { name: "idna", version: "3.6" }]);
+    const out = await new PipAuditScanner(options(), runProcess).scan([
+      { name: "pyyaml", version: "5.3" },
+      { name: "idna", version: "3.6" },
+    ]);
     const pyyaml = out.get("pyyaml==5.3") ?? [];
-    expect(pyyaml.map((f) => f.id).sort()).toEqual(["PYSEC-2020-96", "PYSEC-2021-142"]);
+    expect(pyyaml.map((f) => f.id).toSorted()).toEqual(["PYSEC-2020-96", "PYSEC-2021-142"]);
     expect(pyyaml.find((f) => f.id === "PYSEC-2021-142")).toMatchObject({
-      aliases: expect.arrayContaining(["CVE-2020-14343", "GHSA-8q59-q68h-6hv4"]), fixedVersions: ["5.4"], package: "pyyaml", version: "5.3",
+      aliases: expect.arrayContaining(["CVE-2020-14343", "GHSA-8q59-q68h-6hv4"]),
+      fixedVersions: ["5.4"],
+      package: "pyyaml",
+      version: "5.3",
     });
     // pip-audit picks the primary id itself (PYSEC, then CVE, then the rest): the GHSA record comes back under its CVE.
     expect(out.get("idna==3.6")).toEqual([
-      expect.objectContaining({ id: "CVE-2099-0001", aliases: ["GHSA-aaaa-bbbb-cccc"], fixedVersions: ["3.7"], summary: "demo advisory known only by GHSA and CVE ids" }),
+      expect.objectContaining({
+        id: "CVE-2099-0001",
+        aliases: ["GHSA-aaaa-bbbb-cccc"],
+        fixedVersions: ["3.7"],
+        summary: "demo advisory known only by GHSA and CVE ids",
+      }),
     ]);
     // One POST per pin to the URL given, nothing else.
     expect(server.requests - before).toBe(2);
   });
 
   it("passes a clean set", async () => {
-    const out = await new PipAuditScanner(options(), runProcess).scan([{ name: "pyyaml", version: "6.0.1" }, { name: "requests", version: "2.32.3" }, { name: "idna", version: "3.7" }]);
-    expect([...out]).toEqual([["pyyaml==6.0.1", []], ["requests==2.32.3", []], ["idna==3.7", []]]);
+    const out = await new PipAuditScanner(options(), runProcess).scan([
+      { name: "pyyaml", version: "6.0.1" },
+      { name: "requests", version: "2.32.3" },
+      { name: "idna", version: "3.7" },
+    ]);
+    expect([...out]).toEqual([
+      ["pyyaml==6.0.1", []],
+      ["requests==2.32.3", []],
+      ["idna==3.7", []],
+    ]);
   });
 
   it("fails closed when the OSV API answers 500", async () => {
     server.behave({ status: 500 });
     try {
-      await expect(new PipAuditScanner(options(), runProcess).scan([{ name: "pyyaml", version: "6.0.1" }])).rejects.toMatchObject({ code: "SCANNER_UNAVAILABLE" });
+      await expect(
+        new PipAuditScanner(options(), runProcess).scan([{ name: "pyyaml", version: "6.0.1" }]),
+      ).rejects.toMatchObject({ code: "SCANNER_UNAVAILABLE" });
     } finally {
       server.behave({});
     }
@@ -74,8 +109,11 @@ describe.skipIf(!existsSync(TOOLS.pipAudit))("pip-audit against a loopback OSV A
   it("fails closed when the OSV API is slower than the timeout", async () => {
     server.behave({ delayMs: 15_000 });
     try {
-      await expect(new PipAuditScanner(options({ timeoutMs: 4_000 }), runProcess).scan([{ name: "pyyaml", version: "6.0.1" }])).rejects.toMatchObject({
-        code: "SCANNER_UNAVAILABLE", message: expect.stringContaining("did not finish within 4000 ms"),
+      await expect(
+        new PipAuditScanner(options({ timeoutMs: 4_000 }), runProcess).scan([{ name: "pyyaml", version: "6.0.1" }]),
+      ).rejects.toMatchObject({
+        code: "SCANNER_UNAVAILABLE",
+        message: expect.stringContaining("did not finish within 4000 ms"),
       });
     } finally {
       server.behave({});
@@ -84,7 +122,10 @@ describe.skipIf(!existsSync(TOOLS.pipAudit))("pip-audit against a loopback OSV A
 
   it("fails closed when pip-audit does not exist", async () => {
     const scanner = new PipAuditScanner(options({ pipAudit: join(work, "no", "pip-audit") }), runProcess);
-    await expect(scanner.scan([{ name: "pyyaml", version: "6.0.1" }])).rejects.toMatchObject({ code: "SCANNER_UNAVAILABLE", message: expect.stringContaining("ENOENT") });
+    await expect(scanner.scan([{ name: "pyyaml", version: "6.0.1" }])).rejects.toMatchObject({
+      code: "SCANNER_UNAVAILABLE",
+      message: expect.stringContaining("ENOENT"),
+    });
   });
 
   it("runs with an environment in which pip sees none of the machine's pip configuration", async () => {
@@ -94,18 +135,32 @@ describe.skipIf(!existsSync(TOOLS.pipAudit))("pip-audit against a loopback OSV A
       return runProcess(file, args, o);
     };
     await new PipAuditScanner(options(), recording).scan([{ name: "idna", version: "3.7" }]);
-    expect(Object.keys(seen?.env ?? {}).filter((k) => /^(PIP_|UV_|PYTHONPATH|PIP_AUDIT)/.test(k))).toEqual(["PIP_CONFIG_FILE"]);
+    expect(Object.keys(seen?.env ?? {}).filter((k) => /^(PIP_|UV_|PYTHONPATH|PIP_AUDIT)/.test(k))).toEqual([
+      "PIP_CONFIG_FILE",
+    ]);
     // The interpreter pip-audit runs on, asked for its effective pip configuration under that same environment.
     const python = join(dirname(TOOLS.pipAudit), "python");
     const config = await runProcess(python, ["-m", "pip", "config", "list"], { timeoutMs: 30_000, env: seen!.env! });
     expect(config.exitCode).toBe(0);
-    expect(config.stdout.trim().split("\n").filter((l) => l && !l.startsWith(":env:.config-file="))).toEqual([]);
+    expect(
+      config.stdout
+        .trim()
+        .split("\n")
+        .filter((l) => l && !l.startsWith(":env:.config-file=")),
+    ).toEqual([]);
   });
 
   it("through the scan service: a second scan comes from the cache and never reaches the API", async () => {
     const cache = await ScanCache.open({ file: join(work, "scan-cache.json"), ttlHours: 24 });
-    const service = new VulnerabilityScanService({ scanner: new PipAuditScanner(options(), runProcess), cache, ignore: [] });
-    const pins = [{ name: "pyyaml", version: "5.3" }, { name: "requests", version: "2.32.3" }];
+    const service = new VulnerabilityScanService({
+      scanner: new PipAuditScanner(options(), runProcess),
+      cache,
+      ignore: [],
+    });
+    const pins = [
+      { name: "pyyaml", version: "5.3" },
+      { name: "requests", version: "2.32.3" },
+    ];
     const first = await service.scan(pins);
     expect(first).toMatchObject({ fromCache: 0, scanned: 2 });
     const requests = server.requests;

@@ -67,8 +67,12 @@ afterAll(async () => {
 
 /** What the venv really holds, asked of uv itself (not of our state files). */
 const actualSet = async (python: string): Promise<string[]> => {
-  const { stdout } = await run(TOOLS.uv, ["pip", "list", "--format", "json", "--python", python, "--no-config"], { env: childEnv() });
-  return (JSON.parse(stdout) as { name: string; version: string }[]).map((p) => `${p.name.toLowerCase()}==${p.version}`).sort();
+  const { stdout } = await run(TOOLS.uv, ["pip", "list", "--format", "json", "--python", python, "--no-config"], {
+    env: childEnv(),
+  });
+  return (JSON.parse(stdout) as { name: string; version: string }[])
+    .map((p) => `${p.name.toLowerCase()}==${p.version}`)
+    .toSorted();
 };
 
 describe("installer killed at random points", () => {
@@ -85,26 +89,41 @@ describe("installer killed at random points", () => {
       const previous = i === 0 ? [] : await actualSet(python);
       await writeFile(armed, "1");
       let reported: string[] | null = null;
+      let failure: unknown = null;
       try {
         if (installedNow) {
           await service.uninstall({ package: name, skill: "faulty" }, caller);
-          reported = (await service.installed("faulty")).map((p) => `${p.package}==${p.version}`).sort();
+          reported = (await service.installed("faulty")).map((p) => `${p.package}==${p.version}`).toSorted();
         } else {
           const r = await service.install({ package: requested, skill: "faulty" }, caller);
-          reported = r.dependencies.map((d) => `${d.name}==${d.version}`).sort();
+          reported = r.dependencies.map((d) => `${d.name}==${d.version}`).toSorted();
         }
         outcomes.landed++;
       } catch (error) {
-        expect(isPackageGuardError(error) && error.code, String(error)).toBe("INSTALL_FAILED");
-        expect((error as { details?: { rolledBack?: boolean } }).details?.rolledBack).toBe(true);
+        failure = error;
         outcomes.rolledBack++;
       }
+      // Every failure is an INSTALL_FAILED that rolled back (null when the attempt landed).
+      expect(
+        failure === null
+          ? null
+          : {
+              code: isPackageGuardError(failure) && failure.code,
+              rolledBack: (failure as { details?: { rolledBack?: boolean } }).details?.rolledBack,
+            },
+        String(failure),
+      ).toEqual(failure === null ? null : { code: "INSTALL_FAILED", rolledBack: true });
       const now = await actualSet(python);
       expect(now, `attempt ${i} (${requested})`).toEqual(reported ?? previous);
     }
     const records = await service.installations({ limit: 500 });
     expect(records.length - before).toBe(ATTEMPTS);
-    expect(records.slice(0, ATTEMPTS).map((r) => r.status).every((s) => s === "completed" || s === "uninstalled" || s === "rolled_back")).toBe(true);
+    expect(
+      records
+        .slice(0, ATTEMPTS)
+        .map((r) => r.status)
+        .every((s) => s === "completed" || s === "uninstalled" || s === "rolled_back"),
+    ).toBe(true);
     expect(await service.verifyAudit()).toMatchObject({ ok: true });
     // Both paths were exercised, or the test proved nothing about one of them.
     expect(outcomes.landed).toBeGreaterThan(0);

@@ -33,7 +33,11 @@ beforeAll(async () => {
   // The child environment is scrubbed, so the log path is baked into the script.
   await writeFile(recorder, `#!/bin/sh\necho "$0 $*" >> '${calls}'\nexit 97\n`);
   await chmod(recorder, 0o755);
-  const block = { agents: AGENTS, python: { uv: recorder, python: recorder, pipAudit: recorder, installer: "uv" }, index: { url: "http://127.0.0.1:9/simple" } };
+  const block = {
+    agents: AGENTS,
+    python: { uv: recorder, python: recorder, pipAudit: recorder, installer: "uv" },
+    index: { url: "http://127.0.0.1:9/simple" },
+  };
   config = parseConfig(block, join(dir, "state"));
   configFile = join(dir, "openclaw.json");
   await writeFile(configFile, JSON.stringify({ plugins: { entries: { "package-guard": { config: block } } } }));
@@ -48,7 +52,11 @@ const viaTool = async (c: HostileCase): Promise<string> => {
   const tools = createToolFactories(async () => service);
   const tool = tools.installPackage({ agentId: c.agent ?? "junior", sessionKey: "agent:junior:main" });
   try {
-    await tool.execute("t", { package: c.package, skill: c.skill ?? "data-viz", ...(c.version === undefined ? {} : { version: c.version }) });
+    await tool.execute("t", {
+      package: c.package,
+      skill: c.skill ?? "data-viz",
+      ...(c.version === undefined ? {} : { version: c.version }),
+    });
     return "ALLOWED";
   } catch (error) {
     return (error as { code?: string }).code ?? String(error);
@@ -56,13 +64,27 @@ const viaTool = async (c: HostileCase): Promise<string> => {
 };
 
 const viaRpc = async (c: HostileCase): Promise<string> => {
-  let handler: ((o: { params: Record<string, unknown>; respond: (ok: boolean, p?: unknown, e?: { details?: { code?: string } }) => void; client: null }) => Promise<void>) | undefined;
-  registerGatewayMethods((method, h) => {
-    if (method === "packages.install") handler = h as never;
-  }, async () => service);
+  let handler:
+    | ((o: {
+        params: Record<string, unknown>;
+        respond: (ok: boolean, p?: unknown, e?: { details?: { code?: string } }) => void;
+        client: null;
+      }) => Promise<void>)
+    | undefined;
+  registerGatewayMethods(
+    (method, h) => {
+      if (method === "packages.install") handler = h as never;
+    },
+    async () => service,
+  );
   let code = "NO_RESPONSE";
   await handler!({
-    params: { package: c.package, skill: c.skill ?? "data-viz", agentId: c.agent ?? "junior", ...(c.version === undefined ? {} : { version: c.version }) },
+    params: {
+      package: c.package,
+      skill: c.skill ?? "data-viz",
+      agentId: c.agent ?? "junior",
+      ...(c.version === undefined ? {} : { version: c.version }),
+    },
     respond: (ok, _p, e) => (code = ok ? "ALLOWED" : (e?.details?.code ?? "UNKNOWN")),
     client: null,
   });
@@ -72,7 +94,19 @@ const viaRpc = async (c: HostileCase): Promise<string> => {
 const viaCli = async (c: HostileCase): Promise<string> => {
   // NUL cannot travel in argv at all: the OS refuses it before our code runs, which is a refusal too.
   if ([c.package, c.skill ?? "", c.agent ?? "", c.version ?? ""].some((s) => s.includes("\u0000"))) return c.code;
-  const args = [join(REPO_ROOT, "bin", "package-guard.mjs"), "install", "--config", configFile, "--state-dir", join(dir, "state"), "--json", "--skill", c.skill ?? "data-viz", "--agent", c.agent ?? "junior"];
+  const args = [
+    join(REPO_ROOT, "bin", "package-guard.mjs"),
+    "install",
+    "--config",
+    configFile,
+    "--state-dir",
+    join(dir, "state"),
+    "--json",
+    "--skill",
+    c.skill ?? "data-viz",
+    "--agent",
+    c.agent ?? "junior",
+  ];
   if (c.version !== undefined) args.push("--version", c.version);
   try {
     await run(process.execPath, [...args, "--", c.package], { timeout: 30_000 });
@@ -115,9 +149,17 @@ describe(`hostile corpus (${HOSTILE_CASES.length} requests)`, () => {
     const records = await service.installations({ limit: 500 });
     expect(records.every((r) => r.status === "blocked")).toBe(true);
     const bySource = (s: string) => records.filter((r) => r.source === s).length;
-    expect([bySource("tool"), bySource("rpc"), records.length]).toEqual([HOSTILE_CASES.length, HOSTILE_CASES.length, records.length]);
+    expect([bySource("tool"), bySource("rpc"), records.length]).toEqual([
+      HOSTILE_CASES.length,
+      HOSTILE_CASES.length,
+      records.length,
+    ]);
     expect(bySource("rpc")).toBe(HOSTILE_CASES.length);
-    expect(bySource("cli")).toBe(HOSTILE_CASES.filter((c) => ![c.package, c.skill ?? "", c.agent ?? "", c.version ?? ""].some((s) => s.includes("\u0000"))).length);
+    expect(bySource("cli")).toBe(
+      HOSTILE_CASES.filter(
+        (c) => ![c.package, c.skill ?? "", c.agent ?? "", c.version ?? ""].some((s) => s.includes("\u0000")),
+      ).length,
+    );
     expect(records.every((r) => r.code !== null && r.requested !== null)).toBe(true);
     expect((await service.verifyAudit()).ok).toBe(true);
   });

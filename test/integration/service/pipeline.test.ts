@@ -21,7 +21,13 @@ const TINYCALC_ADVISORY: OsvRecord = {
   id: "PYSEC-2099-7",
   aliases: ["CVE-2099-0007"],
   summary: "tinycalc 1.1.0 evaluates expressions unsafely",
-  affected: [{ package: { name: "tinycalc", ecosystem: "PyPI" }, versions: ["1.1.0"], ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "1.1.0" }, { fixed: "1.2.0" }] }] }],
+  affected: [
+    {
+      package: { name: "tinycalc", ecosystem: "PyPI" },
+      versions: ["1.1.0"],
+      ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "1.1.0" }, { fixed: "1.2.0" }] }],
+    },
+  ],
 };
 
 let index: PackageIndex;
@@ -35,7 +41,14 @@ const open = (scan: Record<string, unknown> = {}): Promise<PackageService> =>
       {
         agents: { junior: "student" },
         // datakit pulls tinycalc>=1,<2: tinycalc 1.1.0 (vulnerable) is the newest that fits.
-        whitelist: { tiers: { student: [{ package: "datakit", version: ">=1,<2" }, { package: "tinycalc", version: ">=1" }] } },
+        whitelist: {
+          tiers: {
+            student: [
+              { package: "datakit", version: ">=1,<2" },
+              { package: "tinycalc", version: ">=1" },
+            ],
+          },
+        },
         python: toolConfig(),
         index: { url: index.url },
         scan: { scanner: "pip-audit", vulnerabilityService: "osv", osvUrl: osv.url, timeoutMs: 60_000, ...scan },
@@ -44,7 +57,9 @@ const open = (scan: Record<string, unknown> = {}): Promise<PackageService> =>
     ),
   );
 
-const denial = async (p: Promise<unknown>): Promise<{ code: string; message: string; details: Record<string, unknown> }> => {
+const denial = async (
+  p: Promise<unknown>,
+): Promise<{ code: string; message: string; details: Record<string, unknown> }> => {
   try {
     await p;
   } catch (error) {
@@ -71,14 +86,20 @@ const fresh = async () => {
 };
 
 describe("the install pipeline", () => {
-  it("blocks a transitive vulnerable dependency with every detail, then serves the second scan from the cache", async () => {
+  it("blocks a transitive vulnerable dependency with every detail, then serves the next scan from cache", async () => {
     await fresh();
     const service = await open();
     const blocked = await denial(service.install({ package: "datakit", skill: "s1" }, caller));
     expect(blocked.code).toBe("VULNERABLE");
     expect(blocked.message).toContain("PYSEC-2099-7 in tinycalc 1.1.0 (fixed in 1.2.0)");
     expect(blocked.details.vulnerabilities).toEqual([
-      expect.objectContaining({ id: "PYSEC-2099-7", aliases: ["CVE-2099-0007"], package: "tinycalc", version: "1.1.0", fixedVersions: ["1.2.0"] }),
+      expect.objectContaining({
+        id: "PYSEC-2099-7",
+        aliases: ["CVE-2099-0007"],
+        package: "tinycalc",
+        version: "1.1.0",
+        fixedVersions: ["1.2.0"],
+      }),
     ]);
     const queries = osv.queries.length;
     // Same resolved set again: both pins come from the scan cache, pip-audit is not run.
@@ -92,20 +113,39 @@ describe("the install pipeline", () => {
     await fresh();
     const service = await open();
     // A request wider than the approved range is refused before anything runs.
-    expect((await denial(service.install({ package: "datakit", version: ">=1", skill: "s1" }, caller))).code).toBe("CONSTRAINT_VIOLATION");
+    expect((await denial(service.install({ package: "datakit", version: ">=1", skill: "s1" }, caller))).code).toBe(
+      "CONSTRAINT_VIOLATION",
+    );
     const ok = await service.install({ package: "tinycalc==1.0.0", skill: "s1" }, caller);
-    expect(ok).toMatchObject({ package: "tinycalc", version: "1.0.0", vulnerabilitiesFound: 0, scan: { scanner: "pip-audit:osv(" + osv.url + ")" } });
+    expect(ok).toMatchObject({
+      package: "tinycalc",
+      version: "1.0.0",
+      vulnerabilitiesFound: 0,
+      scan: { scanner: "pip-audit:osv(" + osv.url + ")" },
+    });
     const { stdout } = await run(ok.python, ["-c", "import tinycalc; print(tinycalc.__version__)"]);
     expect(stdout.trim()).toBe("1.0.0");
   });
 
-  it("an ignore rule needs to be live: expired it blocks, unexpired it lets the install through and says so", async () => {
+  it("an ignore rule needs to be live: expired it blocks, unexpired it lets the install through", async () => {
     await fresh();
-    const expired = await open({ ignore: [{ id: "CVE-2099-0007", reason: "not reachable from our code", expires: "2020-01-01" }] });
+    const expired = await open({
+      ignore: [{ id: "CVE-2099-0007", reason: "not reachable from our code", expires: "2020-01-01" }],
+    });
     expect((await denial(expired.install({ package: "datakit", skill: "s1" }, caller))).code).toBe("VULNERABLE");
-    const live = await open({ ignore: [{ id: "CVE-2099-0007", reason: "not reachable from our code", expires: "2999-12-31" }] });
+    const live = await open({
+      ignore: [{ id: "CVE-2099-0007", reason: "not reachable from our code", expires: "2999-12-31" }],
+    });
     const result = await live.install({ package: "datakit", skill: "s1" }, caller);
-    expect(result.ignoredVulnerabilities).toEqual([{ id: "PYSEC-2099-7", package: "tinycalc", version: "1.1.0", reason: "not reachable from our code", expires: "2999-12-31" }]);
+    expect(result.ignoredVulnerabilities).toEqual([
+      {
+        id: "PYSEC-2099-7",
+        package: "tinycalc",
+        version: "1.1.0",
+        reason: "not reachable from our code",
+        expires: "2999-12-31",
+      },
+    ]);
     expect(result.dependencies).toEqual([
       { name: "datakit", version: "1.0.0" },
       { name: "tinycalc", version: "1.1.0" },
@@ -116,11 +156,22 @@ describe("the install pipeline", () => {
     await fresh();
     const missing = await open({ timeoutMs: 60_000 });
     const noScanner = await openPackageService(
-      parseConfig({ python: toolConfig({ pipAudit: "/nonexistent/pip-audit" }), index: { url: index.url }, scan: { vulnerabilityService: "osv", osvUrl: osv.url } }, stateDir),
+      parseConfig(
+        {
+          python: toolConfig({ pipAudit: "/nonexistent/pip-audit" }),
+          index: { url: index.url },
+          scan: { vulnerabilityService: "osv", osvUrl: osv.url },
+        },
+        stateDir,
+      ),
     );
-    expect((await denial(noScanner.install({ package: "pandas", skill: "s2" }, caller))).code).toBe("SCANNER_UNAVAILABLE");
+    expect((await denial(noScanner.install({ package: "pandas", skill: "s2" }, caller))).code).toBe(
+      "SCANNER_UNAVAILABLE",
+    );
     osv.behave({ status: 500 });
-    expect((await denial(missing.install({ package: "tinycalc==1.0.0", skill: "s3" }, caller))).code).toBe("SCANNER_UNAVAILABLE");
+    expect((await denial(missing.install({ package: "tinycalc==1.0.0", skill: "s3" }, caller))).code).toBe(
+      "SCANNER_UNAVAILABLE",
+    );
     const records = await missing.installations({ limit: 10 });
     expect(records.map((r) => [r.status, r.code, r.package])).toEqual([
       ["blocked", "SCANNER_UNAVAILABLE", "tinycalc"],
@@ -136,33 +187,48 @@ describe("the install pipeline", () => {
       service.install({ package: "tinycalc==1.0.0", skill: "shared" }, caller),
       service.install({ package: "pandas", skill: "shared" }, caller),
     ]);
-    expect([a.package, b.package].sort()).toEqual(["pandas", "tinycalc"]);
-    const installed = (await service.installed("shared")).map((p) => `${p.package}==${p.version}`).sort();
+    expect([a.package, b.package].toSorted()).toEqual(["pandas", "tinycalc"]);
+    const installed = (await service.installed("shared")).map((p) => `${p.package}==${p.version}`).toSorted();
     expect(installed).toEqual(["numpy==1.26.4", "pandas==2.2.3", "tinycalc==1.0.0"]);
     const removed = await service.uninstall({ package: "pandas", skill: "shared" }, { source: "rpc", client: "op" });
-    expect(removed.removed.sort()).toEqual(["numpy", "pandas"]);
+    expect(removed.removed.toSorted()).toEqual(["numpy", "pandas"]);
     expect((await service.installed("shared")).map((p) => p.package)).toEqual(["tinycalc"]);
     expect((await service.verifyAudit()).ok).toBe(true);
   });
 
-  it("an operator override lets exactly that vulnerable release into exactly that skill, and the log names it", async () => {
+  it("an operator override lets exactly that vulnerable release into that skill; the log names it", async () => {
     await fresh();
     const service = await open();
     const override = await service.overridesAdd(
-      { skill: "s1", package: "tinycalc", version: "1.1.0", advisories: ["CVE-2099-0007"], reason: "only the safe API is used", expires: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10) },
+      {
+        skill: "s1",
+        package: "tinycalc",
+        version: "1.1.0",
+        advisories: ["CVE-2099-0007"],
+        reason: "only the safe API is used",
+        expires: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
+      },
       { source: "rpc", client: "op" },
     );
     const result = await service.install({ package: "datakit", skill: "s1" }, caller);
     expect(result.vulnerabilitiesFound).toBe(1);
-    expect(result.ignoredVulnerabilities).toEqual([expect.objectContaining({ id: "PYSEC-2099-7", reason: `override ${override.id}: only the safe API is used` })]);
+    expect(result.ignoredVulnerabilities).toEqual([
+      expect.objectContaining({ id: "PYSEC-2099-7", reason: `override ${override.id}: only the safe API is used` }),
+    ]);
     const [record] = await service.installations({ limit: 1 });
-    expect(record).toMatchObject({ status: "completed", vulnerabilities: ["PYSEC-2099-7"], details: { overrides: [{ override: override.id, advisory: "PYSEC-2099-7", by: "op" }] } });
+    expect(record).toMatchObject({
+      status: "completed",
+      vulnerabilities: ["PYSEC-2099-7"],
+      details: { overrides: [{ override: override.id, advisory: "PYSEC-2099-7", by: "op" }] },
+    });
     // Another skill gets nothing from it.
     expect((await denial(service.install({ package: "datakit", skill: "s2" }, caller))).code).toBe("VULNERABLE");
     // Vetting a skill's declared dependencies applies the same override, and only to that skill.
     const vetted = await service.vetSkill({ skill: "s1", requirements: ["datakit"], source: "policy" });
     expect(vetted.decision).toBe("allow");
     expect(vetted.items[0]).toMatchObject({ overridden: [{ advisory: "PYSEC-2099-7", override: override.id }] });
-    expect((await service.vetSkill({ skill: "s2", requirements: ["datakit"], source: "policy" })).items[0]).toMatchObject({ allowed: false, code: "VULNERABLE" });
+    expect(
+      (await service.vetSkill({ skill: "s2", requirements: ["datakit"], source: "policy" })).items[0],
+    ).toMatchObject({ allowed: false, code: "VULNERABLE" });
   });
 });

@@ -40,7 +40,9 @@ describe("AuditLog.append", () => {
   });
 
   it("rejects invalid options", async () => {
-    await expect(openLog({ rotateBytes: 0 })).rejects.toSatisfy((e) => isPackageGuardError(e) && e.code === "CONFIG_INVALID");
+    await expect(openLog({ rotateBytes: 0 })).rejects.toSatisfy(
+      (e) => isPackageGuardError(e) && e.code === "CONFIG_INVALID",
+    );
   });
 });
 
@@ -88,14 +90,16 @@ describe("AuditLog.query", () => {
 
   it("refuses a since that is not a timestamp", async () => {
     const log = await openLog();
-    await expect(log.query({ since: "yesterday" })).rejects.toSatisfy((e) => isPackageGuardError(e) && e.code === "CONFIG_INVALID");
+    await expect(log.query({ since: "yesterday" })).rejects.toSatisfy(
+      (e) => isPackageGuardError(e) && e.code === "CONFIG_INVALID",
+    );
   });
 
   it("skips lines that do not parse", async () => {
     const log = await openLog();
     await log.append(entry());
     const { appendFile } = await import("node:fs/promises");
-    await appendFile(log.file, "not json\n{\"seq\":\"x\"}\n");
+    await appendFile(log.file, 'not json\n{"seq":"x"}\n');
     await log.append(entry());
     expect((await log.query()).map((r) => r.seq)).toEqual([2, 1]);
   });

@@ -17,11 +17,21 @@ export const tempDir = async (): Promise<string> => {
   return dir;
 };
 
-export const openLog = async (options: AuditLogOptions = {}): Promise<AuditLog> => AuditLog.open(join(await tempDir(), "state", "audit.jsonl"), options);
+export const openLog = async (options: AuditLogOptions = {}): Promise<AuditLog> =>
+  AuditLog.open(join(await tempDir(), "state", "audit.jsonl"), options);
 
-export const entry = (overrides: Partial<AuditInput> = {}): AuditInput => ({ source: "tool", status: "completed", package: "requests", ...overrides });
+export const entry = (overrides: Partial<AuditInput> = {}): AuditInput => ({
+  source: "tool",
+  status: "completed",
+  package: "requests",
+  ...overrides,
+});
 
-export const appendMany = async (log: AuditLog, n: number, make: (i: number) => Partial<AuditInput> = () => ({})): Promise<void> => {
+export const appendMany = async (
+  log: AuditLog,
+  n: number,
+  make: (i: number) => Partial<AuditInput> = () => ({}),
+): Promise<void> => {
   for (let i = 0; i < n; i += 1) await log.append(entry(make(i)));
 };
 
@@ -32,7 +42,8 @@ export const readLines = async (path: string): Promise<string[]> => {
   return lines;
 };
 
-export const writeLines = (path: string, lines: string[]): Promise<void> => writeFile(path, lines.map((l) => `${l}\n`).join(""));
+export const writeLines = (path: string, lines: string[]): Promise<void> =>
+  writeFile(path, lines.map((l) => `${l}\n`).join(""));
 
 /** A clock that advances one second per call, from a fixed start. */
 export const steppingClock = (start = Date.parse("2026-01-01T00:00:00.000Z")): (() => Date) => {

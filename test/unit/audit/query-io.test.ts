@@ -8,7 +8,16 @@ const buildChain = (n: number): string => {
   let head: AuditRecord | null = null;
   let text = "";
   for (let i = 0; i < n; i += 1) {
-    head = sealRecord(normalizeInput({ source: "tool", status: "completed", package: i % 50 === 0 ? "rare" : "common", details: { i } }), head, new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString());
+    head = sealRecord(
+      normalizeInput({
+        source: "tool",
+        status: "completed",
+        package: i % 50 === 0 ? "rare" : "common",
+        details: { i },
+      }),
+      head,
+      new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+    );
     text += toLine(head);
   }
   return text;

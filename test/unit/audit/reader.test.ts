@@ -8,7 +8,8 @@ const backward = async (path: string, chunk: number) => {
   const handle = await open(path, "r");
   try {
     const out: { text: string; start: number; terminated: boolean }[] = [];
-    for await (const l of linesBackward(handle, (await handle.stat()).size, chunk)) out.push({ text: l.bytes.toString(), start: l.start, terminated: l.terminated });
+    for await (const l of linesBackward(handle, (await handle.stat()).size, chunk))
+      out.push({ text: l.bytes.toString(), start: l.start, terminated: l.terminated });
     return out;
   } finally {
     await handle.close();
@@ -17,7 +18,8 @@ const backward = async (path: string, chunk: number) => {
 
 const forward = async (path: string, chunk: number) => {
   const out: { text: string; start: number; terminated: boolean }[] = [];
-  for await (const l of linesForward(path, chunk)) out.push({ text: l.bytes.toString(), start: l.start, terminated: l.terminated });
+  for await (const l of linesForward(path, chunk))
+    out.push({ text: l.bytes.toString(), start: l.start, terminated: l.terminated });
   return out;
 };
 
@@ -33,7 +35,16 @@ const expected = (content: string) => {
   return out;
 };
 
-const CASES = ["", "\n", "a\n", "abc", "a\nbb\nccc\n", "a\nbb\nccc", "\n\nx\n\n", `${"long line ".repeat(20)}\nshort\n${"é".repeat(30)}\ntorn`];
+const CASES = [
+  "",
+  "\n",
+  "a\n",
+  "abc",
+  "a\nbb\nccc\n",
+  "a\nbb\nccc",
+  "\n\nx\n\n",
+  `${"long line ".repeat(20)}\nshort\n${"é".repeat(30)}\ntorn`,
+];
 
 describe("line readers", () => {
   for (const content of CASES) {
@@ -42,7 +53,7 @@ describe("line readers", () => {
         const path = join(await tempDir(), "f");
         await writeFile(path, content);
         expect(await forward(path, chunk)).toEqual(expected(content));
-        expect(await backward(path, chunk)).toEqual(expected(content).reverse());
+        expect(await backward(path, chunk)).toEqual(expected(content).toReversed());
       });
     }
   }

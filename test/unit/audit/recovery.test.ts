@@ -26,7 +26,16 @@ describe("torn last line", () => {
     expect(await log.verify()).toEqual({ ok: true, records: 5, files: 1 });
 
     const corrupt = (await readLines(`${log.file}.corrupt`)).map((l) => JSON.parse(l));
-    expect(corrupt).toEqual([{ ts: record.ts, file: log.file, offset: sizeBefore, bytes: torn.length, text: torn, base64: Buffer.from(torn).toString("base64") }]);
+    expect(corrupt).toEqual([
+      {
+        ts: record.ts,
+        file: log.file,
+        offset: sizeBefore,
+        bytes: torn.length,
+        text: torn,
+        base64: Buffer.from(torn).toString("base64"),
+      },
+    ]);
     expect((await stat(`${log.file}.corrupt`)).mode & 0o777).toBe(0o600);
   });
 

@@ -23,14 +23,23 @@ describe("rotation", () => {
     const log = await openLog({ rotateBytes: ROTATE });
     await appendMany(log, 30, (i) => ({ package: i % 2 === 0 ? "even" : "odd" }));
     expect((await log.query({ limit: 500 })).map((r) => r.seq)).toEqual(Array.from({ length: 30 }, (_, i) => 30 - i));
-    expect((await log.query({ package: "even", limit: 500 })).map((r) => r.seq)).toEqual(Array.from({ length: 15 }, (_, i) => 29 - 2 * i));
+    expect((await log.query({ package: "even", limit: 500 })).map((r) => r.seq)).toEqual(
+      Array.from({ length: 15 }, (_, i) => 29 - 2 * i),
+    );
   });
 
   it("keeps at most five rotated files; the remaining chain still verifies", async () => {
     const log = await openLog({ rotateBytes: 1024 });
     await appendMany(log, 40);
-    const names = (await readdir(dirname(log.file))).filter((n) => n.startsWith(basename(log.file))).sort();
-    expect(names).toEqual(["audit.jsonl", "audit.jsonl.1", "audit.jsonl.2", "audit.jsonl.3", "audit.jsonl.4", "audit.jsonl.5"]);
+    const names = (await readdir(dirname(log.file))).filter((n) => n.startsWith(basename(log.file))).toSorted();
+    expect(names).toEqual([
+      "audit.jsonl",
+      "audit.jsonl.1",
+      "audit.jsonl.2",
+      "audit.jsonl.3",
+      "audit.jsonl.4",
+      "audit.jsonl.5",
+    ]);
     const v = await log.verify();
     expect(v).toMatchObject({ ok: true, files: 6 });
     expect(v.records).toBeLessThan(40);

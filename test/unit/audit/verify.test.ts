@@ -19,7 +19,12 @@ describe("AuditLog.verify", () => {
     const { log, lines } = await fiveRecordLog();
     lines[2] = lines[2]!.replace('"pkg-2"', '"pkg-X"');
     await writeLines(log.file, lines);
-    expect(await log.verify()).toEqual({ ok: false, records: 2, files: 1, firstBadLine: { file: log.file, line: 3, problem: "hash mismatch" } });
+    expect(await log.verify()).toEqual({
+      ok: false,
+      records: 2,
+      files: 1,
+      firstBadLine: { file: log.file, line: 3, problem: "hash mismatch" },
+    });
   });
 
   it("detects an edit whose hash was recomputed, at the next line", async () => {

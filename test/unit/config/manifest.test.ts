@@ -4,13 +4,25 @@ import { buildManifest } from "../../../scripts/manifest.js";
 import { configJsonSchema } from "../../../src/config.js";
 import { TOOL_NAMES } from "../../../src/surfaces/tools.js";
 
-const read = (path: string) => JSON.parse(readFileSync(new URL(`../../../${path}`, import.meta.url), "utf8")) as Record<string, any>;
+// The fields these tests read from openclaw.plugin.json and package.json.
+type JsonDoc = {
+  version: string;
+  id: string;
+  activation: unknown;
+  skills: unknown;
+  configSchema: Record<string, unknown>;
+  contracts: { tools: string[] };
+  openclaw: { extensions: string[] };
+  engines: { node: string };
+};
+const read = (path: string) =>
+  JSON.parse(readFileSync(new URL(`../../../${path}`, import.meta.url), "utf8")) as JsonDoc;
 
 describe("openclaw.plugin.json", () => {
   const manifest = read("openclaw.plugin.json");
   const pkg = read("package.json");
 
-  it("is exactly what scripts/gen-manifest.ts generates (run `npm run manifest` after changing config or tools)", () => {
+  it("is exactly what scripts/gen-manifest.ts generates (`npm run manifest` after changing config or tools)", () => {
     expect(manifest).toEqual(buildManifest(pkg.version));
   });
 

@@ -7,7 +7,12 @@ import { ApprovalStore } from "../../../src/policy/approvals.js";
 let dir: string;
 let now: Date;
 const store = (overrides: Partial<{ maxPending: number; ttlHours: number }> = {}) =>
-  new ApprovalStore({ file: join(dir, "approvals.json"), ttlHours: overrides.ttlHours ?? 72, maxPending: overrides.maxPending ?? 3, now: () => now });
+  new ApprovalStore({
+    file: join(dir, "approvals.json"),
+    ttlHours: overrides.ttlHours ?? 72,
+    maxPending: overrides.maxPending ?? 3,
+    now: () => now,
+  });
 const key = { agentId: "research", skill: "vision", package: "torch", specifier: ">=2.0.0" };
 const details = { maturity: "autonomous", reason: "tool request" };
 
@@ -54,7 +59,9 @@ describe("approvals", () => {
     const denied = await s.resolve(approval.id, "deny", { who: "op", note: "not on this host" });
     expect(denied).toMatchObject({ status: "denied", note: "not on this host", resolvedBy: "op", expiresAt: null });
     expect(await s.grantFor(key)).toBeUndefined();
-    await expect(s.resolve(approval.id, "approve", { who: "op" })).rejects.toMatchObject({ code: "CONSTRAINT_VIOLATION" });
+    await expect(s.resolve(approval.id, "approve", { who: "op" })).rejects.toMatchObject({
+      code: "CONSTRAINT_VIOLATION",
+    });
     await expect(s.resolve("apr_nope", "approve", { who: "op" })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
@@ -62,7 +69,10 @@ describe("approvals", () => {
     const s = store({ maxPending: 2 });
     await s.request({ ...key, skill: "a" }, details);
     await s.request({ ...key, skill: "b" }, details);
-    await expect(s.request({ ...key, skill: "c" }, details)).rejects.toMatchObject({ code: "APPROVAL_REQUIRED", details: { queueFull: true } });
+    await expect(s.request({ ...key, skill: "c" }, details)).rejects.toMatchObject({
+      code: "APPROVAL_REQUIRED",
+      details: { queueFull: true },
+    });
     expect(await s.list("pending")).toHaveLength(2);
   });
 

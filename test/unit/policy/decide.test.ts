@@ -69,36 +69,72 @@ describe("evaluate: NOT_WHITELISTED", () => {
 
   it("tells the agent whom to ask when nothing is close", () => {
     const e = thrown(() => decide("leftpad", "student"));
-    expect(e.message).toBe("Package 'leftpad' is not on the whitelist for student agents. Ask an operator to add it (packages.whitelist.add).");
+    expect(e.message).toBe(
+      "Package 'leftpad' is not on the whitelist for student agents. Ask an operator to add it " +
+        "(packages.whitelist.add).",
+    );
     expect(e.details.hints).toEqual([]);
   });
 
-  it.each(["pan_das", "pan.das", "pandas2", "numpy-py"])("%s is a different project from the whitelisted one", (raw) => {
-    expect(thrown(() => decide(raw, "autonomous")).code).toBe("NOT_WHITELISTED");
-  });
+  it.each(["pan_das", "pan.das", "pandas2", "numpy-py"])(
+    "%s is a different project from the whitelisted one",
+    (raw) => {
+      expect(thrown(() => decide(raw, "autonomous")).code).toBe("NOT_WHITELISTED");
+    },
+  );
 });
 
 describe("evaluate: CONSTRAINT_VIOLATION", () => {
   it.each([
     ["pandas==99", "Requested 'pandas==99' is outside the approved range '>=2.0.0,<3.0.0' for pandas"],
     ["pandas==1.5.3", "Requested 'pandas==1.5.3' is outside the approved range '>=2.0.0,<3.0.0' for pandas"],
-    ["pandas>=2.5", "Requested 'pandas>=2.5' is outside the approved range '>=2.0.0,<3.0.0' for pandas; request e.g. 'pandas>=2.5,<3.0.0'"],
-    ["pandas<2.5", "Requested 'pandas<2.5' is outside the approved range '>=2.0.0,<3.0.0' for pandas; request e.g. 'pandas<2.5,>=2.0.0'"],
-    ["pandas>=0", "Requested 'pandas>=0' is outside the approved range '>=2.0.0,<3.0.0' for pandas; request e.g. 'pandas>=0,>=2.0.0,<3.0.0'"],
-    ["pandas!=2.1.0", "Requested 'pandas!=2.1.0' is outside the approved range '>=2.0.0,<3.0.0' for pandas; request e.g. 'pandas!=2.1.0,>=2.0.0,<3.0.0'"],
+    [
+      "pandas>=2.5",
+      "Requested 'pandas>=2.5' is outside the approved range '>=2.0.0,<3.0.0' for pandas; request e.g. " +
+        "'pandas>=2.5,<3.0.0'",
+    ],
+    [
+      "pandas<2.5",
+      "Requested 'pandas<2.5' is outside the approved range '>=2.0.0,<3.0.0' for pandas; request e.g. " +
+        "'pandas<2.5,>=2.0.0'",
+    ],
+    [
+      "pandas>=0",
+      "Requested 'pandas>=0' is outside the approved range '>=2.0.0,<3.0.0' for pandas; request e.g. " +
+        "'pandas>=0,>=2.0.0,<3.0.0'",
+    ],
+    [
+      "pandas!=2.1.0",
+      "Requested 'pandas!=2.1.0' is outside the approved range '>=2.0.0,<3.0.0' for pandas; request e.g. " +
+        "'pandas!=2.1.0,>=2.0.0,<3.0.0'",
+    ],
     ["pandas>=3,<2", "Requested 'pandas>=3,<2' matches no version; request a range such as 'pandas>=2.0.0,<3.0.0'"],
-    ["pandas==2.2.0rc1", "Requested 'pandas==2.2.0rc1' names a pre-release, but the approved range '>=2.0.0,<3.0.0' for pandas allows none; request a final release"],
-    ["anything==1.0a1", "Requested 'anything==1.0a1' names a pre-release, but the approved range 'any' for anything allows none; request a final release"],
+    [
+      "pandas==2.2.0rc1",
+      "Requested 'pandas==2.2.0rc1' names a pre-release, but the approved range '>=2.0.0,<3.0.0' for pandas allows " +
+        "none; request a final release",
+    ],
+    [
+      "anything==1.0a1",
+      "Requested 'anything==1.0a1' names a pre-release, but the approved range 'any' for anything allows none; " +
+        "request a final release",
+    ],
     ["jax==0.4.29rc1", "Requested 'jax==0.4.29rc1' is outside the approved range '>=0.4.30rc1,<0.5' for jax"],
   ])("%s", (raw, message) => {
     const e = thrown(() => decide(raw, "supervised"));
     expect(e.code).toBe("CONSTRAINT_VIOLATION");
     expect(e.message).toBe(message);
-    expect(e.details).toEqual({ package: parseRequirement(raw).name, requested: parseRequirement(raw).specifier, allowed: expect.any(String) });
+    expect(e.details).toEqual({
+      package: parseRequirement(raw).name,
+      requested: parseRequirement(raw).specifier,
+      allowed: expect.any(String),
+    });
   });
 
   it("an approved range that matches nothing denies everything, and says so", () => {
-    const broken = Whitelist.fromLayers([{ source: "x", tiers: { student: [{ package: "pandas", version: ">=3,<2" }] } }]);
+    const broken = Whitelist.fromLayers([
+      { source: "x", tiers: { student: [{ package: "pandas", version: ">=3,<2" }] } },
+    ]);
     const e = thrown(() => evaluate(broken, parseRequirement("pandas"), "student"));
     expect(e.code).toBe("CONSTRAINT_VIOLATION");
     expect(e.message).toMatch(/^The approved range '>=3,<2' for pandas matches no version/);
@@ -110,7 +146,10 @@ describe("evaluate: extras", () => {
     const e = thrown(() => decide("requests[socks]", "intern"));
     expect(e.code).toBe("INVALID_REQUIREMENT");
     expect(e.details.reason).toBe("extras-not-allowed");
-    expect(e.message).toBe("Extras [socks] are not approved for requests (allowed extras: none); request 'requests' without them or ask an operator to allow them");
+    expect(e.message).toBe(
+      "Extras [socks] are not approved for requests (allowed extras: none); request 'requests' without them or ask " +
+        "an operator to allow them",
+    );
   });
 
   it("allows listed extras only", () => {

@@ -11,10 +11,18 @@ describe("maturity", () => {
   });
 
   it("ranks student < intern < supervised < autonomous", () => {
-    expect([maturityRank("student"), maturityRank("intern"), maturityRank("supervised"), maturityRank("autonomous")]).toEqual([0, 1, 2, 3]);
+    expect([
+      maturityRank("student"),
+      maturityRank("intern"),
+      maturityRank("supervised"),
+      maturityRank("autonomous"),
+    ]).toEqual([0, 1, 2, 3]);
   });
 
-  const config = { defaultMaturity: "student" as const, agents: { main: "supervised" as const, research: "autonomous" as const } };
+  const config = {
+    defaultMaturity: "student" as const,
+    agents: { main: "supervised" as const, research: "autonomous" as const },
+  };
 
   it.each([
     ["main", "supervised"],

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { intersectSpecifiers, mentionsPrerelease, specifierContains, specifierIsEmpty, specifierWithin } from "../../../src/policy/ranges.js";
+import {
+  intersectSpecifiers,
+  mentionsPrerelease,
+  specifierContains,
+  specifierIsEmpty,
+  specifierWithin,
+} from "../../../src/policy/ranges.js";
 import { thrown } from "./helpers.js";
 
 describe("specifierContains", () => {

@@ -135,7 +135,7 @@ const BAD: [string, string, string][] = [
   ["DEL", "pandas\u007f", "control-char"],
   ["escape", "\u001b[31mpandas", "control-char"],
   ["huge", "a".repeat(201), "too-long"],
-  ["very huge", "pandas>=2," + "<3,".repeat(100_000), "too-long"],
+  ["very huge", "pandas>=2,<3,".repeat(100_000), "too-long"],
   ["name too long", "n".repeat(101), "name"],
   ["no name", ">=2", "name"],
   ["starts with _", "_pandas", "name"],
@@ -169,7 +169,9 @@ describe("parseRequirement accepts the strict grammar", () => {
     const parsed = parseRequirement(input);
     const text = formatRequirement(parsed);
     // SECURITY: what reaches the resolver is rebuilt, never the raw text: no spaces, quotes, or anything else.
-    expect(text).toMatch(/^[a-z0-9-]+(\[[a-z0-9-]+(,[a-z0-9-]+)*\])?([<>=!~]{1,2}[0-9a-z.*]+(,[<>=!~]{1,2}[0-9a-z.*]+)*)?$/);
+    expect(text).toMatch(
+      /^[a-z0-9-]+(\[[a-z0-9-]+(,[a-z0-9-]+)*\])?([<>=!~]{1,2}[0-9a-z.*]+(,[<>=!~]{1,2}[0-9a-z.*]+)*)?$/,
+    );
     expect(parseRequirement(text)).toEqual(parsed);
   });
 });
@@ -196,7 +198,9 @@ describe("parseRequirement refuses hostile and malformed input", () => {
     );
     expect(thrown(() => parseRequirement("раndas")).message).toMatch(/^Character U\+0440 at position 0 is not allowed/);
     expect(thrown(() => parseRequirement("pandas\n")).message).toMatch(/^Control character U\+000A at position 6/);
-    expect(thrown(() => parseRequirement("pandas~=2")).message).toBe("'~=2' needs at least two version parts, e.g. '~=2.0'");
+    expect(thrown(() => parseRequirement("pandas~=2")).message).toBe(
+      "'~=2' needs at least two version parts, e.g. '~=2.0'",
+    );
   });
 
   it("never echoes control or non-ASCII characters back", () => {
@@ -248,7 +252,9 @@ describe("parseSpecifier (a separately given version)", () => {
 
 describe("formatRequirement", () => {
   it("writes name, extras, then the canonical specifier", () => {
-    expect(formatRequirement({ name: "pandas", extras: ["performance"], specifier: ">=2.0,<3" })).toBe("pandas[performance]>=2.0,<3");
+    expect(formatRequirement({ name: "pandas", extras: ["performance"], specifier: ">=2.0,<3" })).toBe(
+      "pandas[performance]>=2.0,<3",
+    );
     expect(formatRequirement({ name: "numpy", extras: [], specifier: "" })).toBe("numpy");
     expect(formatRequirement({ name: "a", extras: ["x", "y"], specifier: "==1" })).toBe("a[x,y]==1");
   });

@@ -22,7 +22,10 @@ describe("parseWhitelistYaml", () => {
   });
 
   it("reads extras and removed", () => {
-    const layer = parseWhitelistYaml("tiers:\n  intern:\n    - package: requests\n      extras: [socks]\nremoved: [numpy, Scikit_Learn]\n", "o");
+    const layer = parseWhitelistYaml(
+      "tiers:\n  intern:\n    - package: requests\n      extras: [socks]\nremoved: [numpy, Scikit_Learn]\n",
+      "o",
+    );
     expect(layer.tiers.intern).toEqual([{ package: "requests", extras: ["socks"] }]);
     expect(layer.removed).toEqual(["numpy", "scikit-learn"]);
   });
@@ -42,15 +45,28 @@ describe("parseWhitelistYaml", () => {
     ["tiers:\n  root: []\n", "f: tiers: unknown key(s): root"],
     ["tiers:\n  __proto__: []\n", "f: tiers: unknown key(s): __proto__"],
     ["tiers:\n  student:\n    - package: pandas\n      version: 2.0\n", "f: tiers.student[0].version:"],
-    ["tiers:\n  student:\n    - package: a\n    - package: b\n    - package: c\n      version: '>=2.*'\n", "f: tiers.student[2].version: Wildcard"],
+    [
+      "tiers:\n  student:\n    - package: a\n    - package: b\n    - package: c\n      version: '>=2.*'\n",
+      "f: tiers.student[2].version: Wildcard",
+    ],
     ["tiers:\n  student:\n    - package: pandas\n      max_memory_mb: -1\n", "f: tiers.student[0].max_memory_mb:"],
     ["tiers:\n  student:\n    - package: pandas\n      shell: rm\n", "f: tiers.student[0]: unknown key(s): shell"],
     ["tiers:\n  student:\n    - version: '>=1'\n", "f: tiers.student[0]:"],
-    ["tiers:\n  student:\n    - package: ｐａｎｄａｓ\n", "f: tiers.student[0].package: 'ｐａｎｄａｓ' is not a valid package name"],
-    ["tiers:\n  student:\n    - package: pandas\n    - package: Pandas\n", "f: tiers.student[1].package: 'pandas' is declared twice"],
+    [
+      "tiers:\n  student:\n    - package: ｐａｎｄａｓ\n",
+      "f: tiers.student[0].package: 'ｐａｎｄａｓ' is not a valid package name",
+    ],
+    [
+      "tiers:\n  student:\n    - package: pandas\n    - package: Pandas\n",
+      "f: tiers.student[1].package: 'pandas' is declared twice",
+    ],
     ["tiers: {}\nremoved: pandas\n", "f: removed: must be a list"],
     ["tiers: {}\nremoved: [pan das]\n", "f: removed[0]:"],
-    ["a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n", "f: not valid YAML"],
+    [
+      "a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d " +
+        "[*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n",
+      "f: not valid YAML",
+    ],
     ["tiers: {}\ntiers: {}\n", "f: not valid YAML"],
   ])("refuses %j", (text, prefix) => {
     const e = thrown(() => parseWhitelistYaml(text, "f"));
@@ -71,7 +87,11 @@ describe("serializeWhitelistYaml", () => {
   it("round-trips extras and removed, with the seed's field order", () => {
     const layer = {
       source: "o",
-      tiers: { supervised: [{ category: "io", extras: ["x"], package: "openpyxl", version: ">=3.1.0,<4.0.0", max_memory_mb: 256 }] },
+      tiers: {
+        supervised: [
+          { category: "io", extras: ["x"], package: "openpyxl", version: ">=3.1.0,<4.0.0", max_memory_mb: 256 },
+        ],
+      },
       removed: ["numpy"],
     };
     const text = serializeWhitelistYaml(layer);

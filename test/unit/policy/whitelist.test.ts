@@ -3,13 +3,22 @@ import type { TiersInput } from "../../../src/config.js";
 import { Whitelist, loadDefaultLayer, type WhitelistLayer } from "../../../src/policy/whitelist.js";
 import { thrown } from "./helpers.js";
 
-const layer = (source: string, tiers: TiersInput, removed?: string[]): WhitelistLayer => (removed ? { source, tiers, removed } : { source, tiers });
+const layer = (source: string, tiers: TiersInput, removed?: string[]): WhitelistLayer =>
+  removed ? { source, tiers, removed } : { source, tiers };
 
 describe("the shipped default (the seed's list)", () => {
   const w = Whitelist.fromLayers([loadDefaultLayer()]);
 
   it("has the seed's packages in the seed's tiers", () => {
-    expect(w.names()).toEqual(["beautifulsoup4", "numpy", "pandas", "requests", "scikit-learn", "torch", "transformers"]);
+    expect(w.names()).toEqual([
+      "beautifulsoup4",
+      "numpy",
+      "pandas",
+      "requests",
+      "scikit-learn",
+      "torch",
+      "transformers",
+    ]);
     expect(Object.fromEntries(w.names().map((n) => [n, w.approvedAt(n)]))).toEqual({
       pandas: "student",
       numpy: "student",
@@ -44,7 +53,12 @@ describe("the shipped default (the seed's list)", () => {
       extras: [],
       source: expect.stringMatching(/config\/package_whitelist_default\.yaml$/),
     });
-    expect(w.lookup("torch", "autonomous")).toMatchObject({ version: ">=2.0.0", requires_approval: true, max_memory_mb: 2048, category: "ml" });
+    expect(w.lookup("torch", "autonomous")).toMatchObject({
+      version: ">=2.0.0",
+      requires_approval: true,
+      max_memory_mb: 2048,
+      category: "ml",
+    });
     expect(w.lookup("requests", "intern")).toMatchObject({ network_access: true, max_memory_mb: 256, category: "web" });
   });
 
@@ -76,20 +90,31 @@ describe("tiers within one layer", () => {
   it("a maturity gets the highest tier at or below it that declares the package", () => {
     expect(w.lookup("pandas", "student")?.version).toBe(">=2.0,<2.1");
     expect(w.lookup("pandas", "intern")?.version).toBe(">=2.0,<2.1");
-    expect(w.lookup("pandas", "supervised")).toMatchObject({ version: ">=2.0,<3", maturity: "supervised", max_memory_mb: 1024 });
+    expect(w.lookup("pandas", "supervised")).toMatchObject({
+      version: ">=2.0,<3",
+      maturity: "supervised",
+      max_memory_mb: 1024,
+    });
     expect(w.lookup("pandas", "autonomous")?.maturity).toBe("supervised");
     expect(w.approvedAt("pandas")).toBe("student");
   });
 });
 
 describe("layers", () => {
-  const base = layer("default", { student: [{ package: "pandas", version: ">=2,<3" }, { package: "numpy" }], intern: [{ package: "requests" }] });
+  const base = layer("default", {
+    student: [{ package: "pandas", version: ">=2,<3" }, { package: "numpy" }],
+    intern: [{ package: "requests" }],
+  });
 
   it("a later layer replaces every earlier declaration of a package it declares", () => {
     const w = Whitelist.fromLayers([base, layer("file", { supervised: [{ package: "Pandas", version: ">=2.2,<3" }] })]);
     expect(w.lookup("pandas", "student")).toBeUndefined();
     expect(w.lookup("pandas", "intern")).toBeUndefined();
-    expect(w.lookup("pandas", "supervised")).toMatchObject({ version: ">=2.2,<3", source: "file", displayName: "Pandas" });
+    expect(w.lookup("pandas", "supervised")).toMatchObject({
+      version: ">=2.2,<3",
+      source: "file",
+      displayName: "Pandas",
+    });
     expect(w.approvedAt("pandas")).toBe("supervised");
     expect(w.lookup("numpy", "student")?.source).toBe("default");
   });
@@ -111,7 +136,9 @@ describe("layers", () => {
     ];
     expect(Whitelist.fromLayers(layers).lookup("pandas", "student")?.source).toBe("overlay");
     expect(Whitelist.fromLayers(layers.slice(0, 3)).lookup("pandas", "student")?.version).toBe("==2.1");
-    expect(Whitelist.fromLayers([...layers.slice(0, 3), layer("overlay", {}, ["pandas"])]).lookup("pandas", "autonomous")).toBeUndefined();
+    expect(
+      Whitelist.fromLayers([...layers.slice(0, 3), layer("overlay", {}, ["pandas"])]).lookup("pandas", "autonomous"),
+    ).toBeUndefined();
   });
 
   it("a removed package comes back when a later layer declares it again", () => {
@@ -120,7 +147,9 @@ describe("layers", () => {
   });
 
   it("an entry's fields are normalized and defaulted", () => {
-    const w = Whitelist.fromLayers([layer("l", { student: [{ package: "Foo_Bar", version: " >= 1.0 , < 2 ", extras: ["B", "a_x", "b"] }] })]);
+    const w = Whitelist.fromLayers([
+      layer("l", { student: [{ package: "Foo_Bar", version: " >= 1.0 , < 2 ", extras: ["B", "a_x", "b"] }] }),
+    ]);
     expect(w.lookup("foo-bar", "student")).toEqual({
       package: "foo-bar",
       displayName: "Foo_Bar",
@@ -138,9 +167,15 @@ describe("layers", () => {
 
   it.each([
     [{ student: [{ package: "pan das" }] }, "l: tiers.student[0].package: 'pan das' is not a valid package name"],
-    [{ intern: [{ package: "a" }, { package: "b", version: "===1" }] }, "l: tiers.intern[1].version: Arbitrary equality"],
+    [
+      { intern: [{ package: "a" }, { package: "b", version: "===1" }] },
+      "l: tiers.intern[1].version: Arbitrary equality",
+    ],
     [{ student: [{ package: "a", extras: ["-x"] }] }, "l: tiers.student[0].extras[0]: '-x' is not a valid extra name"],
-    [{ student: [{ package: "a" }, { package: "A" }] }, "l: tiers.student[1].package: 'a' is declared twice in tier student"],
+    [
+      { student: [{ package: "a" }, { package: "A" }] },
+      "l: tiers.student[1].package: 'a' is declared twice in tier student",
+    ],
     [{ root: [] }, "l: tiers: unknown key(s): root"],
   ])("validates layers built in code too: %j", (tiers, message) => {
     const e = thrown(() => Whitelist.fromLayers([layer("l", tiers as TiersInput)]));

@@ -22,7 +22,10 @@ describe("uv argv and environment (fake runner)", () => {
     process.env.UV_INDEX_URL = "http://127.0.0.1:9/dead";
     process.env.UV_FIND_LINKS = "/opt/wheels";
     process.env.VIRTUAL_ENV = "/somewhere/else";
-    fake = await fakePython({ compile: () => ({ stdout: compiled(pins.map((p) => ({ ...p, hash: p.hashes[0]! }))) }) }, { index: { findLinks: ["/srv/wheels"] } });
+    fake = await fakePython(
+      { compile: () => ({ stdout: compiled(pins.map((p) => ({ ...p, hash: p.hashes[0]! }))) }) },
+      { index: { findLinks: ["/srv/wheels"] } },
+    );
   });
   afterEach(async () => {
     process.env = { ...saved };
@@ -39,19 +42,46 @@ describe("uv argv and environment (fake runner)", () => {
     expect(installed).toEqual(pins);
 
     const uvCalls = fake.calls.filter((c) => c.file === fake.uv && c.args[0] !== "--version");
-    expect(uvCalls.map((c) => c.args.slice(0, 2).join(" "))).toEqual(["venv " + `${fake.config.venvRoot}/a`, "pip compile", "pip sync"]);
+    expect(uvCalls.map((c) => c.args.slice(0, 2).join(" "))).toEqual([
+      `venv ${fake.config.venvRoot}/a`,
+      "pip compile",
+      "pip sync",
+    ]);
     const [venv, compile, sync] = uvCalls as [Call, Call, Call];
 
-    expect(venv.args).toEqual(expect.arrayContaining(["--no-config", "--python", fake.python, "--no-python-downloads"]));
+    expect(venv.args).toEqual(
+      expect.arrayContaining(["--no-config", "--python", fake.python, "--no-python-downloads"]),
+    );
     expect(venv.args).not.toContain("--seed");
 
-    expect(compile.args).toEqual(expect.arrayContaining(["--no-config", "--generate-hashes", "--no-header", "--no-annotate", "--index-strategy", "first-index", "--only-binary", ":all:"]));
+    expect(compile.args).toEqual(
+      expect.arrayContaining([
+        "--no-config",
+        "--generate-hashes",
+        "--no-header",
+        "--no-annotate",
+        "--index-strategy",
+        "first-index",
+        "--only-binary",
+        ":all:",
+      ]),
+    );
     expect(flagValue(compile, "--python")).toBe(`${fake.config.venvRoot}/a/bin/python`);
     expect(flagValue(compile, "--cache-dir")).toBe(`${fake.config.python.cacheDir}/uv`);
     expect(Object.values(compile.files)).toEqual(["datakit>=1,<2\n"]);
 
-    expect(sync.args).toEqual(expect.arrayContaining(["--no-config", "--require-hashes", "--allow-empty-requirements", "--link-mode", "hardlink"]));
-    expect(Object.values(sync.files)[0]).toBe(`datakit==1.0.0 \\\n    --hash=${hashOf("a")}\ntinycalc==1.1.0 \\\n    --hash=${hashOf("b")}\n`);
+    expect(sync.args).toEqual(
+      expect.arrayContaining([
+        "--no-config",
+        "--require-hashes",
+        "--allow-empty-requirements",
+        "--link-mode",
+        "hardlink",
+      ]),
+    );
+    expect(Object.values(sync.files)[0]).toBe(
+      `datakit==1.0.0 \\\n    --hash=${hashOf("a")}\ntinycalc==1.1.0 \\\n    --hash=${hashOf("b")}\n`,
+    );
 
     for (const call of [compile, sync]) {
       expect(call.args.filter((a) => a === "--default-index")).toHaveLength(1);
@@ -64,10 +94,13 @@ describe("uv argv and environment (fake runner)", () => {
     for (const call of fake.calls) {
       expect(call.args.join(" ")).not.toContain("/opt/wheels");
       expect(call.args.join(" ")).not.toContain("127.0.0.1:9");
-      expect(Object.keys(call.env).filter((k) => /^(UV_|PIP_(?!CONFIG_FILE)|VIRTUAL_ENV|PYTHONPATH)/.test(k))).toEqual([]);
+      expect(Object.keys(call.env).filter((k) => /^(UV_|PIP_(?!CONFIG_FILE)|VIRTUAL_ENV|PYTHONPATH)/.test(k))).toEqual(
+        [],
+      );
       expect(call.env.PIP_CONFIG_FILE).toBe("/dev/null");
       // Scratch files live in the skill's data folder, never in the cwd of the gateway (uv config discovery).
-      if (call.cwd) expect(call.cwd.startsWith(fake.config.dataDir) || call.cwd === fake.config.venvRoot).toBe(true);
+      const cwd = call.cwd ?? fake.config.venvRoot;
+      expect(cwd.startsWith(fake.config.dataDir) || cwd === fake.config.venvRoot).toBe(true);
     }
   });
 
@@ -78,13 +111,17 @@ describe("uv argv and environment (fake runner)", () => {
       {
         compile: (_req, constraints) => {
           attempts++;
-          return constraints ? { stdout: "", stderr: "error: No solution found\n  cause: Because …\n", exitCode: 1 } : { stdout: compiled([{ name: "datakit", version: "1.0.0" }]) };
+          return constraints
+            ? { stdout: "", stderr: "error: No solution found\n  cause: Because …\n", exitCode: 1 }
+            : { stdout: compiled([{ name: "datakit", version: "1.0.0" }]) };
         },
       },
       { index: { excludeNewer: "2026-01-01T00:00:00Z", onlyBinary: false } },
     );
     const env = new PythonEnvironment(fake.config, fake.runner);
-    const result = await env.withSkill("a", (venv) => venv.resolve(wanted, undefined, [{ name: "tinycalc", version: "1.1.0", hashes: [] }]));
+    const result = await env.withSkill("a", (venv) =>
+      venv.resolve(wanted, undefined, [{ name: "tinycalc", version: "1.1.0", hashes: [] }]),
+    );
     expect(result.map((p) => p.name)).toEqual(["datakit"]);
     expect(attempts).toBe(2);
     const compiles = fake.calls.filter((c) => c.args[1] === "compile");
@@ -97,8 +134,10 @@ describe("uv argv and environment (fake runner)", () => {
   it("uninstalling everything syncs an empty file with --allow-empty-requirements", async () => {
     const env = new PythonEnvironment(fake.config, fake.runner);
     await env.withSkill("a", (venv) => venv.apply(pins, wanted, { operation: "install", package: "datakit" }));
-    expect(await env.withSkill("a", (venv) => venv.apply([], {}, { operation: "uninstall", package: "datakit" }))).toEqual([]);
-    const sync = fake.calls.filter((c) => c.args[1] === "sync").at(-1)!;
+    expect(
+      await env.withSkill("a", (venv) => venv.apply([], {}, { operation: "uninstall", package: "datakit" })),
+    ).toEqual([]);
+    const sync = fake.calls.findLast((c) => c.args[1] === "sync")!;
     expect(Object.values(sync.files)).toEqual([""]);
     expect(sync.args).toContain("--allow-empty-requirements");
     expect(await env.installed()).toEqual([]);
@@ -110,14 +149,24 @@ describe("uv argv and environment (fake runner)", () => {
     const list = await env.installed();
     expect(list).toEqual([
       { package: "datakit", version: "1.0.0", skill: "a", direct: true, installedAt: AT, vulnerabilitiesFound: 0 },
-      { package: "tinycalc", version: "1.1.0", skill: "a", direct: false, installedAt: expect.any(String), vulnerabilitiesFound: 0 },
+      {
+        package: "tinycalc",
+        version: "1.1.0",
+        skill: "a",
+        direct: false,
+        installedAt: expect.any(String),
+        vulnerabilitiesFound: 0,
+      },
     ]);
     expect(await env.installed("b")).toEqual([]);
     expect(await env.withSkill("a", (venv) => venv.state())).toEqual({ requirements: wanted, pins });
   });
 
   it("fails closed when uv is required but missing", async () => {
-    const missingUv = { ...fake.config, python: { ...fake.config.python, installer: "uv" as const, uv: "/nonexistent/uv" } };
+    const missingUv = {
+      ...fake.config,
+      python: { ...fake.config.python, installer: "uv" as const, uv: "/nonexistent/uv" },
+    };
     await expect(new PythonEnvironment(missingUv, fake.runner).withSkill("a", async () => 1)).rejects.toMatchObject({
       code: "INSTALL_FAILED",
       message: expect.stringContaining("uv was not found ('/nonexistent/uv')"),
@@ -130,19 +179,34 @@ describe("uv argv and environment (fake runner)", () => {
 
 describe("pip argv (fake runner)", () => {
   const report = (list: { name: string; version: string; hash: string }[]) =>
-    JSON.stringify({ install: list.map((p) => ({ metadata: { name: p.name, version: p.version }, download_info: { url: `https://x/${p.name}.whl`, archive_info: { hashes: { sha256: p.hash.slice(7) } } } })) });
+    JSON.stringify({
+      install: list.map((p) => ({
+        metadata: { name: p.name, version: p.version },
+        download_info: { url: `https://x/${p.name}.whl`, archive_info: { hashes: { sha256: p.hash.slice(7) } } },
+      })),
+    });
 
-  it("uses --isolated, the configured index only, --require-hashes --no-deps, and removes leftovers but not pip", async () => {
+  it("uses --isolated, the configured index only, --require-hashes --no-deps; removes leftovers, not pip", async () => {
     process.env.PIP_FIND_LINKS = "/opt/wheels";
-    const fake = await fakePython({ pipReport: () => report(pins.map((p) => ({ ...p, hash: p.hashes[0]! }))) }, { python: { installer: "pip" } });
+    const fake = await fakePython(
+      { pipReport: () => report(pins.map((p) => ({ ...p, hash: p.hashes[0]! }))) },
+      { python: { installer: "pip" } },
+    );
     try {
       const env = new PythonEnvironment(fake.config, fake.runner);
-      const installed = await env.withSkill("a", async (venv) => venv.apply(await venv.resolve(wanted), wanted, { operation: "install", package: "datakit" }));
+      const installed = await env.withSkill("a", async (venv) =>
+        venv.apply(await venv.resolve(wanted), wanted, { operation: "install", package: "datakit" }),
+      );
       expect(installed).toEqual(pins);
       await env.withSkill("a", (venv) => venv.apply([pins[1]!], {}, { operation: "uninstall", package: "datakit" }));
 
       const pipCalls = fake.calls.filter((c) => c.args[1] === "pip" && !c.args.includes("--version"));
-      expect(pipCalls.map((c) => c.args.find((a) => a === "install" || a === "uninstall"))).toEqual(["install", "install", "install", "uninstall"]);
+      expect(pipCalls.map((c) => c.args.find((a) => a === "install" || a === "uninstall"))).toEqual([
+        "install",
+        "install",
+        "install",
+        "uninstall",
+      ]);
       const [dryRun, install, , uninstall] = pipCalls as [Call, Call, Call, Call];
       for (const call of pipCalls) {
         expect(call.args.slice(0, 5)).toEqual(["-m", "pip", "--isolated", "--disable-pip-version-check", "--no-input"]);
@@ -150,8 +214,21 @@ describe("pip argv (fake runner)", () => {
         expect(call.env.PIP_FIND_LINKS).toBeUndefined();
         expect(call.args.join(" ")).not.toContain("/opt/wheels");
       }
-      expect(dryRun.args).toEqual(expect.arrayContaining(["--dry-run", "--ignore-installed", "--report", "-", "--index-url", "https://index.invalid/simple", "--only-binary", ":all:"]));
-      expect(install.args).toEqual(expect.arrayContaining(["--require-hashes", "--no-deps", "--index-url", "https://index.invalid/simple"]));
+      expect(dryRun.args).toEqual(
+        expect.arrayContaining([
+          "--dry-run",
+          "--ignore-installed",
+          "--report",
+          "-",
+          "--index-url",
+          "https://index.invalid/simple",
+          "--only-binary",
+          ":all:",
+        ]),
+      );
+      expect(install.args).toEqual(
+        expect.arrayContaining(["--require-hashes", "--no-deps", "--index-url", "https://index.invalid/simple"]),
+      );
       expect(uninstall.args.slice(-2)).toEqual(["--yes", "datakit"]);
       expect((await env.installed()).map((p) => p.package)).toEqual(["tinycalc"]);
     } finally {
@@ -162,8 +239,13 @@ describe("pip argv (fake runner)", () => {
   it("refuses to resolve with pip when index.excludeNewer is set (pip cannot enforce the cooldown)", async () => {
     const fake = await fakePython({}, { python: { installer: "pip" }, index: { excludeNewer: "7 days" } });
     try {
-      const error = await new PythonEnvironment(fake.config, fake.runner).withSkill("a", (venv) => venv.resolve(wanted)).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: "INSTALL_FAILED", message: expect.stringContaining("only uv can enforce it") });
+      const error = await new PythonEnvironment(fake.config, fake.runner)
+        .withSkill("a", (venv) => venv.resolve(wanted))
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: "INSTALL_FAILED",
+        message: expect.stringContaining("only uv can enforce it"),
+      });
     } finally {
       await fake.cleanup();
     }

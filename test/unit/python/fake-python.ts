@@ -4,11 +4,20 @@ import { dirname, join } from "node:path";
 import { parseConfig, type PackageGuardConfig } from "../../../src/config.js";
 import type { RunOptions, RunResult, Runner } from "../../../src/util/exec.js";
 
-export type Call = { file: string; args: string[]; env: Record<string, string>; cwd: string | undefined; files: Record<string, string> };
+export type Call = {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string | undefined;
+  files: Record<string, string>;
+};
 
 export type FakeOptions = {
   /** stdout of `uv pip compile` for the requirements text (and constraints text, if any). */
-  compile?: (requirements: string, constraints: string | null) => { stdout: string; stderr?: string; exitCode?: number };
+  compile?: (
+    requirements: string,
+    constraints: string | null,
+  ) => { stdout: string; stderr?: string; exitCode?: number };
   /** stdout of `pip install --dry-run --report -` (pip installer). */
   pipReport?: (requirements: string) => string;
   /** Make `uv pip sync` / `pip install` fail for this pin file content. */
@@ -31,9 +40,12 @@ const argAfter = (args: readonly string[], flag: string): string | undefined => 
   return i >= 0 ? args[i + 1] : undefined;
 };
 
-const sitePackages = (venvPython: string): string => join(dirname(dirname(venvPython)), "lib", "python3.11", "site-packages");
+const sitePackages = (venvPython: string): string =>
+  join(dirname(dirname(venvPython)), "lib", "python3.11", "site-packages");
 
-/** Writes a dist-info folder per `name==version` line, removing every other one (`uv pip sync`) or not (`pip install`). */
+/**
+ * Writes a dist-info folder per `name==version` line, removing every other one (`uv pip sync`) or not (`pip install`).
+ */
 const syncSitePackages = async (venvPython: string, pinsText: string, exact = true): Promise<void> => {
   const site = sitePackages(venvPython);
   if (exact) await rm(site, { recursive: true, force: true });
@@ -63,7 +75,7 @@ export const fakePython = async (options: FakeOptions = {}, raw: Record<string, 
   const runner: Runner = async (file, args, opts: RunOptions) => {
     const files: Record<string, string> = {};
     for (const a of args) if (a.startsWith(root) && /\.(in|txt)$/.test(a)) files[a] = await readFile(a, "utf8");
-    calls.push({ file, args: [...args], env: { ...(opts.env ?? {}) }, cwd: opts.cwd, files });
+    calls.push({ file, args: [...args], env: { ...opts.env }, cwd: opts.cwd, files });
     const command = [file, ...args].join(" ");
     if (args[0] === "--version") return ok(command, file === uv ? "uv 0.13.9 (fake)\n" : "Python 3.11.7\n");
     if (file === uv && args[0] === "venv") {
@@ -76,7 +88,9 @@ export const fakePython = async (options: FakeOptions = {}, raw: Record<string, 
     }
     if (file === uv && args[1] === "compile") {
       const constraints = argAfter(args, "--constraints");
-      const out = options.compile?.(files[args[2]!] ?? "", constraints ? (files[constraints] ?? null) : null) ?? { stdout: "" };
+      const out = options.compile?.(files[args[2]!] ?? "", constraints ? (files[constraints] ?? null) : null) ?? {
+        stdout: "",
+      };
       return ok(command, out.stdout, out.stderr ?? "", out.exitCode ?? 0);
     }
     if (file === uv && args[1] === "sync") {
@@ -98,7 +112,8 @@ export const fakePython = async (options: FakeOptions = {}, raw: Record<string, 
       const sub = args.find((a) => a === "install" || a === "uninstall" || a === "--version");
       const req = argAfter(args, "--requirement");
       if (sub === "--version") return ok(command, "pip 24.0\n");
-      if (sub === "install" && args.includes("--dry-run")) return ok(command, options.pipReport?.(files[req!] ?? "") ?? "{}");
+      if (sub === "install" && args.includes("--dry-run"))
+        return ok(command, options.pipReport?.(files[req!] ?? "") ?? "{}");
       if (sub === "install") {
         if (options.failSync?.(files[req!] ?? "")) return ok(command, "", "ERROR: injected\n", 1);
         await syncSitePackages(file, files[req!] ?? "", false);
@@ -106,7 +121,9 @@ export const fakePython = async (options: FakeOptions = {}, raw: Record<string, 
       }
       if (sub === "uninstall") {
         for (const name of args.slice(args.indexOf("--yes") + 1)) {
-          for (const entry of await readdir(sitePackages(file))) if (entry.startsWith(`${name.replace(/-/g, "_")}-`)) await rm(join(sitePackages(file), entry), { recursive: true });
+          for (const entry of await readdir(sitePackages(file)))
+            if (entry.startsWith(`${name.replace(/-/g, "_")}-`))
+              await rm(join(sitePackages(file), entry), { recursive: true });
         }
         return ok(command);
       }
@@ -114,7 +131,10 @@ export const fakePython = async (options: FakeOptions = {}, raw: Record<string, 
     return ok(command, "", `fake: unexpected call ${command}`, 2);
   };
   const config: PackageGuardConfig = parseConfig(
-    { python: { uv, python, lockTimeoutMs: 2000, ...((raw.python as object) ?? {}) }, index: { url: "https://index.invalid/simple", ...((raw.index as object) ?? {}) } },
+    {
+      python: { uv, python, lockTimeoutMs: 2000, ...(raw.python as object) },
+      index: { url: "https://index.invalid/simple", ...(raw.index as object) },
+    },
     join(root, "state"),
   );
   return { root, uv, python, calls, runner, config, cleanup: () => rm(root, { recursive: true, force: true }) };

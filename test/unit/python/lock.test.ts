@@ -71,7 +71,10 @@ describe("per-skill lock", () => {
     await mkdir(`${target}.lock`);
     const { ino } = await import("node:fs/promises").then((fs) => fs.stat(`${target}.lock`));
     const { hostname } = await import("node:os");
-    await writeFile(join(target, "lock-owner.json"), JSON.stringify({ pid: child.pid, host: hostname(), token: "dead", ino }));
+    await writeFile(
+      join(target, "lock-owner.json"),
+      JSON.stringify({ pid: child.pid, host: hostname(), token: "dead", ino }),
+    );
     expect(await withSkillLock(target, "a", 0, async () => "taken")).toBe("taken");
   });
 
@@ -83,7 +86,10 @@ describe("per-skill lock", () => {
     const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 5000)"]);
     try {
       await mkdir(target, { recursive: true });
-      await writeFile(join(target, "lock-owner.json"), JSON.stringify({ pid: child.pid, host: hostname(), token: "other", ino }));
+      await writeFile(
+        join(target, "lock-owner.json"),
+        JSON.stringify({ pid: child.pid, host: hostname(), token: "other", ino }),
+      );
       await expect(withSkillLock(target, "a", 0, async () => 1)).rejects.toMatchObject({ code: "BUSY" });
       expect(JSON.parse(await readFile(join(target, "lock-owner.json"), "utf8")).pid).toBe(child.pid);
     } finally {

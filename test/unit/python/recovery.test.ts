@@ -12,14 +12,18 @@ const previousPins = [
   { name: "tinycalc", version: "1.1.0", hashes: [hashOf("b")] },
 ];
 const newPins = [...previousPins, { name: "pyyaml", version: "6.0.2", hashes: [hashOf("c")] }];
-const exists = (p: string) => access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 describe("transactions and crash recovery (fake runner)", () => {
   let cleanup: (() => Promise<void>) | undefined;
   afterEach(async () => cleanup?.());
 
   const setup = async (failSync?: (pins: string) => boolean) => {
-    const fake = await fakePython({ ...(failSync ? { failSync } : {}) });
+    const fake = await fakePython(failSync ? { failSync } : {});
     cleanup = fake.cleanup;
     const env = new PythonEnvironment(fake.config, fake.runner);
     await env.withSkill("a", (venv) => venv.apply(previousPins, datakit, { operation: "install", package: "datakit" }));
@@ -31,7 +35,13 @@ describe("transactions and crash recovery (fake runner)", () => {
     const { fake, env, paths } = await setup((pins) => pins.includes("pyyaml"));
     const syncsBefore = fake.calls.filter((c) => c.args[1] === "sync").length;
     const error = await env
-      .withSkill("a", (venv) => venv.apply(newPins, { ...datakit, pyyaml: { specifier: "", extras: [], requestedAt: AT } }, { operation: "install", package: "pyyaml" }))
+      .withSkill("a", (venv) =>
+        venv.apply(
+          newPins,
+          { ...datakit, pyyaml: { specifier: "", extras: [], requestedAt: AT } },
+          { operation: "install", package: "pyyaml" },
+        ),
+      )
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "INSTALL_FAILED", details: { rolledBack: true } });
     expect((error as Error).message).toMatch(/; the previous package set was restored$/);
@@ -45,14 +55,18 @@ describe("transactions and crash recovery (fake runner)", () => {
     let failing = false;
     const { env, paths } = await setup(() => failing);
     failing = true;
-    const error = await env.withSkill("a", (venv) => venv.apply(newPins, datakit, { operation: "install", package: "pyyaml" })).catch((e: unknown) => e);
+    const error = await env
+      .withSkill("a", (venv) => venv.apply(newPins, datakit, { operation: "install", package: "pyyaml" }))
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "INSTALL_FAILED", details: { rolledBack: false } });
     expect((error as Error).message).toContain("restoring the previous package set also failed");
     expect(JSON.parse(await readFile(paths.pending, "utf8")).previous.pins).toEqual(previousPins);
 
     failing = false;
     const recovered = await env.recoverInterrupted();
-    expect(recovered).toEqual([{ skill: "a", package: "pyyaml", operation: "install", txId: expect.any(String), ok: true }]);
+    expect(recovered).toEqual([
+      { skill: "a", package: "pyyaml", operation: "install", txId: expect.any(String), ok: true },
+    ]);
     expect(await exists(paths.pending)).toBe(false);
   });
 
@@ -61,14 +75,23 @@ describe("transactions and crash recovery (fake runner)", () => {
     // A crash after the journal was written and the venv was half changed: state.json still has the old set.
     await writeFile(
       paths.pending,
-      JSON.stringify({ version: 1, txId: "tx-1", operation: "install", package: "pyyaml", previous: { requirements: datakit, pins: previousPins }, startedAt: AT }),
+      JSON.stringify({
+        version: 1,
+        txId: "tx-1",
+        operation: "install",
+        package: "pyyaml",
+        previous: { requirements: datakit, pins: previousPins },
+        startedAt: AT,
+      }),
     );
     const site = join(paths.venv, "lib", "python3.11", "site-packages", "pyyaml-6.0.2.dist-info");
     await mkdir(site, { recursive: true });
     await writeFile(join(site, "METADATA"), "Name: pyyaml\nVersion: 6.0.2\n\n");
 
     const syncsBefore = fake.calls.filter((c) => c.args[1] === "sync").length;
-    expect(await env.recoverInterrupted()).toEqual([{ skill: "a", package: "pyyaml", operation: "install", txId: "tx-1", ok: true }]);
+    expect(await env.recoverInterrupted()).toEqual([
+      { skill: "a", package: "pyyaml", operation: "install", txId: "tx-1", ok: true },
+    ]);
     const restoreSync = fake.calls.filter((c) => c.args[1] === "sync").slice(syncsBefore);
     expect(restoreSync).toHaveLength(1);
     expect(Object.values(restoreSync[0]!.files)[0]).toContain("tinycalc==1.1.0");
@@ -80,7 +103,17 @@ describe("transactions and crash recovery (fake runner)", () => {
   it("drops a journal whose transaction had already committed, without touching the venv", async () => {
     const { fake, env, paths } = await setup();
     const state = JSON.parse(await readFile(paths.state, "utf8"));
-    await writeFile(paths.pending, JSON.stringify({ version: 1, txId: state.lastTxId, operation: "install", package: "datakit", previous: { requirements: {}, pins: [] }, startedAt: AT }));
+    await writeFile(
+      paths.pending,
+      JSON.stringify({
+        version: 1,
+        txId: state.lastTxId,
+        operation: "install",
+        package: "datakit",
+        previous: { requirements: {}, pins: [] },
+        startedAt: AT,
+      }),
+    );
     const before = fake.calls.length;
     expect(await env.recoverInterrupted()).toEqual([]);
     expect(fake.calls.slice(before).filter((c) => c.args[1] === "sync")).toEqual([]);
@@ -90,17 +123,36 @@ describe("transactions and crash recovery (fake runner)", () => {
   it("treats an unreadable journal as interrupted and restores state.json's set", async () => {
     const { env, paths } = await setup();
     await writeFile(paths.pending, "{ torn");
-    expect(await env.recoverInterrupted()).toEqual([{ skill: "a", package: "unknown", operation: "install", txId: "unknown", ok: true }]);
+    expect(await env.recoverInterrupted()).toEqual([
+      { skill: "a", package: "unknown", operation: "install", txId: "unknown", ok: true },
+    ]);
     expect((await env.installed("a")).map((p) => p.package)).toEqual(["datakit", "tinycalc"]);
   });
 
   it("reports a failed recovery with the reason and keeps the journal for the next start", async () => {
     let failing = false;
     const { env, paths } = await setup(() => failing);
-    await writeFile(paths.pending, JSON.stringify({ version: 1, txId: "tx-2", operation: "uninstall", package: "datakit", previous: { requirements: datakit, pins: previousPins }, startedAt: AT }));
+    await writeFile(
+      paths.pending,
+      JSON.stringify({
+        version: 1,
+        txId: "tx-2",
+        operation: "uninstall",
+        package: "datakit",
+        previous: { requirements: datakit, pins: previousPins },
+        startedAt: AT,
+      }),
+    );
     failing = true;
     const [report] = await env.recoverInterrupted();
-    expect(report).toMatchObject({ skill: "a", package: "datakit", operation: "uninstall", txId: "tx-2", ok: false, problem: expect.stringContaining("injected") });
+    expect(report).toMatchObject({
+      skill: "a",
+      package: "datakit",
+      operation: "uninstall",
+      txId: "tx-2",
+      ok: false,
+      problem: expect.stringContaining("injected"),
+    });
     expect(await exists(paths.pending)).toBe(true);
   });
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { constraintsFile, pinnedRequirements, requirementLine, requirementsIn } from "../../../src/python/requirements-file.js";
+import {
+  constraintsFile,
+  pinnedRequirements,
+  requirementLine,
+  requirementsIn,
+} from "../../../src/python/requirements-file.js";
 import { thrown } from "../policy/helpers.js";
 
 const H = `sha256:${"ab".repeat(32)}`;
@@ -14,9 +19,12 @@ describe("requirements files", () => {
 
   it("writes the wanted set sorted by name, one line each", () => {
     const at = "2026-01-01T00:00:00Z";
-    expect(requirementsIn({ tinycalc: { specifier: "<2", extras: [], requestedAt: at }, datakit: { specifier: "", extras: [], requestedAt: at } })).toBe(
-      "datakit\ntinycalc<2\n",
-    );
+    expect(
+      requirementsIn({
+        tinycalc: { specifier: "<2", extras: [], requestedAt: at },
+        datakit: { specifier: "", extras: [], requestedAt: at },
+      }),
+    ).toBe("datakit\ntinycalc<2\n");
   });
 
   it.each([
@@ -47,7 +55,12 @@ describe("requirements files", () => {
       `tinycalc==1.1.0 \\\n    --hash=${H} \\\n    --hash=${H.replace("ab", "cd")}\n`,
     );
     expect(pinnedRequirements([])).toBe("");
-    expect(constraintsFile([{ name: "a", version: "1.0", hashes: [] }, { name: "b-c", version: "2.0.post1", hashes: [] }])).toBe("a==1.0\nb-c==2.0.post1\n");
+    expect(
+      constraintsFile([
+        { name: "a", version: "1.0", hashes: [] },
+        { name: "b-c", version: "2.0.post1", hashes: [] },
+      ]),
+    ).toBe("a==1.0\nb-c==2.0.post1\n");
   });
 
   it.each([

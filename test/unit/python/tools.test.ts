@@ -36,10 +36,21 @@ describe("tool lookup", () => {
     await writeFile(tool, "");
     await chmod(tool, 0o755);
     const seen: { args: readonly string[]; env: Record<string, string> | undefined }[] = [];
-    const runner = (exitCode: number): Runner => async (file, args, options) => {
-      seen.push({ args, env: options.env });
-      return { command: file, exitCode, stdout: "uv 0.13.9\n", stderr: "", timedOut: false, canceled: false, signal: undefined, spawnError: undefined };
-    };
+    const runner =
+      (exitCode: number): Runner =>
+      async (file, args, options) => {
+        seen.push({ args, env: options.env });
+        return {
+          command: file,
+          exitCode,
+          stdout: "uv 0.13.9\n",
+          stderr: "",
+          timedOut: false,
+          canceled: false,
+          signal: undefined,
+          spawnError: undefined,
+        };
+      };
     expect(await probeTool(runner(0), tool)).toEqual({ path: tool, version: "0.13.9" });
     expect(await probeTool(runner(1), tool)).toBeNull();
     expect(seen[0]?.args).toEqual(["--version"]);

@@ -6,7 +6,14 @@ import { ScanCache } from "../../../src/scan/cache.js";
 import type { Finding } from "../../../src/scan/types.js";
 
 const PIN = { name: "pyyaml", version: "5.3" };
-const FINDING: Finding = { id: "PYSEC-2021-142", aliases: ["CVE-2020-14343"], package: "pyyaml", version: "5.3", fixedVersions: ["5.4"], summary: "bad" };
+const FINDING: Finding = {
+  id: "PYSEC-2021-142",
+  aliases: ["CVE-2020-14343"],
+  package: "pyyaml",
+  version: "5.3",
+  fixedVersions: ["5.4"],
+  summary: "bad",
+};
 const HOUR = 3_600_000;
 
 describe("ScanCache", () => {
@@ -58,7 +65,10 @@ describe("ScanCache", () => {
     const first = await ScanCache.open({ file, ttlHours: 24, now });
     first.set("osv-db", PIN, [FINDING]);
     await first.flush();
-    expect(JSON.parse(await readFile(file, "utf8"))).toMatchObject({ version: 1, entries: [{ key: "osv-db pyyaml==5.3", scannedAt: "2026-03-01T12:00:00.000Z" }] });
+    expect(JSON.parse(await readFile(file, "utf8"))).toMatchObject({
+      version: 1,
+      entries: [{ key: "osv-db pyyaml==5.3", scannedAt: "2026-03-01T12:00:00.000Z" }],
+    });
     clock += 23 * HOUR;
     const second = await ScanCache.open({ file, ttlHours: 24, now });
     expect(second.get("osv-db", PIN)).toEqual([FINDING]);
@@ -69,9 +79,13 @@ describe("ScanCache", () => {
 
   it("starts empty from a corrupt or foreign file, and skips malformed entries", async () => {
     await writeFile(file.replace("/state/scan-cache.json", "/bad.json"), "{not json");
-    expect((await ScanCache.open({ file: join(dir, "bad.json"), ttlHours: 24, now })).get("osv-db", PIN)).toBeUndefined();
+    expect(
+      (await ScanCache.open({ file: join(dir, "bad.json"), ttlHours: 24, now })).get("osv-db", PIN),
+    ).toBeUndefined();
     await writeFile(join(dir, "other.json"), JSON.stringify({ version: 99, entries: [] }));
-    expect((await ScanCache.open({ file: join(dir, "other.json"), ttlHours: 24, now })).get("osv-db", PIN)).toBeUndefined();
+    expect(
+      (await ScanCache.open({ file: join(dir, "other.json"), ttlHours: 24, now })).get("osv-db", PIN),
+    ).toBeUndefined();
     const good = { key: "osv-db pyyaml==5.3", scannedAt: new Date(clock).toISOString(), findings: [FINDING] };
     const bad = { key: "osv-db idna==3.7", scannedAt: "yesterday", findings: [{ id: 5 }] };
     await writeFile(join(dir, "mixed.json"), JSON.stringify({ version: 1, entries: [bad, good] }));

@@ -2,8 +2,20 @@ import { describe, expect, it } from "vitest";
 import { applyIgnoreRules } from "../../../src/scan/ignore.js";
 import type { Finding } from "../../../src/scan/types.js";
 
-const finding: Finding = { id: "PYSEC-2021-142", aliases: ["CVE-2020-14343", "GHSA-8q59-q68h-6hv4"], package: "pyyaml", version: "5.3", fixedVersions: ["5.4"] };
-const other: Finding = { id: "PYSEC-2020-96", aliases: ["CVE-2020-1747"], package: "pyyaml", version: "5.3", fixedVersions: ["5.3.1"] };
+const finding: Finding = {
+  id: "PYSEC-2021-142",
+  aliases: ["CVE-2020-14343", "GHSA-8q59-q68h-6hv4"],
+  package: "pyyaml",
+  version: "5.3",
+  fixedVersions: ["5.4"],
+};
+const other: Finding = {
+  id: "PYSEC-2020-96",
+  aliases: ["CVE-2020-1747"],
+  package: "pyyaml",
+  version: "5.3",
+  fixedVersions: ["5.3.1"],
+};
 const rule = (id: string, expires = "2027-01-31") => ({ id, reason: "code path not used", expires });
 const at = (iso: string) => new Date(iso);
 
@@ -27,7 +39,9 @@ describe("applyIgnoreRules", () => {
 
   it("never applies a rule with a malformed or impossible date", () => {
     for (const expires of ["2027-02-30", "31.01.2027", "2027-1-31", "", "9999-99-99"]) {
-      expect(applyIgnoreRules([finding], [rule("PYSEC-2021-142", expires)], at("2026-01-01T00:00:00Z")).kept).toEqual([finding]);
+      expect(applyIgnoreRules([finding], [rule("PYSEC-2021-142", expires)], at("2026-01-01T00:00:00Z")).kept).toEqual([
+        finding,
+      ]);
     }
   });
 

@@ -18,12 +18,29 @@ describe("OsvDbScanner on hand-written advisories", () => {
     // Unquoted versions on purpose: YAML's core schema would read 3.10 as the number 3.1.
     await writeFile(
       join(root, "vulns", "Demo_Pkg", "PYSEC-2099-1.yaml"),
-      ["id: PYSEC-2099-1", "summary: demo is broken", "aliases:", "- CVE-2099-0001", "affected:", "- package:", "    name: demo-pkg", "    ecosystem: PyPI",
-        "  ranges:", "  - type: ECOSYSTEM", "    events:", "    - introduced: 0", "    - fixed: 3.10", "  versions:", "  - 3.1", ""].join("\n"),
+      [
+        "id: PYSEC-2099-1",
+        "summary: demo is broken",
+        "aliases:",
+        "- CVE-2099-0001",
+        "affected:",
+        "- package:",
+        "    name: demo-pkg",
+        "    ecosystem: PyPI",
+        "  ranges:",
+        "  - type: ECOSYSTEM",
+        "    events:",
+        "    - introduced: 0",
+        "    - fixed: 3.10",
+        "  versions:",
+        "  - 3.1",
+        "",
+      ].join("\n"),
     );
     await writeFile(
       join(root, "vulns", "Demo_Pkg", "PYSEC-2099-2.yaml"),
-      "id: PYSEC-2099-2\nwithdrawn: '2099-01-01T00:00:00Z'\naffected:\n- package: {name: demo-pkg, ecosystem: PyPI}\n  ranges: [{type: ECOSYSTEM, events: [{introduced: '0'}]}]\n",
+      "id: PYSEC-2099-2\nwithdrawn: '2099-01-01T00:00:00Z'\naffected:\n- package: {name: demo-pkg, ecosystem: " +
+        "PyPI}\n  ranges: [{type: ECOSYSTEM, events: [{introduced: '0'}]}]\n",
     );
     await writeFile(join(root, "vulns", "Demo_Pkg", "README.txt"), "not an advisory");
   });
@@ -36,7 +53,14 @@ describe("OsvDbScanner on hand-written advisories", () => {
       { name: "absent", version: "1.0" },
     ]);
     expect(result.get("demo-pkg==3.9")).toEqual([
-      { id: "PYSEC-2099-1", aliases: ["CVE-2099-0001"], package: "demo-pkg", version: "3.9", fixedVersions: ["3.10"], summary: "demo is broken" },
+      {
+        id: "PYSEC-2099-1",
+        aliases: ["CVE-2099-0001"],
+        package: "demo-pkg",
+        version: "3.9",
+        fixedVersions: ["3.10"],
+        summary: "demo is broken",
+      },
     ]);
     expect(result.get("demo-pkg==3.10")).toEqual([]);
     expect(result.get("absent==1.0")).toEqual([]);
@@ -49,11 +73,20 @@ describe("OsvDbScanner on hand-written advisories", () => {
   });
 
   it("fails closed on a missing directory, a broken advisory file, an odd pin or a non-PEP 440 version", async () => {
-    await expect(new OsvDbScanner(join(root, "nope")).scan([{ name: "demo-pkg", version: "1.0" }])).rejects.toMatchObject({ code: "SCANNER_UNAVAILABLE" });
+    await expect(
+      new OsvDbScanner(join(root, "nope")).scan([{ name: "demo-pkg", version: "1.0" }]),
+    ).rejects.toMatchObject({ code: "SCANNER_UNAVAILABLE" });
     await writeFile(join(root, "vulns", "other", "PYSEC-2099-3.yaml"), "id: [unclosed\n");
-    await expect(new OsvDbScanner(root).scan([{ name: "other", version: "1.0" }])).rejects.toMatchObject({ code: "SCANNER_UNAVAILABLE", message: expect.stringContaining("PYSEC-2099-3.yaml") });
-    await expect(new OsvDbScanner(root).scan([{ name: "../vulns", version: "1.0" }])).rejects.toMatchObject({ code: "SCANNER_UNAVAILABLE" });
-    await expect(new OsvDbScanner(root).scan([{ name: "demo-pkg", version: "1.0-foo-bar" }])).rejects.toMatchObject({ code: "SCANNER_UNAVAILABLE" });
+    await expect(new OsvDbScanner(root).scan([{ name: "other", version: "1.0" }])).rejects.toMatchObject({
+      code: "SCANNER_UNAVAILABLE",
+      message: expect.stringContaining("PYSEC-2099-3.yaml"),
+    });
+    await expect(new OsvDbScanner(root).scan([{ name: "../vulns", version: "1.0" }])).rejects.toMatchObject({
+      code: "SCANNER_UNAVAILABLE",
+    });
+    await expect(new OsvDbScanner(root).scan([{ name: "demo-pkg", version: "1.0-foo-bar" }])).rejects.toMatchObject({
+      code: "SCANNER_UNAVAILABLE",
+    });
   });
 
   it("answers an empty pin list without touching the disk", async () => {
@@ -65,10 +98,16 @@ describe("OsvDbScanner on real PyPA advisories (the repository's subset)", () =>
   const scanner = new OsvDbScanner(FIXTURE);
 
   it("flags pyyaml 5.3 and passes 6.0.1", async () => {
-    const result = await scanner.scan([{ name: "pyyaml", version: "5.3" }, { name: "pyyaml", version: "6.0.1" }]);
+    const result = await scanner.scan([
+      { name: "pyyaml", version: "5.3" },
+      { name: "pyyaml", version: "6.0.1" },
+    ]);
     const old = result.get("pyyaml==5.3") ?? [];
     expect(ids(old)).toEqual(expect.arrayContaining(["PYSEC-2020-96", "PYSEC-2021-142"]));
-    expect(old.find((f) => f.id === "PYSEC-2021-142")).toMatchObject({ aliases: expect.arrayContaining(["CVE-2020-14343"]), fixedVersions: ["5.4"] });
+    expect(old.find((f) => f.id === "PYSEC-2021-142")).toMatchObject({
+      aliases: expect.arrayContaining(["CVE-2020-14343"]),
+      fixedVersions: ["5.4"],
+    });
     expect(result.get("pyyaml==6.0.1")).toEqual([]);
   });
 
@@ -89,5 +128,7 @@ describe("OsvDbScanner on real PyPA advisories (the repository's subset)", () =>
 it("reports a canceled scan as SCANNER_UNAVAILABLE", async () => {
   const controller = new AbortController();
   controller.abort();
-  await expect(new OsvDbScanner(FIXTURE).scan([{ name: "pyyaml", version: "5.3" }], controller.signal)).rejects.toMatchObject({ code: "SCANNER_UNAVAILABLE" });
+  await expect(
+    new OsvDbScanner(FIXTURE).scan([{ name: "pyyaml", version: "5.3" }], controller.signal),
+  ).rejects.toMatchObject({ code: "SCANNER_UNAVAILABLE" });
 });

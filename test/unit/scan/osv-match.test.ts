@@ -9,7 +9,11 @@ const advisory = (raw: Record<string, unknown>): OsvAdvisory => {
 };
 
 const ranged = (events: Record<string, string>[], extra: Record<string, unknown> = {}): OsvAdvisory =>
-  advisory({ id: "PYSEC-1", affected: [{ package: { name: "demo", ecosystem: "PyPI" }, ranges: [{ type: "ECOSYSTEM", events }] }], ...extra });
+  advisory({
+    id: "PYSEC-1",
+    affected: [{ package: { name: "demo", ecosystem: "PyPI" }, ranges: [{ type: "ECOSYSTEM", events }] }],
+    ...extra,
+  });
 
 describe("inRange (OSV ECOSYSTEM evaluation, PEP 440 order)", () => {
   const events = [{ introduced: "0" }, { fixed: "1.4" }, { introduced: "2.0" }, { fixed: "2.0.5" }];
@@ -52,43 +56,72 @@ describe("inRange (OSV ECOSYSTEM evaluation, PEP 440 order)", () => {
 
 describe("affects", () => {
   it("matches the explicit versions list, in any PEP 440 spelling", () => {
-    const a = advisory({ id: "PYSEC-2", affected: [{ package: { name: "Demo_Pkg", ecosystem: "PyPI" }, versions: ["0.8.0-alpha2", "1.0"] }] });
+    const a = advisory({
+      id: "PYSEC-2",
+      affected: [{ package: { name: "Demo_Pkg", ecosystem: "PyPI" }, versions: ["0.8.0-alpha2", "1.0"] }],
+    });
     expect(affects(a, { name: "demo-pkg", version: "0.8.0a2" })).toBe(true);
     expect(affects(a, { name: "demo-pkg", version: "1.0.0" })).toBe(true);
     expect(affects(a, { name: "demo-pkg", version: "1.1" })).toBe(false);
   });
 
   it("ignores withdrawn advisories, other ecosystems, other packages and GIT ranges", () => {
-    expect(affects(ranged([{ introduced: "0" }], { withdrawn: "2023-06-06T10:37:00Z" }), { name: "demo", version: "1.0" })).toBe(false);
-    const npm = advisory({ id: "X", affected: [{ package: { name: "demo", ecosystem: "npm" }, ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }] }] }] });
+    expect(
+      affects(ranged([{ introduced: "0" }], { withdrawn: "2023-06-06T10:37:00Z" }), { name: "demo", version: "1.0" }),
+    ).toBe(false);
+    const npm = advisory({
+      id: "X",
+      affected: [
+        { package: { name: "demo", ecosystem: "npm" }, ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }] }] },
+      ],
+    });
     expect(affects(npm, { name: "demo", version: "1.0" })).toBe(false);
     expect(affects(ranged([{ introduced: "0" }]), { name: "other", version: "1.0" })).toBe(false);
-    const git = advisory({ id: "G", affected: [{ package: { name: "demo", ecosystem: "PyPI" }, ranges: [{ type: "GIT", events: [{ introduced: "0" }] }] }] });
+    const git = advisory({
+      id: "G",
+      affected: [
+        { package: { name: "demo", ecosystem: "PyPI" }, ranges: [{ type: "GIT", events: [{ introduced: "0" }] }] },
+      ],
+    });
     expect(affects(git, { name: "demo", version: "1.0" })).toBe(false);
   });
 });
 
 describe("matchAdvisories", () => {
   it("builds findings with aliases, sorted fixed versions and a one-line summary", () => {
-    const a = ranged([{ introduced: "0" }, { fixed: "2.0.5" }, { introduced: "1.0" }, { fixed: "1.10" }, { fixed: "1.9" }], {
-      aliases: ["CVE-2099-1", "GHSA-xxxx"],
-      details: "First line.\nSecond line.",
-    });
+    const a = ranged(
+      [{ introduced: "0" }, { fixed: "2.0.5" }, { introduced: "1.0" }, { fixed: "1.10" }, { fixed: "1.9" }],
+      {
+        aliases: ["CVE-2099-1", "GHSA-xxxx"],
+        details: "First line.\nSecond line.",
+      },
+    );
     expect(matchAdvisories([a], { name: "demo", version: "1.0" })).toEqual([
-      { id: "PYSEC-1", aliases: ["CVE-2099-1", "GHSA-xxxx"], package: "demo", version: "1.0", fixedVersions: ["1.9", "1.10", "2.0.5"], summary: "First line." },
+      {
+        id: "PYSEC-1",
+        aliases: ["CVE-2099-1", "GHSA-xxxx"],
+        package: "demo",
+        version: "1.0",
+        fixedVersions: ["1.9", "1.10", "2.0.5"],
+        summary: "First line.",
+      },
     ]);
   });
 
   it("returns an empty list for a clean pin", () => {
-    expect(matchAdvisories([ranged([{ introduced: "0" }, { fixed: "1.0" }])], { name: "demo", version: "1.0" })).toEqual([]);
+    expect(
+      matchAdvisories([ranged([{ introduced: "0" }, { fixed: "1.0" }])], { name: "demo", version: "1.0" }),
+    ).toEqual([]);
   });
 });
 
 describe("toAdvisory", () => {
   it("drops malformed parts instead of guessing (a real withdrawn entry has `ranges` as a mapping)", () => {
-    const a = toAdvisory({ id: "PYSEC-2023-73", affected: [{ package: { name: "redis", ecosystem: "PyPI" }, ranges: { events: [{ introduced: "0" }] } }] });
+    const a = toAdvisory({
+      id: "PYSEC-2023-73",
+      affected: [{ package: { name: "redis", ecosystem: "PyPI" }, ranges: { events: [{ introduced: "0" }] } }],
+    });
     expect(a?.affected[0]?.ranges).toEqual([]);
     expect(toAdvisory({ summary: "no id" })).toBeUndefined();
   });
 });
-

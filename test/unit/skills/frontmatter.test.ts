@@ -21,7 +21,12 @@ dependencies:
     - package: matplotlib
       version: ">=3.7.0,<4"`),
     );
-    expect(deps).toEqual({ name: "data-visualization", requirements: ["pandas>=2.0.0", "matplotlib>=3.7.0,<4"], lines: [6, 8], findings: [] });
+    expect(deps).toEqual({
+      name: "data-visualization",
+      requirements: ["pandas>=2.0.0", "matplotlib>=3.7.0,<4"],
+      lines: [6, 8],
+      findings: [],
+    });
   });
 
   it("reads a bare version as ==, a missing or '*' version as any, and plain strings as requirements", () => {
@@ -41,7 +46,9 @@ dependencies:
   });
 
   it("never lets package and version run together into another name", () => {
-    const deps = skillDependenciesFromText(md(`dependencies:\n  python:\n    - package: pan\n      version: "das>=2"\n    - package: "pandas>=2"`));
+    const deps = skillDependenciesFromText(
+      md(`dependencies:\n  python:\n    - package: pan\n      version: "das>=2"\n    - package: "pandas>=2"`),
+    );
     expect(deps.requirements).toEqual([]);
     expect(deps.findings.map((f) => [f.ruleId, f.severity, f.line])).toEqual([
       ["package-guard.dependency-malformed", "critical", 4],
@@ -66,12 +73,19 @@ dependencies:
   });
 });
 
+// One line, as in OpenClaw's docs: the metadata is a JSON5 object on a single frontmatter line.
+const METADATA_LINE = [
+  `metadata: { "openclaw": { "requires": { "bins": ["uv"] }, "install": [ `,
+  `{ "id": "uv", "kind": "uv", "package": "mytool==1.2", "bins": ["mytool"] }, `,
+  `{ "id": "brew", "kind": "brew", "formula": "jq" }, { "type": "UV", "package": "tinycalc>=1" } ] } }`,
+].join("");
+
 describe("SKILL.md frontmatter: metadata.openclaw.install uv entries", () => {
   it("reads the JSON5 metadata line of the OpenClaw docs; only uv installers count", () => {
     const deps = skillDependenciesFromText(
       md(`name: my-skill
 description: demo
-metadata: { "openclaw": { "requires": { "bins": ["uv"] }, "install": [ { "id": "uv", "kind": "uv", "package": "mytool==1.2", "bins": ["mytool"] }, { "id": "brew", "kind": "brew", "formula": "jq" }, { "type": "UV", "package": "tinycalc>=1" } ] } }`),
+${METADATA_LINE}`),
     );
     expect(deps.requirements).toEqual(["mytool==1.2", "tinycalc>=1"]);
     expect(deps.lines).toEqual([4, 4]);
@@ -79,41 +93,70 @@ metadata: { "openclaw": { "requires": { "bins": ["uv"] }, "install": [ { "id": "
   });
 
   it("reads metadata as a quoted JSON5 string (comments, trailing commas) and as a YAML block", () => {
-    const quoted = skillDependenciesFromText(md(`metadata: '{ openclaw: { install: [ { kind: "uv", package: "pyyaml>=6", }, ], }, }'`));
+    const quoted = skillDependenciesFromText(
+      md(`metadata: '{ openclaw: { install: [ { kind: "uv", package: "pyyaml>=6", }, ], }, }'`),
+    );
     expect(quoted.requirements).toEqual(["pyyaml>=6"]);
-    const block = skillDependenciesFromText(md(`metadata:\n  openclaw:\n    install:\n      - kind: uv\n        package: datakit`));
+    const block = skillDependenciesFromText(
+      md(`metadata:\n  openclaw:\n    install:\n      - kind: uv\n        package: datakit`),
+    );
     expect(block.requirements).toEqual(["datakit"]);
   });
 
   it("reads the legacy clawdbot key too, and merges both sources without duplicates", () => {
     const deps = skillDependenciesFromText(
-      md(`dependencies:\n  python:\n    - package: pyyaml\nmetadata: { "clawdbot": { "install": [ { "kind": "uv", "package": "pyyaml" }, { "kind": "uv", "package": "numpy" } ] } }`),
+      md(
+        `dependencies:\n  python:\n    - package: pyyaml\nmetadata: { "clawdbot": { "install": [ { "kind": "uv", ` +
+          `"package": "pyyaml" }, { "kind": "uv", "package": "numpy" } ] } }`,
+      ),
     );
     expect(deps.requirements).toEqual(["pyyaml", "numpy"]);
   });
 
   it("a uv installer without a package, a non-list install or unreadable JSON5 blocks", () => {
-    expect(rules(md(`metadata: { "openclaw": { "install": [ { "kind": "uv", "bins": ["x"] } ] } }`))).toEqual([["package-guard.dependency-malformed", "critical"]]);
-    expect(rules(md(`metadata: { "openclaw": { "install": { "kind": "uv" } } }`))).toEqual([["package-guard.dependency-malformed", "critical"]]);
+    expect(rules(md(`metadata: { "openclaw": { "install": [ { "kind": "uv", "bins": ["x"] } ] } }`))).toEqual([
+      ["package-guard.dependency-malformed", "critical"],
+    ]);
+    expect(rules(md(`metadata: { "openclaw": { "install": { "kind": "uv" } } }`))).toEqual([
+      ["package-guard.dependency-malformed", "critical"],
+    ]);
     expect(rules(md(`metadata: "{ openclaw: { install: [ "`))).toEqual([["package-guard.metadata-json5", "critical"]]);
   });
 });
 
 describe("SKILL.md frontmatter: what cannot be read", () => {
   it("no frontmatter, an empty one, or one without Python dependencies declares nothing", () => {
-    expect(skillDependenciesFromText("# Just markdown\n")).toEqual({ name: null, requirements: [], lines: [], findings: [] });
-    expect(skillDependenciesFromText("---\n---\nbody")).toEqual({ name: null, requirements: [], lines: [], findings: [] });
-    expect(skillDependenciesFromText(md(`name: plain\nmetadata: { "openclaw": { "emoji": "x" } }`)).requirements).toEqual([]);
+    expect(skillDependenciesFromText("# Just markdown\n")).toEqual({
+      name: null,
+      requirements: [],
+      lines: [],
+      findings: [],
+    });
+    expect(skillDependenciesFromText("---\n---\nbody")).toEqual({
+      name: null,
+      requirements: [],
+      lines: [],
+      findings: [],
+    });
+    expect(
+      skillDependenciesFromText(md(`name: plain\nmetadata: { "openclaw": { "emoji": "x" } }`)).requirements,
+    ).toEqual([]);
   });
 
   it("handles a BOM and CRLF line endings like OpenClaw does", () => {
-    const deps = skillDependenciesFromText(`\uFEFF---\r\nname: crlf\r\ndependencies:\r\n  python:\r\n    - package: pandas\r\n---\r\nbody\r\n`);
+    const deps = skillDependenciesFromText(
+      `\uFEFF---\r\nname: crlf\r\ndependencies:\r\n  python:\r\n    - package: pandas\r\n---\r\nbody\r\n`,
+    );
     expect(deps).toMatchObject({ name: "crlf", requirements: ["pandas"], lines: [5] });
   });
 
   it("invalid YAML, an unterminated block or a non-mapping is a critical finding with a line", () => {
     const bad = skillDependenciesFromText(md(`name: x\ndependencies:\n  python: [\n`));
-    expect(bad.findings[0]).toMatchObject({ ruleId: "package-guard.frontmatter-yaml", severity: "critical", file: "SKILL.md" });
+    expect(bad.findings[0]).toMatchObject({
+      ruleId: "package-guard.frontmatter-yaml",
+      severity: "critical",
+      file: "SKILL.md",
+    });
     expect(bad.findings[0]!.line).toBeGreaterThanOrEqual(2);
     expect(rules("---\nname: x\ndependencies: {}\n")).toEqual([["package-guard.frontmatter-unterminated", "critical"]]);
     expect(rules(md("- a\n- b"))).toEqual([["package-guard.frontmatter-yaml", "critical"]]);
@@ -121,7 +164,10 @@ describe("SKILL.md frontmatter: what cannot be read", () => {
   });
 
   it("refuses an alias bomb rather than expanding it", () => {
-    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]", ..."bcdefg".split("").map((k, i) => `${k}: &${k} [${Array(10).fill(`*${"abcdefg"[i]}`).join(", ")}]`)].join("\n");
+    const bomb = [
+      "a: &a [x, x, x, x, x, x, x, x, x, x]",
+      ..."bcdefg".split("").map((k, i) => `${k}: &${k} [${Array(10).fill(`*${"abcdefg"[i]}`).join(", ")}]`),
+    ].join("\n");
     expect(rules(md(bomb))).toEqual([["package-guard.frontmatter-yaml", "critical"]]);
   });
 
@@ -155,7 +201,8 @@ describe("reading SKILL.md from the staged directory", () => {
   });
 
   it("a missing, symlinked, oversized or non-regular SKILL.md blocks", async () => {
-    const first = async (path: string, kind = "directory") => (await readSkillDependencies(path, kind)).findings.map((f) => [f.ruleId, f.severity])[0];
+    const first = async (path: string, kind = "directory") =>
+      (await readSkillDependencies(path, kind)).findings.map((f) => [f.ruleId, f.severity])[0];
     expect(await first(await dir("missing"))).toEqual(["package-guard.skill-md-missing", "critical"]);
     const target = await dir("target", { "real.md": md("name: x") });
     const linked = await dir("linked");

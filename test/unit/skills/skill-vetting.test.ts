@@ -38,14 +38,27 @@ const fakeContext = (o: Options = {}) => {
   const ctx: VetContext = {
     async decide(raw: string, _maturity: Maturity): Promise<PolicyDecision> {
       const requirement = parseRequirement(raw);
-      if (requirement.name === "evil") throw new PackageGuardError("NOT_WHITELISTED", "Package 'evil' is not on the whitelist for student agents.", { details: { package: "evil" } });
-      const entry = { package: requirement.name, version: "", requires_approval: o.approval?.includes(requirement.name) ?? false } as WhitelistEntry;
-      return { entry, requirement, effectiveSpecifier: requirement.specifier, requiresApproval: entry.requires_approval };
+      if (requirement.name === "evil")
+        throw new PackageGuardError("NOT_WHITELISTED", "Package 'evil' is not on the whitelist for student agents.", {
+          details: { package: "evil" },
+        });
+      const entry = {
+        package: requirement.name,
+        version: "",
+        requires_approval: o.approval?.includes(requirement.name) ?? false,
+      } as WhitelistEntry;
+      return {
+        entry,
+        requirement,
+        effectiveSpecifier: requirement.specifier,
+        requiresApproval: entry.requires_approval,
+      };
     },
     whitelist: { current: async () => ({}) as never },
     python: {
       validateSkill: (id: unknown) => {
-        if (typeof id !== "string" || !/^[a-z0-9][a-z0-9_-]*$/.test(id)) throw new PackageGuardError("INVALID_REQUIREMENT", `Invalid skill id '${String(id)}'`);
+        if (typeof id !== "string" || !/^[a-z0-9][a-z0-9_-]*$/.test(id))
+          throw new PackageGuardError("INVALID_REQUIREMENT", `Invalid skill id '${String(id)}'`);
         return id;
       },
       async withSkill<T>(_skill: string, fn: (v: SkillVenv) => Promise<T>): Promise<T> {
@@ -57,7 +70,19 @@ const fakeContext = (o: Options = {}) => {
       return {
         async scan(pins: Pin[]) {
           const bad = pins.filter((p) => o.vulnerable?.includes(p.name));
-          return { findings: bad.map((p) => ({ id: `PYSEC-${p.name}`, aliases: [], package: p.name, version: p.version, fixedVersions: ["9.9"] })), ignored: [], fromCache: 0, scanned: pins.length, scannerId: "fake" };
+          return {
+            findings: bad.map((p) => ({
+              id: `PYSEC-${p.name}`,
+              aliases: [],
+              package: p.name,
+              version: p.version,
+              fixedVersions: ["9.9"],
+            })),
+            ignored: [],
+            fromCache: 0,
+            scanned: pins.length,
+            scannerId: "fake",
+          };
         },
       };
     },
@@ -65,7 +90,9 @@ const fakeContext = (o: Options = {}) => {
       const covered = (f: { package: string }) => skill === "s1" && (o.overridden?.includes(f.package) ?? false);
       return {
         blocking: findings.filter((f) => !covered(f)),
-        overridden: findings.filter(covered).map((finding) => ({ finding, override: { id: `ovr_${finding.package}`, expires: "2026-02-01" } as never })),
+        overridden: findings
+          .filter(covered)
+          .map((finding) => ({ finding, override: { id: `ovr_${finding.package}`, expires: "2026-02-01" } as never })),
       };
     },
     approvals: {
@@ -85,7 +112,8 @@ const fakeContext = (o: Options = {}) => {
   return { ctx, audit, resolved, apply };
 };
 
-const vet = (ctx: VetContext, requirements: string[], skill = "s1") => vetRequirements(ctx, { skill, requirements, source: "hook", maturity: "student", client: "test" });
+const vet = (ctx: VetContext, requirements: string[], skill = "s1") =>
+  vetRequirements(ctx, { skill, requirements, source: "hook", maturity: "student", client: "test" });
 
 describe("vetting a skill's dependencies", () => {
   it("allows what passes policy, resolve and scan, installs nothing, and audits each one as 'vetted'", async () => {
@@ -97,13 +125,15 @@ describe("vetting a skill's dependencies", () => {
       ["tinycalc", true, false],
     ]);
     expect(apply).not.toHaveBeenCalled();
-    expect(audit.map((a) => [a.source, a.status, a.package, a.version, a.skillId, a.maturity, a.details?.vet])).toEqual([
-      ["hook", "vetted", "pyyaml", "1.0", "s1", "student", true],
-      ["hook", "vetted", "tinycalc", "1.0", "s1", "student", true],
-    ]);
+    expect(audit.map((a) => [a.source, a.status, a.package, a.version, a.skillId, a.maturity, a.details?.vet])).toEqual(
+      [
+        ["hook", "vetted", "pyyaml", "1.0", "s1", "student", true],
+        ["hook", "vetted", "tinycalc", "1.0", "s1", "student", true],
+      ],
+    );
   });
 
-  it("blocks on any denial, keeps the declared order and each reason, and resolves only what policy allowed", async () => {
+  it("blocks on any denial, keeps the declared order and each reason, resolves only what policy allowed", async () => {
     const { ctx, audit, resolved } = fakeContext({ vulnerable: ["pyyaml"] });
     const r = await vet(ctx, ["pyyaml==5.3", "evil", "tinycalc"]);
     expect(r.decision).toBe("block");
@@ -127,7 +157,10 @@ describe("vetting a skill's dependencies", () => {
     const { ctx, audit } = fakeContext({ vulnerable: ["pyyaml", "jinja2"], overridden: ["pyyaml"] });
     const r = await vet(ctx, ["pyyaml==5.3", "jinja2"]);
     expect(r.decision).toBe("block");
-    expect(r.items[0]).toMatchObject({ allowed: true, overridden: [{ advisory: "PYSEC-pyyaml", package: "pyyaml", override: "ovr_pyyaml", expires: "2026-02-01" }] });
+    expect(r.items[0]).toMatchObject({
+      allowed: true,
+      overridden: [{ advisory: "PYSEC-pyyaml", package: "pyyaml", override: "ovr_pyyaml", expires: "2026-02-01" }],
+    });
     expect(r.items[0]!.message).toBe("Allowed: PYSEC-pyyaml in pyyaml 1.0 by override ovr_pyyaml (until 2026-02-01)");
     expect(r.items[1]).toMatchObject({ allowed: false, code: "VULNERABLE" });
     expect(audit.map((a) => [a.status, a.vulnerabilities, a.details?.overrides ?? null])).toEqual([
@@ -135,20 +168,30 @@ describe("vetting a skill's dependencies", () => {
       ["blocked", ["PYSEC-jinja2"], null],
     ]);
     // The same override does not reach another skill.
-    expect((await vet(fakeContext({ vulnerable: ["pyyaml"], overridden: ["pyyaml"] }).ctx, ["pyyaml==5.3"], "s2")).decision).toBe("block");
+    expect(
+      (await vet(fakeContext({ vulnerable: ["pyyaml"], overridden: ["pyyaml"] }).ctx, ["pyyaml==5.3"], "s2")).decision,
+    ).toBe("block");
   });
 
   it("resolves each dependency on top of what the venv holds and the earlier ones", async () => {
     const { ctx, resolved } = fakeContext({ installed: { numpy: { specifier: "", extras: [], requestedAt: "x" } } });
     await vet(ctx, ["pandas", "pyyaml"]);
-    expect(resolved.map((w) => Object.keys(w))).toEqual([["numpy", "pandas"], ["numpy", "pandas", "pyyaml"]]);
+    expect(resolved.map((w) => Object.keys(w))).toEqual([
+      ["numpy", "pandas"],
+      ["numpy", "pandas", "pyyaml"],
+    ]);
   });
 
   it("warns when an entry needs an approval that was not granted, and records a pending approval", async () => {
     const { ctx, audit } = fakeContext({ approval: ["datakit", "numpy"], granted: ["numpy"] });
     const r = await vet(ctx, ["datakit", "numpy"]);
     expect(r.decision).toBe("warn");
-    expect(r.items[0]).toMatchObject({ allowed: true, requiresApproval: true, code: "APPROVAL_REQUIRED", approvalId: "apr_datakit" });
+    expect(r.items[0]).toMatchObject({
+      allowed: true,
+      requiresApproval: true,
+      code: "APPROVAL_REQUIRED",
+      approvalId: "apr_datakit",
+    });
     expect(r.items[0]!.message).toContain("approval apr_datakit is pending");
     expect(r.items[1]).toMatchObject({ allowed: true, requiresApproval: false });
     expect(audit.map((a) => [a.status, a.details?.approvalId ?? null])).toEqual([
@@ -170,7 +213,13 @@ describe("vetting a skill's dependencies", () => {
 
   it("problems reading the declarations block and are audited once", async () => {
     const { ctx, audit } = fakeContext();
-    const r = await vetRequirements(ctx, { skill: "s1", requirements: ["tinycalc"], source: "policy", maturity: "student", problems: [{ ruleId: "package-guard.frontmatter-yaml", message: "not YAML" }] });
+    const r = await vetRequirements(ctx, {
+      skill: "s1",
+      requirements: ["tinycalc"],
+      source: "policy",
+      maturity: "student",
+      problems: [{ ruleId: "package-guard.frontmatter-yaml", message: "not YAML" }],
+    });
     expect(r.decision).toBe("block");
     expect(audit.map((a) => [a.source, a.status, a.code])).toEqual([
       ["policy", "blocked", "INVALID_REQUIREMENT"],
@@ -189,7 +238,11 @@ describe("vetting a skill's dependencies", () => {
     const { ctx } = fakeContext();
     const controller = new AbortController();
     controller.abort();
-    const r = await vetRequirements(ctx, { skill: "s1", requirements: ["tinycalc"], source: "hook", maturity: "student" }, controller.signal);
+    const r = await vetRequirements(
+      ctx,
+      { skill: "s1", requirements: ["tinycalc"], source: "hook", maturity: "student" },
+      controller.signal,
+    );
     expect(r.items[0]).toMatchObject({ allowed: false, code: "SCANNER_UNAVAILABLE" });
     expect(r.items[0]!.message).toContain("ran out of time");
   });

@@ -12,7 +12,13 @@ const skillDir = async (name: string, frontmatter: string): Promise<string> => {
   await writeFile(join(dir, "SKILL.md"), `---\n${frontmatter}\n---\nbody\n`);
   return dir;
 };
-const target = (sourcePath: string, extra: Record<string, unknown> = {}) => ({ targetType: "skill", targetName: "slug-name", sourcePath, sourcePathKind: "directory", ...extra });
+const target = (sourcePath: string, extra: Record<string, unknown> = {}) => ({
+  targetType: "skill",
+  targetName: "slug-name",
+  sourcePath,
+  sourcePathKind: "directory",
+  ...extra,
+});
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "pg-vet-target-"));
@@ -24,36 +30,69 @@ afterAll(async () => {
 describe("vetting an install target", () => {
   it("ignores plugins and allows skills without Python dependencies, without asking the service", async () => {
     const vetter = fakeVetter();
-    expect(await vetInstallTarget(vetter, { ...target("/x"), targetType: "plugin" }, { source: "hook" })).toMatchObject({ decision: "allow" });
+    expect(await vetInstallTarget(vetter, { ...target("/x"), targetType: "plugin" }, { source: "hook" })).toMatchObject(
+      { decision: "allow" },
+    );
     const plain = await skillDir("plain", "name: plain\ndescription: no deps");
-    expect(await vetInstallTarget(vetter, target(plain), { source: "hook" })).toMatchObject({ decision: "allow", findings: [] });
+    expect(await vetInstallTarget(vetter, target(plain), { source: "hook" })).toMatchObject({
+      decision: "allow",
+      findings: [],
+    });
     expect(vetter.vetSkill).not.toHaveBeenCalled();
   });
 
   it("vets the declared dependencies under the skill id derived from the frontmatter name", async () => {
     const vetter = fakeVetter();
-    const dir = await skillDir("good", "name: Data Viz\ndependencies:\n  python:\n    - package: pyyaml\n      version: '>=6'");
+    const dir = await skillDir(
+      "good",
+      "name: Data Viz\ndependencies:\n  python:\n    - package: pyyaml\n      version: '>=6'",
+    );
     const v = await vetInstallTarget(vetter, target(dir), { source: "policy", client: "install-policy" });
-    expect(vetter.vetSkill).toHaveBeenCalledWith({ skill: "data-viz", requirements: ["pyyaml>=6"], source: "policy", client: "install-policy" }, undefined);
+    expect(vetter.vetSkill).toHaveBeenCalledWith(
+      { skill: "data-viz", requirements: ["pyyaml>=6"], source: "policy", client: "install-policy" },
+      undefined,
+    );
     expect(v).toEqual({ decision: "allow", findings: [], skill: "data-viz", preinstall: ["pyyaml>=6"] });
   });
 
   it("a block names every failing dependency and why; findings carry the SKILL.md line", async () => {
     const vetter = fakeVetter({ deny: { requests: "NOT_WHITELISTED", pyyaml: "VULNERABLE" } });
-    const dir = await skillDir("bad", "name: bad\ndependencies:\n  python:\n    - package: requests\n    - package: pyyaml\n      version: '==5.3'\n    - package: tinycalc");
+    const dir = await skillDir(
+      "bad",
+      "name: bad\ndependencies:\n  python:\n    - package: requests\n    - package: pyyaml\n      version: '==5.3'\n " +
+        "   - package: tinycalc",
+    );
     const v = await vetInstallTarget(vetter, target(dir), { source: "hook" });
     expect(v.decision).toBe("block");
-    expect(v.reason).toBe("package-guard blocked skill 'bad': requests: [NOT_WHITELISTED] requests is denied; pyyaml==5.3: [VULNERABLE] pyyaml is denied");
+    expect(v.reason).toBe(
+      "package-guard blocked skill 'bad': requests: [NOT_WHITELISTED] requests is denied; pyyaml==5.3: [VULNERABLE] " +
+        "pyyaml is denied",
+    );
     expect(v.findings).toEqual([
-      { ruleId: "package-guard.not-whitelisted", severity: "critical", message: "requests: requests is denied", file: "SKILL.md", line: 5 },
-      { ruleId: "package-guard.vulnerable", severity: "critical", message: "pyyaml==5.3: pyyaml is denied", file: "SKILL.md", line: 6 },
+      {
+        ruleId: "package-guard.not-whitelisted",
+        severity: "critical",
+        message: "requests: requests is denied",
+        file: "SKILL.md",
+        line: 5,
+      },
+      {
+        ruleId: "package-guard.vulnerable",
+        severity: "critical",
+        message: "pyyaml==5.3: pyyaml is denied",
+        file: "SKILL.md",
+        line: 6,
+      },
     ]);
     expect(v.preinstall).toEqual([]);
   });
 
   it("warns with the approval ids and pre-installs only what needs none", async () => {
     const vetter = fakeVetter({ approve: ["datakit"] });
-    const dir = await skillDir("warn", "name: warn\ndependencies:\n  python:\n    - package: datakit\n    - package: tinycalc");
+    const dir = await skillDir(
+      "warn",
+      "name: warn\ndependencies:\n  python:\n    - package: datakit\n    - package: tinycalc",
+    );
     const v = await vetInstallTarget(vetter, target(dir), { source: "hook" });
     expect(v.decision).toBe("warn");
     expect(v.reason).toContain("1 Python dependency needs operator approval");
@@ -64,29 +103,51 @@ describe("vetting an install target", () => {
 
   it("malformed declarations block, and are handed to the service to be audited", async () => {
     const vetter = fakeVetter();
-    const dir = await skillDir("malformed", "name: malformed\ndependencies:\n  python:\n    - package: 'pandas>=2'\n    - package: numpy");
+    const dir = await skillDir(
+      "malformed",
+      "name: malformed\ndependencies:\n  python:\n    - package: 'pandas>=2'\n    - package: numpy",
+    );
     const v = await vetInstallTarget(vetter, target(dir), { source: "hook" });
     expect(v.decision).toBe("block");
     expect(v.reason).toContain("plain package name");
-    expect(vetter.vetSkill.mock.calls[0]![0].problems).toEqual([{ ruleId: "package-guard.dependency-malformed", message: expect.stringContaining("plain package name") }]);
+    expect(vetter.vetSkill.mock.calls[0]![0].problems).toEqual([
+      { ruleId: "package-guard.dependency-malformed", message: expect.stringContaining("plain package name") },
+    ]);
     const missing = await vetInstallTarget(vetter, target(join(root, "nowhere")), { source: "hook" });
     expect(missing).toMatchObject({ decision: "block", findings: [{ ruleId: "package-guard.skill-md-missing" }] });
   });
 
   it("a dependency installer run: only uv is vetted, and only its package; nothing is pre-installed", async () => {
     // OpenClaw names the target by the skill's name here, so the venv is the same one a whole-skill install used.
-    const target = (sourcePath: string, extra: Record<string, unknown>) => ({ targetType: "skill", targetName: "installer", sourcePath, sourcePathKind: "directory", ...extra });
+    const target = (sourcePath: string, extra: Record<string, unknown>) => ({
+      targetType: "skill",
+      targetName: "installer",
+      sourcePath,
+      sourcePathKind: "directory",
+      ...extra,
+    });
     const vetter = fakeVetter({ deny: { cowsay: "NOT_WHITELISTED" } });
     const dir = await skillDir("installer", "name: installer\ndependencies:\n  python:\n    - package: tinycalc");
-    const brew = await vetInstallTarget(vetter, target(dir, { installSpec: { kind: "brew", formula: "jq" } }), { source: "hook" });
+    const brew = await vetInstallTarget(vetter, target(dir, { installSpec: { kind: "brew", formula: "jq" } }), {
+      source: "hook",
+    });
     expect(brew.decision).toBe("allow");
     expect(vetter.vetSkill).not.toHaveBeenCalled();
-    const uv = await vetInstallTarget(vetter, target(dir, { installSpec: { kind: "uv", package: "cowsay" } }), { source: "hook" });
+    const uv = await vetInstallTarget(vetter, target(dir, { installSpec: { kind: "uv", package: "cowsay" } }), {
+      source: "hook",
+    });
     expect(vetter.vetSkill.mock.calls[0]![0]).toMatchObject({ skill: "installer", requirements: ["cowsay"] });
-    expect(uv).toMatchObject({ decision: "block", reason: "package-guard blocked skill 'installer': cowsay: [NOT_WHITELISTED] cowsay is denied" });
-    const ok = await vetInstallTarget(fakeVetter(), target(dir, { installSpec: { kind: "uv", package: "tinycalc" } }), { source: "hook" });
+    expect(uv).toMatchObject({
+      decision: "block",
+      reason: "package-guard blocked skill 'installer': cowsay: [NOT_WHITELISTED] cowsay is denied",
+    });
+    const ok = await vetInstallTarget(fakeVetter(), target(dir, { installSpec: { kind: "uv", package: "tinycalc" } }), {
+      source: "hook",
+    });
     expect(ok).toMatchObject({ decision: "allow", preinstall: [] });
-    const empty = await vetInstallTarget(fakeVetter(), target(dir, { installSpec: { kind: "uv" } }), { source: "hook" });
+    const empty = await vetInstallTarget(fakeVetter(), target(dir, { installSpec: { kind: "uv" } }), {
+      source: "hook",
+    });
     expect(empty.decision).toBe("block");
   });
 
@@ -98,7 +159,9 @@ describe("vetting an install target", () => {
 
   it("keeps findings inside OpenClaw's display limits", async () => {
     const deny = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`pkg${i}`, "NOT_WHITELISTED"]));
-    const list = Object.keys(deny).map((n) => `    - package: ${n}`).join("\n");
+    const list = Object.keys(deny)
+      .map((n) => `    - package: ${n}`)
+      .join("\n");
     const dir = await skillDir("many", `name: many\ndependencies:\n  python:\n${list}`);
     const v = await vetInstallTarget(fakeVetter({ deny }), target(dir), { source: "hook" });
     expect(v.reason!.length).toBeLessThanOrEqual(900);

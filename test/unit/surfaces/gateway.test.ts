@@ -3,16 +3,27 @@ import { PackageGuardError } from "../../../src/errors.js";
 import type { PackageService } from "../../../src/service.js";
 import { registerGatewayMethods } from "../../../src/surfaces/gateway.js";
 
-type Handler = (opts: { params: Record<string, unknown>; respond: (ok: boolean, payload?: unknown, error?: unknown) => void; client: unknown }) => Promise<void>;
+type Handler = (opts: {
+  params: Record<string, unknown>;
+  respond: (ok: boolean, payload?: unknown, error?: unknown) => void;
+  client: unknown;
+}) => Promise<void>;
 
 const setup = (service: Partial<Record<keyof PackageService, unknown>>) => {
   const handlers = new Map<string, { handler: Handler; scope: string }>();
-  registerGatewayMethods((method, handler, opts) => handlers.set(method, { handler: handler as Handler, scope: opts.scope }), async () => service as unknown as PackageService);
+  registerGatewayMethods(
+    (method, handler, opts) => handlers.set(method, { handler: handler as Handler, scope: opts.scope }),
+    async () => service as unknown as PackageService,
+  );
   const call = async (method: string, params: Record<string, unknown>, client: unknown = null) => {
     const respond = vi.fn();
     await handlers.get(method)!.handler({ params, respond, client });
     const [ok, payload, error] = respond.mock.calls[0]!;
-    return { ok, payload, error } as { ok: boolean; payload: unknown; error?: { code: string; message: string; details: Record<string, unknown>; retryable: boolean } };
+    return { ok, payload, error } as {
+      ok: boolean;
+      payload: unknown;
+      error?: { code: string; message: string; details: Record<string, unknown>; retryable: boolean };
+    };
   };
   return { handlers, call };
 };
@@ -38,7 +49,15 @@ describe("gateway methods", () => {
   });
 
   it("maps a PackageGuardError to the gateway's shape, keeping our code in details", async () => {
-    const install = vi.fn().mockRejectedValue(new PackageGuardError("NOT_WHITELISTED", "Package 'requests' is not approved for student agents; approved at: intern", { details: { package: "requests" } }));
+    const install = vi
+      .fn()
+      .mockRejectedValue(
+        new PackageGuardError(
+          "NOT_WHITELISTED",
+          "Package 'requests' is not approved for student agents; approved at: intern",
+          { details: { package: "requests" } },
+        ),
+      );
     const { call } = setup({ install });
     const r = await call("packages.install", { package: "requests", skill: "s1" });
     expect(r.ok).toBe(false);
@@ -58,26 +77,40 @@ describe("gateway methods", () => {
     }
   });
 
-  it("hands a malformed package to the service, which refuses and logs it (no refusal bypasses the audit log)", async () => {
-    const install = vi.fn().mockRejectedValue(new PackageGuardError("INVALID_REQUIREMENT", "The package must be a string"));
+  it("hands a malformed package to the service, which refuses and logs it (no refusal skips the log)", async () => {
+    const install = vi
+      .fn()
+      .mockRejectedValue(new PackageGuardError("INVALID_REQUIREMENT", "The package must be a string"));
     const { call } = setup({ install });
     const r = await call("packages.install", { package: ["pandas"], skill: "s1" });
-    expect(install).toHaveBeenCalledWith({ package: ["pandas"], skill: "s1" }, expect.objectContaining({ source: "rpc" }));
+    expect(install).toHaveBeenCalledWith(
+      { package: ["pandas"], skill: "s1" },
+      expect.objectContaining({ source: "rpc" }),
+    );
     expect(r.error).toMatchObject({ code: "INVALID_REQUEST", details: { code: "INVALID_REQUIREMENT" } });
   });
 
   it("passes agentId and the client identity, never a maturity", async () => {
     const install = vi.fn().mockResolvedValue({ package: "pandas" });
     const { call } = setup({ install });
-    await call("packages.install", { package: "pandas", skill: "s1", agentId: "main", maturity: "autonomous" }, { connId: "c-1" });
-    expect(install).toHaveBeenCalledWith({ package: "pandas", skill: "s1" }, { source: "rpc", agentId: "main", client: "c-1" });
+    await call(
+      "packages.install",
+      { package: "pandas", skill: "s1", agentId: "main", maturity: "autonomous" },
+      { connId: "c-1" },
+    );
+    expect(install).toHaveBeenCalledWith(
+      { package: "pandas", skill: "s1" },
+      { source: "rpc", agentId: "main", client: "c-1" },
+    );
   });
 
   it("caps installations at 500 and validates the status filter", async () => {
     const installations = vi.fn().mockResolvedValue([]);
     const { call } = setup({ installations });
     expect((await call("packages.installations", { limit: 501 })).error).toMatchObject({ code: "INVALID_REQUEST" });
-    expect((await call("packages.installations", { status: "pwned" })).error).toMatchObject({ code: "INVALID_REQUEST" });
+    expect((await call("packages.installations", { status: "pwned" })).error).toMatchObject({
+      code: "INVALID_REQUEST",
+    });
     await call("packages.installations", { skill: "s1" });
     expect(installations).toHaveBeenLastCalledWith(expect.objectContaining({ limit: 100, skillId: "s1" }));
   });

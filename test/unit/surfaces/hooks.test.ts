@@ -33,8 +33,14 @@ beforeAll(async () => {
   bad = join(root, "bad");
   await mkdir(good);
   await mkdir(bad);
-  await writeFile(join(good, "SKILL.md"), "---\nname: weather\ndependencies:\n  python:\n    - package: pyyaml\n    - package: tinycalc\n---\n");
-  await writeFile(join(bad, "SKILL.md"), "---\nname: weather\ndependencies:\n  python:\n    - package: requests\n---\n");
+  await writeFile(
+    join(good, "SKILL.md"),
+    "---\nname: weather\ndependencies:\n  python:\n    - package: pyyaml\n    - package: tinycalc\n---\n",
+  );
+  await writeFile(
+    join(bad, "SKILL.md"),
+    "---\nname: weather\ndependencies:\n  python:\n    - package: requests\n---\n",
+  );
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
@@ -53,8 +59,16 @@ describe("the before_install hook", () => {
     const log = logger();
     const hook = createBeforeInstallHandler({ getService: async () => s, logger: log });
     const r = await hook(event({ sourcePath: bad }));
-    expect(r).toMatchObject({ block: true, blockReason: "package-guard blocked skill 'weather': requests: [NOT_WHITELISTED] requests is denied" });
-    expect(r?.findings?.[0]).toMatchObject({ ruleId: "package-guard.not-whitelisted", severity: "critical", file: "SKILL.md", line: 5 });
+    expect(r).toMatchObject({
+      block: true,
+      blockReason: "package-guard blocked skill 'weather': requests: [NOT_WHITELISTED] requests is denied",
+    });
+    expect(r?.findings?.[0]).toMatchObject({
+      ruleId: "package-guard.not-whitelisted",
+      severity: "critical",
+      file: "SKILL.md",
+      line: 5,
+    });
     expect(s.vetSkill.mock.calls[0]![0]).toMatchObject({ source: "hook", client: "before_install:skill-upload" });
     expect(s.preinstallSkill).not.toHaveBeenCalled();
     expect(log.warn).toHaveBeenCalled();
@@ -66,7 +80,11 @@ describe("the before_install hook", () => {
     const hook = createBeforeInstallHandler({ getService: async () => s, logger: log });
     expect(await hook(event())).toBeUndefined();
     await vi.waitFor(() => expect(log.info).toHaveBeenCalledTimes(2));
-    expect(s.preinstallSkill).toHaveBeenCalledWith("weather", ["pyyaml", "tinycalc"], { source: "hook", agentId: null, client: "before_install:skill-upload" });
+    expect(s.preinstallSkill).toHaveBeenCalledWith("weather", ["pyyaml", "tinycalc"], {
+      source: "hook",
+      agentId: null,
+      client: "before_install:skill-upload",
+    });
   });
 
   it("does not block on a slow pre-install", async () => {
@@ -89,12 +107,20 @@ describe("the before_install hook", () => {
     const hook = createBeforeInstallHandler({ getService: async () => s, logger: logger() });
     const blocked = await hook(event({ skill: { installId: "uv", installSpec: { kind: "uv", package: "requests" } } }));
     expect(blocked).toMatchObject({ block: true });
-    expect(await hook(event({ skill: { installId: "uv", installSpec: { kind: "uv", package: "pyyaml" } } }))).toBeUndefined();
+    expect(
+      await hook(event({ skill: { installId: "uv", installSpec: { kind: "uv", package: "pyyaml" } } })),
+    ).toBeUndefined();
     expect(s.preinstallSkill).not.toHaveBeenCalled();
   });
 
   it("fails closed, with its own reason, when vetting outlasts the budget", async () => {
-    const s = { ...service(), vetSkill: vi.fn((_input: unknown, signal?: AbortSignal) => new Promise<never>((_, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted"))))) };
+    const s = {
+      ...service(),
+      vetSkill: vi.fn(
+        (_input: unknown, signal?: AbortSignal) =>
+          new Promise<never>((_, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted")))),
+      ),
+    };
     const hook = createBeforeInstallHandler({ getService: async () => s, logger: logger(), budgetMs: 50 });
     const r = await hook(event());
     expect(r).toMatchObject({ block: true });

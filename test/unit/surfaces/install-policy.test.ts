@@ -3,7 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decideInstallPolicy, MAX_REQUEST_BYTES, readBounded, runInstallPolicy } from "../../../src/surfaces/install-policy.js";
+import {
+  decideInstallPolicy,
+  MAX_REQUEST_BYTES,
+  readBounded,
+  runInstallPolicy,
+} from "../../../src/surfaces/install-policy.js";
 import { fakeVetter } from "../skills/fake-vetter.js";
 
 let root: string;
@@ -25,8 +30,21 @@ const request = (over: Record<string, unknown> = {}) => ({
 
 const run = async (stdin: string | Buffer[], vetter = fakeVetter({ deny: { requests: "NOT_WHITELISTED" } })) => {
   const out: string[] = [];
-  const code = await runInstallPolicy({ stdin: Readable.from(typeof stdin === "string" ? [stdin] : stdin), stdout: (t) => out.push(t), openService: async () => vetter });
-  return { code, out, response: JSON.parse(out.join("")) as { protocolVersion: number; decision: string; reason?: string; findings?: { ruleId: string }[] } };
+  const code = await runInstallPolicy({
+    stdin: Readable.from(typeof stdin === "string" ? [stdin] : stdin),
+    stdout: (t) => out.push(t),
+    openService: async () => vetter,
+  });
+  return {
+    code,
+    out,
+    response: JSON.parse(out.join("")) as {
+      protocolVersion: number;
+      decision: string;
+      reason?: string;
+      findings?: { ruleId: string }[];
+    },
+  };
 };
 
 beforeAll(async () => {
@@ -36,7 +54,10 @@ beforeAll(async () => {
   await mkdir(good);
   await mkdir(bad);
   await writeFile(join(good, "SKILL.md"), "---\nname: weather\ndependencies:\n  python:\n    - package: pyyaml\n---\n");
-  await writeFile(join(bad, "SKILL.md"), "---\nname: weather\ndependencies:\n  python:\n    - package: requests\n---\n");
+  await writeFile(
+    join(bad, "SKILL.md"),
+    "---\nname: weather\ndependencies:\n  python:\n    - package: requests\n---\n",
+  );
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
@@ -66,10 +87,18 @@ describe("package-guard install-policy (security.installPolicy, protocol 1)", ()
   });
 
   it("vets a uv dependency installer's package, and allows other installer kinds and plugin targets", async () => {
-    const uv = await run(JSON.stringify(request({ skill: { installId: "uv", installSpec: { id: "uv", kind: "uv", package: "requests" } } })));
+    const uv = await run(
+      JSON.stringify(
+        request({ skill: { installId: "uv", installSpec: { id: "uv", kind: "uv", package: "requests" } } }),
+      ),
+    );
     expect(uv.response).toMatchObject({ decision: "block" });
     expect(uv.response.reason).toContain("requests");
-    const brew = await run(JSON.stringify(request({ sourcePath: bad, skill: { installId: "brew", installSpec: { kind: "brew", formula: "jq" } } })));
+    const brew = await run(
+      JSON.stringify(
+        request({ sourcePath: bad, skill: { installId: "brew", installSpec: { kind: "brew", formula: "jq" } } }),
+      ),
+    );
     expect(brew.response).toEqual({ protocolVersion: 1, decision: "allow" });
     const plugin = await run(JSON.stringify(request({ targetType: "plugin", sourcePath: bad })));
     expect(plugin.response).toEqual({ protocolVersion: 1, decision: "allow" });

@@ -1,22 +1,32 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { PackageGuardError } from "../../../src/errors.js";
 import type { PackageService } from "../../../src/service.js";
 import { createToolFactories, TOOL_NAMES } from "../../../src/surfaces/tools.js";
-import { readFileSync } from "node:fs";
 import { REPO_ROOT } from "../../helpers/repo-root.js";
-import { join } from "node:path";
 
-const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "openclaw.plugin.json"), "utf8")) as { contracts: { tools: string[] } };
+const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "openclaw.plugin.json"), "utf8")) as {
+  contracts: { tools: string[] };
+};
 
-const factories = (service: Partial<Record<keyof PackageService, unknown>>) => createToolFactories(async () => service as unknown as PackageService);
+const factories = (service: Partial<Record<keyof PackageService, unknown>>) =>
+  createToolFactories(async () => service as unknown as PackageService);
 
 describe("agent tools", () => {
   it("every tool is declared in the manifest's contracts.tools", () => {
-    expect([...manifest.contracts.tools].sort()).toEqual([...TOOL_NAMES].sort());
+    expect([...manifest.contracts.tools].toSorted()).toEqual([...TOOL_NAMES].toSorted());
   });
 
   it("install_package takes the agent from the host's context, not from the arguments", async () => {
-    const install = vi.fn().mockResolvedValue({ package: "pandas", version: "2.2.3", skill: "s1", python: "/v/bin/python", dependencies: [], vulnerabilitiesFound: 0 });
+    const install = vi.fn().mockResolvedValue({
+      package: "pandas",
+      version: "2.2.3",
+      skill: "s1",
+      python: "/v/bin/python",
+      dependencies: [],
+      vulnerabilitiesFound: 0,
+    });
     const tool = factories({ install }).installPackage({ agentId: "junior", sessionKey: "agent:junior:main" });
     await tool.execute("call-1", { package: "pandas", skill: "s1", agentId: "boss", maturity: "autonomous" });
     expect(install.mock.calls[0]![0]).toEqual({ package: "pandas", skill: "s1" });
@@ -24,7 +34,14 @@ describe("agent tools", () => {
   });
 
   it("install_package throws with the code first, so the agent can tell what to do", async () => {
-    const install = vi.fn().mockRejectedValue(new PackageGuardError("NOT_WHITELISTED", "Package 'requests' is not approved for student agents; approved at: intern"));
+    const install = vi
+      .fn()
+      .mockRejectedValue(
+        new PackageGuardError(
+          "NOT_WHITELISTED",
+          "Package 'requests' is not approved for student agents; approved at: intern",
+        ),
+      );
     const tool = factories({ install }).installPackage({ agentId: "junior" });
     await expect(tool.execute("call-1", { package: "requests", skill: "s1" })).rejects.toMatchObject({
       message: "[NOT_WHITELISTED] Package 'requests' is not approved for student agents; approved at: intern",
@@ -33,15 +50,27 @@ describe("agent tools", () => {
       name: "ToolAuthorizationError",
       status: 403,
     });
-    const invalid = factories({ install: vi.fn().mockRejectedValue(new PackageGuardError("INVALID_REQUIREMENT", "no URLs")) }).installPackage({});
-    await expect(invalid.execute("c", { package: "x", skill: "s" })).rejects.toMatchObject({ name: "ToolInputError", status: 400 });
+    const invalid = factories({
+      install: vi.fn().mockRejectedValue(new PackageGuardError("INVALID_REQUIREMENT", "no URLs")),
+    }).installPackage({});
+    await expect(invalid.execute("c", { package: "x", skill: "s" })).rejects.toMatchObject({
+      name: "ToolInputError",
+      status: 400,
+    });
   });
 
   it("install_package streams progress through the update callback", async () => {
     const install = vi.fn().mockImplementation(async (_r, _c, progress: (s: string, m: string) => void) => {
       progress("resolving", "Resolving pandas");
       progress("scanning", "Scanning 2 package(s)");
-      return { package: "pandas", version: "2.2.3", skill: "s1", python: "/v/bin/python", dependencies: [], vulnerabilitiesFound: 0 };
+      return {
+        package: "pandas",
+        version: "2.2.3",
+        skill: "s1",
+        python: "/v/bin/python",
+        dependencies: [],
+        vulnerabilitiesFound: 0,
+      };
     });
     const updates: string[] = [];
     const tool = factories({ install }).installPackage({ agentId: "junior" });
@@ -50,7 +79,12 @@ describe("agent tools", () => {
   });
 
   it("list_packages lists what the calling agent's maturity allows", async () => {
-    const listForAgent = vi.fn().mockResolvedValue({ maturity: "student", packages: [{ package: "pandas", version: ">=2,<3", category: "data-science", requires_approval: false, description: "" }] });
+    const listForAgent = vi.fn().mockResolvedValue({
+      maturity: "student",
+      packages: [
+        { package: "pandas", version: ">=2,<3", category: "data-science", requires_approval: false, description: "" },
+      ],
+    });
     const tool = factories({ listForAgent }).listPackages({ agentId: "junior" });
     const r = await tool.execute("call-1", { category: "data-science" });
     expect(listForAgent).toHaveBeenCalledWith("junior", "data-science");
