@@ -1,11 +1,11 @@
 import { definePluginEntry } from "openclaw/plugin-sdk/plugin-entry";
 import { resolveStateDir } from "openclaw/plugin-sdk/state-paths";
 import { parseConfig } from "./config.js";
-import { openPackageService } from "./runtime.js";
-import type { PackageService } from "./service.js";
+import { openServices } from "./runtime.js";
+import type { Services } from "./service/services.js";
 import { loadCliConfig, pluginBlockOf } from "./surfaces/cli-context.js";
 import { CLI_DESCRIPTOR } from "./surfaces/cli-descriptor.js";
-import { buildCommands } from "./surfaces/cli.js";
+import { buildCommands } from "./surfaces/cli/index.js";
 import { registerGatewayMethods } from "./surfaces/gateway.js";
 import { createBeforeInstallHandler } from "./surfaces/hooks.js";
 import { createToolFactories } from "./surfaces/tools.js";
@@ -26,24 +26,24 @@ export default definePluginEntry({
     }
     // A bad block fails the plugin's load (and so every install): closed, and loud in the gateway log.
     const config = parseConfig(api.pluginConfig, stateDir);
-    let opened: Promise<PackageService> | undefined;
-    const getService = (): Promise<PackageService> =>
-      (opened ??= openPackageService(config).catch((error: unknown) => {
+    let opened: Promise<Services> | undefined;
+    const getServices = (): Promise<Services> =>
+      (opened ??= openServices(config).catch((error: unknown) => {
         opened = undefined;
         throw error;
       }));
 
-    const tools = createToolFactories(getService);
+    const tools = createToolFactories(getServices);
     api.registerTool((ctx) => tools.installPackage(ctx), { name: "install_package" });
     api.registerTool((ctx) => tools.listPackages(ctx), { name: "list_packages" });
     registerGatewayMethods(
       (method, handler, opts) => api.registerGatewayMethod(method, handler as never, opts),
-      getService,
+      getServices,
     );
     api.registerCli(
       ({ program, config: hostConfig }) => {
         buildCommands(program.command(CLI_DESCRIPTOR.name).description(CLI_DESCRIPTOR.description), {
-          openService: (c) => openPackageService(c),
+          openService: (c) => openServices(c),
           loadConfig: (paths) =>
             paths.config || paths.stateDir
               ? loadCliConfig(paths)
@@ -52,13 +52,16 @@ export default definePluginEntry({
       },
       { descriptors: [{ ...CLI_DESCRIPTOR }] },
     );
-    const beforeInstall = createBeforeInstallHandler({ getService, logger: api.logger });
+    const beforeInstall = createBeforeInstallHandler({
+      getService: async () => (await getServices()).packages,
+      logger: api.logger,
+    });
     // Inline, so the SDK's (unexported) event and result types check this handler.
     api.on("before_install", (event) => beforeInstall(event));
     api.registerService({
       id: "package-guard",
       async start(ctx) {
-        const recovered = await (await getService()).recover();
+        const recovered = await (await getServices()).packages.recover();
         if (recovered > 0) ctx.logger.warn(`package-guard: rolled back ${recovered} interrupted install(s)`);
       },
     });

@@ -9,16 +9,15 @@ import { PythonEnvironment } from "./python/environment.js";
 import { ScanCache } from "./scan/cache.js";
 import { createScanner } from "./scan/factory.js";
 import { VulnerabilityScanService } from "./scan/scan-service.js";
-import { PackageService } from "./service.js";
+import { OperatorService } from "./service/operator.js";
+import { PackageService } from "./service/pipeline.js";
+import type { Services } from "./service/services.js";
 import { runProcess, type Runner } from "./util/exec.js";
 
 export type RuntimeOptions = { runner?: Runner; now?: () => Date };
 
-/** Wires the service from a parsed configuration: the only place that knows every concrete backend. */
-export const openPackageService = async (
-  config: PackageGuardConfig,
-  options: RuntimeOptions = {},
-): Promise<PackageService> => {
+/** Wires the services from a parsed configuration: the only place that knows every concrete backend. */
+export const openServices = async (config: PackageGuardConfig, options: RuntimeOptions = {}): Promise<Services> => {
   const runner = options.runner ?? runProcess;
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const audit = await AuditLog.open(config.audit.file, { rotateBytes: config.audit.rotateBytes });
@@ -39,7 +38,7 @@ export const openPackageService = async (
       ...(options.now ? { now: options.now } : {}),
     });
   };
-  return new PackageService({
+  const deps = {
     config,
     whitelist,
     audit,
@@ -57,5 +56,6 @@ export const openPackageService = async (
         throw error;
       })),
     ...(options.now ? { now: options.now } : {}),
-  });
+  };
+  return { packages: new PackageService(deps), operator: new OperatorService(deps) };
 };

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from "commander";
-import { openPackageService } from "../runtime.js";
-import { buildCommands, EXIT } from "../surfaces/cli.js";
+import { openServices } from "../runtime.js";
+import { buildCommands, EXIT } from "../surfaces/cli/index.js";
 import { runInstallPolicy } from "../surfaces/install-policy.js";
 
 /** The package-guard bin: the same command tree as `openclaw packages`, for scripts, CI and installPolicy. */
@@ -10,13 +10,13 @@ export const main = async (argv: string[] = process.argv): Promise<void> => {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
   buildCommands(program, {
-    openService: (c) => openPackageService(c),
+    openService: (c) => openServices(c),
     installPolicy: async (config) => {
       try {
         return await runInstallPolicy({
           stdin: process.stdin,
           stdout: (text) => process.stdout.write(text),
-          openService: () => openPackageService(config),
+          openService: async () => (await openServices(config)).packages,
         });
       } finally {
         // A request that was refused part-way leaves stdin open; it must not keep the process alive.

@@ -1,7 +1,6 @@
 import { readdir } from "node:fs/promises";
 import type { PackageGuardConfig } from "../config.js";
 import { isPackageGuardError, toPackageGuardError } from "../errors.js";
-import type { InstalledPackage } from "../service-types.js";
 import type { Runner } from "../util/exec.js";
 import { pathExists } from "../util/fs.js";
 import { skillPaths, skillsRoot } from "./layout.js";
@@ -12,7 +11,7 @@ import { readState } from "./skill-state.js";
 import { openSkillVenv, prepareSkillVenv, skillContext } from "./skill-venv.js";
 import { chooseToolchain, type Toolchain } from "./toolchain.js";
 import { probeTool } from "./tools.js";
-import type { RecoveredTransaction, SkillVenv, Tools } from "./types.js";
+import type { InstalledPackage, RecoveredTransaction, SkillVenv, Tools } from "./types.js";
 
 export type {
   Operation,

@@ -42,3 +42,14 @@ export type RecoveredTransaction = {
   ok: boolean;
   problem?: string;
 };
+
+/** One installed pin of one skill, as `installed` reports it. */
+export type InstalledPackage = {
+  package: string;
+  version: string;
+  skill: string;
+  /** Requested by name (top level) rather than pulled in as a dependency. */
+  direct: boolean;
+  installedAt: string | null;
+  vulnerabilitiesFound: number;
+};

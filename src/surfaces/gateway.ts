@@ -1,7 +1,7 @@
 import { MATURITY_LEVELS } from "../config.js";
 import { ERROR_SURFACE, PackageGuardError, toPackageGuardError } from "../errors.js";
-import { APPROVAL_FILTERS, AUDIT_STATUSES } from "../service-types.js";
-import type { PackageService } from "../service.js";
+import type { Services } from "../service/services.js";
+import { APPROVAL_FILTERS, AUDIT_STATUSES } from "../service/types.js";
 import { enumParam, installRequestParams, intParam, objectParam, rawParam, stringParam } from "./params.js";
 
 type Scope = "operator.read" | "operator.write" | "operator.admin" | "operator.approvals";
@@ -21,12 +21,12 @@ const invalidDecision = (): never => {
 };
 
 /** Every method goes through one wrapper: parse, call one service method, map PackageGuardError. */
-export const registerGatewayMethods = (register: Register, getService: () => Promise<PackageService>): string[] => {
+export const registerGatewayMethods = (register: Register, getService: () => Promise<Services>): string[] => {
   const methods: string[] = [];
   const method = (
     name: string,
     scope: Scope,
-    run: (service: PackageService, params: Record<string, unknown>, client: string | null) => Promise<unknown>,
+    run: (service: Services, params: Record<string, unknown>, client: string | null) => Promise<unknown>,
   ) => {
     methods.push(name);
     register(
@@ -50,17 +50,17 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
   };
 
   method("packages.install", "operator.write", (s, p, client) =>
-    s.install(installRequestParams(p), { source: "rpc", agentId: stringParam(p, "agentId") ?? null, client }),
+    s.packages.install(installRequestParams(p), { source: "rpc", agentId: stringParam(p, "agentId") ?? null, client }),
   );
   method("packages.uninstall", "operator.write", (s, p, client) =>
-    s.uninstall(
+    s.packages.uninstall(
       { package: stringParam(p, "package", true), skill: stringParam(p, "skill", true) },
       { source: "rpc", client },
     ),
   );
-  method("packages.installed", "operator.read", (s, p) => s.installed(stringParam(p, "skill")));
+  method("packages.installed", "operator.read", (s, p) => s.operator.installed(stringParam(p, "skill")));
   method("packages.installations", "operator.read", (s, p) =>
-    s.installations({
+    s.operator.installations({
       limit: intParam(p, "limit", 1, 500) ?? 100,
       package: stringParam(p, "package"),
       skillId: stringParam(p, "skill") ?? stringParam(p, "skillId"),
@@ -70,34 +70,34 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
     }),
   );
   method("packages.whitelist.list", "operator.read", async (s, p) =>
-    s.whitelistList(enumParam(p, "maturity", MATURITY_LEVELS) ?? "student", stringParam(p, "category")),
+    s.operator.whitelistList(enumParam(p, "maturity", MATURITY_LEVELS) ?? "student", stringParam(p, "category")),
   );
   method("packages.whitelist.add", "operator.admin", (s, p, client) =>
-    s.whitelistAdd(objectParam(p, "entry"), { source: "rpc", client }),
+    s.operator.whitelistAdd(objectParam(p, "entry"), { source: "rpc", client }),
   );
   method("packages.whitelist.remove", "operator.admin", (s, p, client) =>
-    s.whitelistRemove(stringParam(p, "package", true), enumParam(p, "maturity", MATURITY_LEVELS), {
+    s.operator.whitelistRemove(stringParam(p, "package", true), enumParam(p, "maturity", MATURITY_LEVELS), {
       source: "rpc",
       client,
     }),
   );
   method("packages.approvals.list", "operator.read", (s, p) =>
-    s.approvalsList(enumParam(p, "status", APPROVAL_FILTERS)),
+    s.operator.approvalsList(enumParam(p, "status", APPROVAL_FILTERS)),
   );
   method("packages.approvals.resolve", "operator.approvals", (s, p, client) => {
     const note = stringParam(p, "note");
     const ttlHours = intParam(p, "ttlHours", 1, 24 * 365);
-    return s.approvalsResolve(
+    return s.operator.approvalsResolve(
       stringParam(p, "id", true),
       enumParam(p, "decision", ["approve", "deny"] as const) ?? invalidDecision(),
       { ...(ttlHours === undefined ? {} : { ttlHours }), ...(note === undefined ? {} : { note }) },
       { source: "rpc", client },
     );
   });
-  method("packages.overrides.list", "operator.read", (s) => s.overridesList());
+  method("packages.overrides.list", "operator.read", (s) => s.operator.overridesList());
   method("packages.overrides.add", "operator.approvals", (s, p, client) => {
     const o = objectParam(p, "override");
-    return s.overridesAdd(
+    return s.operator.overridesAdd(
       {
         skill: rawParam(o, "skill"),
         package: rawParam(o, "package"),
@@ -109,7 +109,7 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
       { source: "rpc", client },
     );
   });
-  method("packages.audit.verify", "operator.read", (s) => s.verifyAudit());
-  method("packages.doctor", "operator.read", (s) => s.doctor());
+  method("packages.audit.verify", "operator.read", (s) => s.operator.verifyAudit());
+  method("packages.doctor", "operator.read", (s) => s.operator.doctor());
   return methods;
 };

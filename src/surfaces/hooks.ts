@@ -1,7 +1,7 @@
 import { toPackageGuardError } from "../errors.js";
-import type { CallerContext, InstallResult } from "../service-types.js";
+import type { CallerContext, InstallResult } from "../service/types.js";
+import { blockVerdict, vetInstallTarget, type SkillVetter, type Verdict } from "../service/vet-target.js";
 import type { SkillFinding } from "../skills/findings.js";
-import { blockVerdict, vetInstallTarget, type SkillVetter, type Verdict } from "../skills/vet-target.js";
 
 /** The parts of OpenClaw's before_install event this adapter reads (the SDK does not export the type). */
 export type BeforeInstallEvent = {

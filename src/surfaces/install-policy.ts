@@ -1,7 +1,7 @@
 import { isAbsolute } from "node:path";
 import { toPackageGuardError } from "../errors.js";
+import { ALLOW, blockVerdict, vetInstallTarget, type SkillVetter, type Verdict } from "../service/vet-target.js";
 import type { SkillFinding } from "../skills/findings.js";
-import { ALLOW, blockVerdict, vetInstallTarget, type SkillVetter, type Verdict } from "../skills/vet-target.js";
 import { isRecord } from "../util/is-record.js";
 
 /** What a security.installPolicy command writes on stdout (OpenClaw protocol 1). */

@@ -1,5 +1,5 @@
 import { PackageGuardError } from "../errors.js";
-import type { InstallRequest } from "../service-types.js";
+import type { InstallRequest } from "../service/types.js";
 import { isRecord } from "../util/is-record.js";
 
 /** Reads one parameter of an untyped request (tool args, RPC params, CLI options) with a clear rejection. */

@@ -1,7 +1,7 @@
 import { Type } from "typebox";
 import { ERROR_SURFACE, type PackageGuardError, toPackageGuardError } from "../errors.js";
-import type { InstallResult, WhitelistView } from "../service-types.js";
-import type { PackageService } from "../service.js";
+import type { Services } from "../service/services.js";
+import type { InstallResult, WhitelistView } from "../service/types.js";
 import { installRequestParams, stringParam } from "./params.js";
 
 export const TOOL_NAMES = ["install_package", "list_packages"] as const;
@@ -67,7 +67,7 @@ const summarizeList = (maturity: string, entries: WhitelistView[]): string =>
       ].join("\n");
 
 /** Tool factories: the agent id comes from the host's tool context, never from the arguments. */
-export const createToolFactories = (getService: () => Promise<PackageService>) => {
+export const createToolFactories = (getService: () => Promise<Services>) => {
   const installPackage = (ctx: ToolContext) => ({
     name: "install_package",
     label: "Install Python package",
@@ -81,7 +81,7 @@ export const createToolFactories = (getService: () => Promise<PackageService>) =
         // The host does not validate tool arguments against `parameters`; every surface reads them itself.
         const request = installRequestParams(params);
         const service = await getService();
-        const result = await service.install(
+        const result = await service.packages.install(
           request,
           { source: "tool", agentId: ctx.agentId ?? null, sessionKey: ctx.sessionKey ?? null },
           (stage, message) => onUpdate?.({ content: [{ type: "text", text: message }], details: { stage } }),
@@ -105,7 +105,7 @@ export const createToolFactories = (getService: () => Promise<PackageService>) =
       try {
         const category = stringParam(params, "category");
         const service = await getService();
-        const view = await service.listForAgent(ctx.agentId ?? null, category);
+        const view = await service.operator.listForAgent(ctx.agentId ?? null, category);
         return {
           content: [{ type: "text" as const, text: summarizeList(view.maturity, view.packages) }],
           details: view,

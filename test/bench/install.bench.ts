@@ -12,7 +12,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseConfig } from "../../src/config.js";
-import { openPackageService } from "../../src/runtime.js";
+import { openServices } from "../../src/runtime.js";
 import { childEnv } from "../../src/util/env.js";
 import { DEMO_PACKAGES, startPackageIndex } from "../helpers/package-index.js";
 import { REPO_ROOT } from "../helpers/repo-root.js";
@@ -40,7 +40,7 @@ const config = parseConfig(
   },
   stateDir,
 );
-const service = await openPackageService(config);
+const service = await openServices(config);
 const caller = { source: "cli" as const, agentId: "bench" };
 const ms = async (fn: () => Promise<unknown>): Promise<number> => {
   const t = performance.now();
@@ -75,13 +75,13 @@ const bareInstall = async (venv: string, packages: string[]) => {
 };
 
 // Warm everything once: uv's cache, the scan cache, the JIT.
-const first = await service.install({ package: "requests", skill: "warm-up" }, caller);
+const first = await service.packages.install({ package: "requests", skill: "warm-up" }, caller);
 const pins = first.dependencies.map((d) => `${d.name}==${d.version}`);
 
 const pipeline: number[] = [];
 const bare: number[] = [];
 for (let i = 0; i < ROUNDS; i++) {
-  pipeline.push(await ms(() => service.install({ package: "requests", skill: `warm-${i}` }, caller)));
+  pipeline.push(await ms(() => service.packages.install({ package: "requests", skill: `warm-${i}` }, caller)));
   bare.push(await ms(() => bareInstall(join(work, `bare-${i}`), pins)));
 }
 
@@ -94,8 +94,8 @@ const venvBytes = async (dir: string, ownOnly: boolean): Promise<number> => {
   }
   return total;
 };
-await service.install({ package: "heavydata", skill: "disk-a" }, caller);
-await service.install({ package: "heavydata", skill: "disk-b" }, caller);
+await service.packages.install({ package: "heavydata", skill: "disk-a" }, caller);
+await service.packages.install({ package: "heavydata", skill: "disk-b" }, caller);
 const bytesA = await venvBytes(join(config.venvRoot, "disk-a"), false);
 const bytesB = await venvBytes(join(config.venvRoot, "disk-b"), true);
 
@@ -104,14 +104,16 @@ const cpuSeconds = async (): Promise<number> => {
   const fields = (await readFile("/proc/self/stat", "utf8")).split(") ")[1]!.split(" ");
   return fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0) / 100;
 };
-const pandasPins = (await service.install({ package: "pandas", skill: "pandas-warm" }, caller)).dependencies.map(
-  (d) => `${d.name}==${d.version}`,
-);
+const pandasPins = (
+  await service.packages.install({ package: "pandas", skill: "pandas-warm" }, caller)
+).dependencies.map((d) => `${d.name}==${d.version}`);
 const cpuBefore = await cpuSeconds();
-const one = await ms(() => service.install({ package: "pandas", skill: "solo" }, caller));
+const one = await ms(() => service.packages.install({ package: "pandas", skill: "solo" }, caller));
 const oneCpu = (await cpuSeconds()) - cpuBefore;
 const eight = await ms(() =>
-  Promise.all(Array.from({ length: 8 }, (_, i) => service.install({ package: "pandas", skill: `par-${i}` }, caller))),
+  Promise.all(
+    Array.from({ length: 8 }, (_, i) => service.packages.install({ package: "pandas", skill: `par-${i}` }, caller)),
+  ),
 );
 // The same fan-out with bare uv, side by side: what the machine allows without the plugin.
 const bareOne = await ms(() => bareInstall(join(work, "bare-solo"), pandasPins));

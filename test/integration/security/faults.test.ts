@@ -6,8 +6,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config.js";
 import { isPackageGuardError } from "../../../src/errors.js";
-import { openPackageService } from "../../../src/runtime.js";
-import type { PackageService } from "../../../src/service.js";
+import { openServices } from "../../../src/runtime.js";
+import type { Services } from "../../../src/service/services.js";
 import { childEnv } from "../../../src/util/env.js";
 import { DEMO_PACKAGES, startPackageIndex, type PackageIndex } from "../../helpers/package-index.js";
 import { REPO_ROOT } from "../../helpers/repo-root.js";
@@ -23,7 +23,7 @@ const ATTEMPTS = 40;
 let dir: string;
 let armed: string;
 let index: PackageIndex;
-let service: PackageService;
+let service: Services;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "pg-faults-"));
@@ -46,7 +46,7 @@ wait $pid
   );
   await chmod(wrapper, 0o755);
   index = await startPackageIndex({ packages: DEMO_PACKAGES });
-  service = await openPackageService(
+  service = await openServices(
     parseConfig(
       {
         agents: { ops: "intern" },
@@ -81,21 +81,21 @@ describe("installer killed at random points", () => {
     const cycle = ["pandas", "requests", "beautifulsoup4", "pyyaml>=6,<7"];
     const python = join(dir, "state", "package-guard", "venvs", "faulty", "bin", "python");
     const outcomes = { landed: 0, rolledBack: 0 };
-    const before = (await service.installations({ limit: 500 })).length;
+    const before = (await service.operator.installations({ limit: 500 })).length;
     for (let i = 0; i < ATTEMPTS; i++) {
       const requested = cycle[i % cycle.length]!;
       const name = requested.replace(/[<>=].*$/, "");
-      const installedNow = (await service.installed("faulty")).some((p) => p.package === name && p.direct);
+      const installedNow = (await service.operator.installed("faulty")).some((p) => p.package === name && p.direct);
       const previous = i === 0 ? [] : await actualSet(python);
       await writeFile(armed, "1");
       let reported: string[] | null = null;
       let failure: unknown = null;
       try {
         if (installedNow) {
-          await service.uninstall({ package: name, skill: "faulty" }, caller);
-          reported = (await service.installed("faulty")).map((p) => `${p.package}==${p.version}`).toSorted();
+          await service.packages.uninstall({ package: name, skill: "faulty" }, caller);
+          reported = (await service.operator.installed("faulty")).map((p) => `${p.package}==${p.version}`).toSorted();
         } else {
-          const r = await service.install({ package: requested, skill: "faulty" }, caller);
+          const r = await service.packages.install({ package: requested, skill: "faulty" }, caller);
           reported = r.dependencies.map((d) => `${d.name}==${d.version}`).toSorted();
         }
         outcomes.landed++;
@@ -116,7 +116,7 @@ describe("installer killed at random points", () => {
       const now = await actualSet(python);
       expect(now, `attempt ${i} (${requested})`).toEqual(reported ?? previous);
     }
-    const records = await service.installations({ limit: 500 });
+    const records = await service.operator.installations({ limit: 500 });
     expect(records.length - before).toBe(ATTEMPTS);
     expect(
       records
@@ -124,7 +124,7 @@ describe("installer killed at random points", () => {
         .map((r) => r.status)
         .every((s) => s === "completed" || s === "uninstalled" || s === "rolled_back"),
     ).toBe(true);
-    expect(await service.verifyAudit()).toMatchObject({ ok: true });
+    expect(await service.operator.verifyAudit()).toMatchObject({ ok: true });
     // Both paths were exercised, or the test proved nothing about one of them.
     expect(outcomes.landed).toBeGreaterThan(0);
     expect(outcomes.rolledBack).toBeGreaterThan(0);

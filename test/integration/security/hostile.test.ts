@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig, type PackageGuardConfig } from "../../../src/config.js";
-import { openPackageService } from "../../../src/runtime.js";
-import type { PackageService } from "../../../src/service.js";
+import { openServices } from "../../../src/runtime.js";
+import type { Services } from "../../../src/service/services.js";
 import { registerGatewayMethods } from "../../../src/surfaces/gateway.js";
 import { createToolFactories } from "../../../src/surfaces/tools.js";
 import { HOSTILE_CASES, type HostileCase } from "../../fixtures/hostile-corpus.js";
@@ -21,7 +21,7 @@ const run = promisify(execFile);
 let dir: string;
 let calls: string;
 let config: PackageGuardConfig;
-let service: PackageService;
+let service: Services;
 let configFile: string;
 
 const AGENTS = { junior: "student", research: "autonomous" } as const;
@@ -41,7 +41,7 @@ beforeAll(async () => {
   config = parseConfig(block, join(dir, "state"));
   configFile = join(dir, "openclaw.json");
   await writeFile(configFile, JSON.stringify({ plugins: { entries: { "package-guard": { config: block } } } }));
-  service = await openPackageService(config);
+  service = await openServices(config);
 });
 
 afterAll(async () => {
@@ -146,7 +146,7 @@ describe(`hostile corpus (${HOSTILE_CASES.length} requests)`, () => {
   });
 
   it("logged every refusal, from every surface, and the chain verifies", async () => {
-    const records = await service.installations({ limit: 500 });
+    const records = await service.operator.installations({ limit: 500 });
     expect(records.every((r) => r.status === "blocked")).toBe(true);
     const bySource = (s: string) => records.filter((r) => r.source === s).length;
     expect([bySource("tool"), bySource("rpc"), records.length]).toEqual([
@@ -161,7 +161,7 @@ describe(`hostile corpus (${HOSTILE_CASES.length} requests)`, () => {
       ).length,
     );
     expect(records.every((r) => r.code !== null && r.requested !== null)).toBe(true);
-    expect((await service.verifyAudit()).ok).toBe(true);
+    expect((await service.operator.verifyAudit()).ok).toBe(true);
   });
 
   it("not one request reached uv, python/pip or pip-audit", async () => {

@@ -1,7 +1,7 @@
 import { vi } from "vitest";
-import type { VetInput, VetItem, VetResult } from "../../../src/skill-vetting.js";
-import { overallDecision } from "../../../src/skill-vetting.js";
-import type { SkillVetter } from "../../../src/skills/vet-target.js";
+import type { SkillVetter } from "../../../src/service/vet-target.js";
+import type { VetInput, VetItem, VetResult } from "../../../src/service/vetting.js";
+import { overallDecision } from "../../../src/service/vetting.js";
 
 /** A vetter that denies names in `deny`, wants approval for names in `approve`, and allows the rest. */
 export const fakeVetter = (o: { deny?: Record<string, string>; approve?: string[] } = {}) => {

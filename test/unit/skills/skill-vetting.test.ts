@@ -6,7 +6,7 @@ import type { PolicyDecision } from "../../../src/policy/decide.js";
 import { parseRequirement } from "../../../src/policy/requirement.js";
 import type { WhitelistEntry } from "../../../src/policy/whitelist.js";
 import type { Pin, SkillVenv, Wanted } from "../../../src/python/environment.js";
-import { vetRequirements, type VetContext } from "../../../src/skill-vetting.js";
+import { vetRequirements, type VetContext } from "../../../src/service/vetting.js";
 
 /*
  * The vetting logic with every backend faked: which step denies what, in which order, what is audited,

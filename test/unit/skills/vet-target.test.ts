@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { vetInstallTarget } from "../../../src/skills/vet-target.js";
+import { vetInstallTarget } from "../../../src/service/vet-target.js";
 import { fakeVetter } from "./fake-vetter.js";
 
 let root: string;

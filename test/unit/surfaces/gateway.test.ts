@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { PackageGuardError } from "../../../src/errors.js";
-import type { PackageService } from "../../../src/service.js";
+import type { OperatorService } from "../../../src/service/operator.js";
+import type { PackageService } from "../../../src/service/pipeline.js";
+import type { Services } from "../../../src/service/services.js";
 import { registerGatewayMethods } from "../../../src/surfaces/gateway.js";
 
 type Handler = (opts: {
@@ -9,11 +11,11 @@ type Handler = (opts: {
   client: unknown;
 }) => Promise<void>;
 
-const setup = (service: Partial<Record<keyof PackageService, unknown>>) => {
+const setup = (service: Partial<Record<keyof PackageService | keyof OperatorService, unknown>>) => {
   const handlers = new Map<string, { handler: Handler; scope: string }>();
   registerGatewayMethods(
     (method, handler, opts) => handlers.set(method, { handler: handler as Handler, scope: opts.scope }),
-    async () => service as unknown as PackageService,
+    async () => ({ packages: service, operator: service }) as unknown as Services,
   );
   const call = async (method: string, params: Record<string, unknown>, client: unknown = null) => {
     const respond = vi.fn();

@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { PackageGuardError } from "../../../src/errors.js";
-import type { PackageService } from "../../../src/service.js";
+import type { OperatorService } from "../../../src/service/operator.js";
+import type { PackageService } from "../../../src/service/pipeline.js";
+import type { Services } from "../../../src/service/services.js";
 import { createToolFactories, TOOL_NAMES } from "../../../src/surfaces/tools.js";
 import { REPO_ROOT } from "../../helpers/repo-root.js";
 
@@ -10,8 +12,8 @@ const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "openclaw.plugin.json")
   contracts: { tools: string[] };
 };
 
-const factories = (service: Partial<Record<keyof PackageService, unknown>>) =>
-  createToolFactories(async () => service as unknown as PackageService);
+const factories = (service: Partial<Record<keyof PackageService | keyof OperatorService, unknown>>) =>
+  createToolFactories(async () => ({ packages: service, operator: service }) as unknown as Services);
 
 describe("agent tools", () => {
   it("every tool is declared in the manifest's contracts.tools", () => {

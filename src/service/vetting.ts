@@ -1,14 +1,14 @@
-import type { AuditInput, AuditSource } from "./audit/log.js";
-import type { Maturity } from "./config.js";
-import { type ErrorCode, PackageGuardError, toPackageGuardError } from "./errors.js";
-import type { Approval, ApprovalKey } from "./policy/approvals.js";
-import type { PolicyDecision } from "./policy/decide.js";
-import type { VulnerabilityOverride } from "./policy/overrides.js";
-import type { Whitelist } from "./policy/whitelist.js";
-import type { Pin, SkillVenv, Wanted } from "./python/environment.js";
-import type { ScanOutcome } from "./scan/scan-service.js";
-import { describeFindings } from "./service-results.js";
-import type { VulnerabilityFinding } from "./service-types.js";
+import type { AuditInput, AuditSource } from "../audit/log.js";
+import type { Maturity } from "../config.js";
+import { type ErrorCode, PackageGuardError, toPackageGuardError } from "../errors.js";
+import type { Approval, ApprovalKey } from "../policy/approvals.js";
+import type { PolicyDecision } from "../policy/decide.js";
+import type { VulnerabilityOverride } from "../policy/overrides.js";
+import type { Whitelist } from "../policy/whitelist.js";
+import type { Pin, SkillVenv, Wanted } from "../python/environment.js";
+import type { ScanOutcome } from "../scan/scan-service.js";
+import { describeFindings } from "./results.js";
+import type { VulnerabilityFinding } from "./types.js";
 
 export type VetSource = Extract<AuditSource, "hook" | "policy">;
 

@@ -1,32 +1,29 @@
-import type { AuditLog, AuditQuery, AuditRecord, VerifyResult } from "./audit/log.js";
-import type { Maturity, PackageGuardConfig } from "./config.js";
-import { runDoctor } from "./doctor.js";
-import { PackageGuardError, toPackageGuardError } from "./errors.js";
-import type { Approval, ApprovalFilter, ApprovalStore, ApprovalView } from "./policy/approvals.js";
-import { evaluate, type PolicyDecision } from "./policy/decide.js";
-import { resolveMaturity } from "./policy/maturity.js";
-import { normalizeName } from "./policy/names.js";
-import { overrideFor, type OverrideInput, type OverrideStore, type VulnerabilityOverride } from "./policy/overrides.js";
-import { intersectSpecifiers, mentionsPrerelease, specifierContains } from "./policy/ranges.js";
-import { formatRequirement, parseRequirement, parseSpecifier, type ParsedRequirement } from "./policy/requirement.js";
-import type { WhitelistSources } from "./policy/whitelist-sources.js";
-import type { Whitelist } from "./policy/whitelist.js";
-import type { Pin, PythonEnvironment, SkillVenv, Wanted } from "./python/environment.js";
-import type { VulnerabilityScanService } from "./scan/scan-service.js";
-import { auditFromError, buildResources, describeFindings, toView } from "./service-results.js";
+import type { AuditLog } from "../audit/log.js";
+import type { Maturity, PackageGuardConfig } from "../config.js";
+import { PackageGuardError, toPackageGuardError } from "../errors.js";
+import type { Approval, ApprovalStore } from "../policy/approvals.js";
+import { evaluate, type PolicyDecision } from "../policy/decide.js";
+import { resolveMaturity } from "../policy/maturity.js";
+import { normalizeName } from "../policy/names.js";
+import { overrideFor, type OverrideStore, type VulnerabilityOverride } from "../policy/overrides.js";
+import { mentionsPrerelease, specifierContains } from "../policy/ranges.js";
+import { parseRequest } from "../policy/request.js";
+import { formatRequirement } from "../policy/requirement.js";
+import type { WhitelistSources } from "../policy/whitelist-sources.js";
+import type { Whitelist } from "../policy/whitelist.js";
+import type { Pin, PythonEnvironment, SkillVenv, Wanted } from "../python/environment.js";
+import type { VulnerabilityScanService } from "../scan/scan-service.js";
+import { auditFromError, buildResources, describeFindings } from "./results.js";
 import type {
   CallerContext,
   CheckResult,
-  DoctorReport,
-  InstalledPackage,
   InstallRequest,
   InstallResult,
   ProgressFn,
   UninstallRequest,
   VulnerabilityFinding,
-  WhitelistView,
-} from "./service-types.js";
-import { vetRequirements, type VetInput, type VetResult } from "./skill-vetting.js";
+} from "./types.js";
+import { vetRequirements, type VetInput, type VetResult } from "./vetting.js";
 
 export type ServiceDeps = {
   config: PackageGuardConfig;
@@ -55,7 +52,7 @@ export class PackageService {
 
   /** Steps 1-3: parse and policy. Used by install, by `check` and by the skill vetting surfaces. */
   async decide(raw: string, version: string | undefined, maturity: Maturity): Promise<PolicyDecision> {
-    const parsed = this.parse(raw, version);
+    const parsed = parseRequest(raw, version);
     return evaluate(await this.deps.whitelist.current(), parsed, maturity);
   }
 
@@ -278,7 +275,7 @@ export class PackageService {
     let name: string | null = null;
     try {
       const skill = this.deps.python.validateSkill(request.skill);
-      name = this.parse(request.package, undefined).name;
+      name = parseRequest(request.package, undefined).name;
       const removed = await this.deps.python.withSkill(skill, async (venv) => {
         const previous = await venv.state();
         if (!Object.hasOwn(previous.requirements, name!)) {
@@ -315,72 +312,6 @@ export class PackageService {
     }
   }
 
-  async installed(skill?: string): Promise<InstalledPackage[]> {
-    return this.deps.python.installed(skill === undefined ? undefined : this.deps.python.validateSkill(skill));
-  }
-
-  async installations(query: AuditQuery): Promise<AuditRecord[]> {
-    return this.deps.audit.query(query);
-  }
-
-  async verifyAudit(): Promise<VerifyResult> {
-    return this.deps.audit.verify();
-  }
-
-  async whitelistList(maturity: Maturity, category?: string): Promise<WhitelistView[]> {
-    const whitelist = await this.deps.whitelist.current();
-    return whitelist
-      .visibleAt(maturity)
-      .filter((e) => category === undefined || e.category === category)
-      .map(toView);
-  }
-
-  async listForAgent(
-    agentId: string | null,
-    category?: string,
-  ): Promise<{ maturity: Maturity; packages: WhitelistView[] }> {
-    const maturity = this.maturityOf(agentId);
-    return { maturity, packages: await this.whitelistList(maturity, category) };
-  }
-
-  async whitelistAdd(entry: Record<string, unknown>, caller: CallerContext): Promise<WhitelistView> {
-    const created = await this.deps.whitelist.add(entry);
-    await this.deps.audit.append({
-      source: caller.source,
-      client: caller.client ?? null,
-      status: "whitelist_changed",
-      package: created.package,
-      maturity: created.maturity,
-      details: { action: "add", entry: created },
-    });
-    return toView(created);
-  }
-
-  async whitelistRemove(
-    pkg: string,
-    maturity: Maturity | undefined,
-    caller: CallerContext,
-  ): Promise<{ removed: boolean; package: string; stillInstalledIn: string[] }> {
-    const name = this.parse(pkg, undefined).name;
-    const removed = await this.deps.whitelist.remove(name, maturity);
-    const stillInstalledIn = [
-      ...new Set((await this.installed()).filter((p) => p.package === name).map((p) => p.skill)),
-    ];
-    await this.deps.audit.append({
-      source: caller.source,
-      client: caller.client ?? null,
-      status: "whitelist_changed",
-      package: name,
-      maturity: maturity ?? null,
-      details: { action: "remove", removed, stillInstalledIn },
-    });
-    return { removed, package: name, stillInstalledIn };
-  }
-
-  async doctor(): Promise<DoctorReport> {
-    return runDoctor(this.config, this.deps.python);
-  }
-
   /** At start: roll back installs a crash interrupted, and account for each in the audit log. */
   async recover(): Promise<number> {
     const recovered = await this.deps.python.recoverInterrupted();
@@ -397,21 +328,6 @@ export class PackageService {
       });
     }
     return recovered.length;
-  }
-
-  private parse(raw: unknown, version: string | undefined): ParsedRequirement {
-    if (typeof raw !== "string")
-      throw new PackageGuardError("INVALID_REQUIREMENT", "The package must be a string", {
-        details: { reason: "parameter" },
-      });
-    const parsed = parseRequirement(raw);
-    if (version === undefined || version === "") return parsed;
-    if (typeof version !== "string")
-      throw new PackageGuardError("INVALID_REQUIREMENT", "The version must be a string such as '>=2,<3'", {
-        details: { reason: "parameter" },
-      });
-    const spec = parseSpecifier(version);
-    return { ...parsed, specifier: parsed.specifier === "" ? spec : intersectSpecifiers(parsed.specifier, spec) };
   }
 
   /**
@@ -474,54 +390,6 @@ export class PackageService {
       else blocking.push(finding);
     }
     return { blocking, overridden };
-  }
-
-  async overridesList(): Promise<(VulnerabilityOverride & { live: boolean })[]> {
-    return this.deps.overrides.list();
-  }
-
-  async overridesAdd(input: OverrideInput, caller: CallerContext): Promise<VulnerabilityOverride> {
-    const skill = this.deps.python.validateSkill(input.skill);
-    const override = await this.deps.overrides.add({ ...input, skill }, caller.client ?? caller.source);
-    await this.deps.audit.append({
-      source: caller.source,
-      client: caller.client ?? null,
-      status: "approval_resolved",
-      skillId: skill,
-      package: override.package,
-      version: override.version,
-      reason: `vulnerability override ${override.id} until ${override.expires}: ${override.reason}`,
-      vulnerabilities: override.advisories,
-      details: { override },
-    });
-    return override;
-  }
-
-  async approvalsList(status?: ApprovalFilter): Promise<ApprovalView[]> {
-    return this.deps.approvals.list(status);
-  }
-
-  async approvalsResolve(
-    id: string,
-    decision: "approve" | "deny",
-    options: { ttlHours?: number; note?: string },
-    caller: CallerContext,
-  ): Promise<Approval> {
-    const who = caller.client ?? caller.source;
-    const approval = await this.deps.approvals.resolve(id, decision, { who, ...options });
-    await this.deps.audit.append({
-      source: caller.source,
-      client: caller.client ?? null,
-      status: "approval_resolved",
-      agentId: approval.agentId,
-      skillId: approval.skill,
-      package: approval.package,
-      reason:
-        `${decision === "approve" ? "approved" : "denied"} ` +
-        `${approval.id}${options.note ? `: ${options.note}` : ""}`,
-      details: { approvalId: approval.id, decision, specifier: approval.specifier, expiresAt: approval.expiresAt },
-    });
-    return approval;
   }
 
   /**

@@ -1,8 +1,8 @@
-import type { AuditInput } from "./audit/log.js";
-import type { Maturity } from "./config.js";
-import type { PackageGuardError } from "./errors.js";
-import type { Whitelist, WhitelistEntry } from "./policy/whitelist.js";
-import type { ResourceProfile, VulnerabilityFinding, WhitelistView } from "./service-types.js";
+import type { AuditInput } from "../audit/log.js";
+import type { Maturity } from "../config.js";
+import type { PackageGuardError } from "../errors.js";
+import type { Whitelist, WhitelistEntry } from "../policy/whitelist.js";
+import type { ResourceProfile, VulnerabilityFinding, WhitelistView } from "./types.js";
 
 export const toView = (e: WhitelistEntry): WhitelistView => ({
   package: e.package,

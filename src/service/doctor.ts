@@ -1,8 +1,8 @@
 import { access, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { PackageGuardConfig } from "./config.js";
-import type { PythonEnvironment } from "./python/environment.js";
-import type { DoctorReport, ToolStatus } from "./service-types.js";
+import type { PackageGuardConfig } from "../config.js";
+import type { PythonEnvironment } from "../python/environment.js";
+import type { DoctorReport, ToolStatus } from "./types.js";
 
 const writable = async (dir: string): Promise<boolean> => {
   try {

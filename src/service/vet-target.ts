@@ -1,7 +1,7 @@
-import type { VetDecision, VetInput, VetItem, VetResult, VetSource } from "../skill-vetting.js";
-import { critical, finding, type SkillFinding } from "./findings.js";
-import { readSkillDependencies, type SkillDependencies } from "./frontmatter.js";
-import { skillIdFromName } from "./skill-id.js";
+import { critical, finding, type SkillFinding } from "../skills/findings.js";
+import { readSkillDependencies, type SkillDependencies } from "../skills/frontmatter.js";
+import { skillIdFromName } from "../skills/skill-id.js";
+import type { VetDecision, VetInput, VetItem, VetResult, VetSource } from "./vetting.js";
 
 /** What both OpenClaw install gates (before_install and installPolicy) say about one install. */
 export type InstallTarget = {

@@ -1,11 +1,12 @@
-import type { Maturity } from "./config.js";
-import type { ErrorCode } from "./errors.js";
-import type { WhitelistEntry } from "./policy/whitelist.js";
-import type { Finding } from "./scan/types.js";
+import type { Maturity } from "../config.js";
+import type { ErrorCode } from "../errors.js";
+import type { WhitelistEntry } from "../policy/whitelist.js";
+import type { Finding } from "../scan/types.js";
 
 // The filters the surfaces accept, from the modules that define them.
-export { AUDIT_STATUSES } from "./audit/log.js";
-export { APPROVAL_FILTERS } from "./policy/approvals.js";
+export { AUDIT_STATUSES } from "../audit/log.js";
+export { APPROVAL_FILTERS } from "../policy/approvals.js";
+export type { InstalledPackage } from "../python/types.js";
 
 /** Who is asking. Maturity is never part of this: it is looked up from configuration by agentId. */
 export type CallerContext = {
@@ -54,16 +55,6 @@ export type CheckResult = {
   maturity: Maturity;
   requiresApproval?: boolean;
   hints?: string[];
-};
-
-export type InstalledPackage = {
-  package: string;
-  version: string;
-  skill: string;
-  /** Requested by name (top level) rather than pulled in as a dependency. */
-  direct: boolean;
-  installedAt: string | null;
-  vulnerabilitiesFound: number;
 };
 
 /** A whitelist entry as surfaces show it: the entry without its bookkeeping (display name, source layer). */

@@ -1,0 +1,141 @@
+import type { AuditQuery, AuditRecord, VerifyResult } from "../audit/log.js";
+import type { Maturity } from "../config.js";
+import type { ApprovalFilter, Approval, ApprovalView } from "../policy/approvals.js";
+import { resolveMaturity } from "../policy/maturity.js";
+import type { OverrideInput, VulnerabilityOverride } from "../policy/overrides.js";
+import { parseRequest } from "../policy/request.js";
+import { runDoctor } from "./doctor.js";
+import type { ServiceDeps } from "./pipeline.js";
+import { toView } from "./results.js";
+import type { CallerContext, DoctorReport, InstalledPackage, WhitelistView } from "./types.js";
+
+/**
+ * What operators do besides installing: read what is installed and what was logged, edit the whitelist, resolve
+ * approvals, grant vulnerability overrides, and check the set-up. Each change is itself an audit record.
+ */
+export class OperatorService {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly deps: Pick<
+      ServiceDeps,
+      "config" | "whitelist" | "audit" | "python" | "approvals" | "overrides" | "now"
+    >,
+  ) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async installed(skill?: string): Promise<InstalledPackage[]> {
+    return this.deps.python.installed(skill === undefined ? undefined : this.deps.python.validateSkill(skill));
+  }
+
+  async installations(query: AuditQuery): Promise<AuditRecord[]> {
+    return this.deps.audit.query(query);
+  }
+
+  async verifyAudit(): Promise<VerifyResult> {
+    return this.deps.audit.verify();
+  }
+
+  async whitelistList(maturity: Maturity, category?: string): Promise<WhitelistView[]> {
+    const whitelist = await this.deps.whitelist.current();
+    return whitelist
+      .visibleAt(maturity)
+      .filter((e) => category === undefined || e.category === category)
+      .map(toView);
+  }
+
+  async listForAgent(
+    agentId: string | null,
+    category?: string,
+  ): Promise<{ maturity: Maturity; packages: WhitelistView[] }> {
+    const maturity = resolveMaturity(this.deps.config, agentId ?? undefined);
+    return { maturity, packages: await this.whitelistList(maturity, category) };
+  }
+
+  async whitelistAdd(entry: Record<string, unknown>, caller: CallerContext): Promise<WhitelistView> {
+    const created = await this.deps.whitelist.add(entry);
+    await this.deps.audit.append({
+      source: caller.source,
+      client: caller.client ?? null,
+      status: "whitelist_changed",
+      package: created.package,
+      maturity: created.maturity,
+      details: { action: "add", entry: created },
+    });
+    return toView(created);
+  }
+
+  async whitelistRemove(
+    pkg: string,
+    maturity: Maturity | undefined,
+    caller: CallerContext,
+  ): Promise<{ removed: boolean; package: string; stillInstalledIn: string[] }> {
+    const name = parseRequest(pkg, undefined).name;
+    const removed = await this.deps.whitelist.remove(name, maturity);
+    const stillInstalledIn = [
+      ...new Set((await this.installed()).filter((p) => p.package === name).map((p) => p.skill)),
+    ];
+    await this.deps.audit.append({
+      source: caller.source,
+      client: caller.client ?? null,
+      status: "whitelist_changed",
+      package: name,
+      maturity: maturity ?? null,
+      details: { action: "remove", removed, stillInstalledIn },
+    });
+    return { removed, package: name, stillInstalledIn };
+  }
+
+  async doctor(): Promise<DoctorReport> {
+    return runDoctor(this.deps.config, this.deps.python);
+  }
+
+  async overridesList(): Promise<(VulnerabilityOverride & { live: boolean })[]> {
+    return this.deps.overrides.list();
+  }
+
+  async overridesAdd(input: OverrideInput, caller: CallerContext): Promise<VulnerabilityOverride> {
+    const skill = this.deps.python.validateSkill(input.skill);
+    const override = await this.deps.overrides.add({ ...input, skill }, caller.client ?? caller.source);
+    await this.deps.audit.append({
+      source: caller.source,
+      client: caller.client ?? null,
+      status: "approval_resolved",
+      skillId: skill,
+      package: override.package,
+      version: override.version,
+      reason: `vulnerability override ${override.id} until ${override.expires}: ${override.reason}`,
+      vulnerabilities: override.advisories,
+      details: { override },
+    });
+    return override;
+  }
+
+  async approvalsList(status?: ApprovalFilter): Promise<ApprovalView[]> {
+    return this.deps.approvals.list(status);
+  }
+
+  async approvalsResolve(
+    id: string,
+    decision: "approve" | "deny",
+    options: { ttlHours?: number; note?: string },
+    caller: CallerContext,
+  ): Promise<Approval> {
+    const who = caller.client ?? caller.source;
+    const approval = await this.deps.approvals.resolve(id, decision, { who, ...options });
+    await this.deps.audit.append({
+      source: caller.source,
+      client: caller.client ?? null,
+      status: "approval_resolved",
+      agentId: approval.agentId,
+      skillId: approval.skill,
+      package: approval.package,
+      reason:
+        `${decision === "approve" ? "approved" : "denied"} ` +
+        `${approval.id}${options.note ? `: ${options.note}` : ""}`,
+      details: { approvalId: approval.id, decision, specifier: approval.specifier, expiresAt: approval.expiresAt },
+    });
+    return approval;
+  }
+}

@@ -1,0 +1,52 @@
+import type { Command } from "commander";
+import { PackageGuardError } from "../../errors.js";
+import { EXIT, withCommon, type CliKit } from "./kit.js";
+
+/** audit query and verify */
+export const mountAudit = (root: Command, { run }: CliKit): void => {
+  const audit = root.command("audit").description("The audit log");
+  withCommon(audit.command("query"))
+    .description("Audit records, newest first")
+    .option("--limit <n>", "at most this many (1-500)", "100")
+    .option("--package <name>")
+    .option("--skill <id>")
+    .option("--agent <id>")
+    .option("--status <status>")
+    .option("--since <iso-date>")
+    .action(
+      run(async (service, opts) => {
+        const o = opts as {
+          limit: string;
+          package?: string;
+          skill?: string;
+          agent?: string;
+          status?: string;
+          since?: string;
+        };
+        const limit = Number.parseInt(o.limit, 10);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+          throw new PackageGuardError("CONFIG_INVALID", "--limit must be 1-500");
+        return {
+          value: await service.operator.installations({
+            limit,
+            package: o.package,
+            skillId: o.skill,
+            agentId: o.agent,
+            status: o.status as never,
+            since: o.since,
+          }),
+        };
+      }),
+    );
+  withCommon(audit.command("verify"))
+    .description("Walk the hash chain; report the first line that was edited, deleted, inserted or truncated")
+    .action(
+      run(async (service) => {
+        const result = await service.operator.verifyAudit();
+        const human = result.ok
+          ? `OK: ${result.records} records, chain intact`
+          : `BROKEN at ${result.firstBadLine?.file}:${result.firstBadLine?.line}: ${result.firstBadLine?.problem}`;
+        return { value: result, human, exit: result.ok ? EXIT.ok : EXIT.denied };
+      }),
+    );
+};

@@ -1,0 +1,27 @@
+import type { Command } from "commander";
+import { mountApprovals } from "./approvals.js";
+import { mountAudit } from "./audit.js";
+import { mountDoctor } from "./doctor.js";
+import { mountInstallPolicy } from "./install-policy.js";
+import { createKit, type CliDeps } from "./kit.js";
+import { mountOverrides } from "./overrides.js";
+import { mountPackages } from "./packages.js";
+import { mountWhitelist } from "./whitelist.js";
+
+export { EXIT, type CliDeps, type CommonOptions } from "./kit.js";
+
+/** Mounts the operator commands on `root` ("openclaw packages" or the package-guard bin): one group per file. */
+export const buildCommands = (root: Command, deps: CliDeps): void => {
+  const kit = createKit(deps);
+  for (const mount of [
+    mountPackages,
+    mountWhitelist,
+    mountApprovals,
+    mountOverrides,
+    mountAudit,
+    mountDoctor,
+    mountInstallPolicy,
+  ]) {
+    mount(root, kit);
+  }
+};

@@ -1,0 +1,73 @@
+import type { Command } from "commander";
+import { MATURITY_LEVELS, type Maturity, type PackageGuardConfig } from "../../config.js";
+import { PackageGuardError, toPackageGuardError } from "../../errors.js";
+import type { Services } from "../../service/services.js";
+import { loadCliConfig, type CliPaths } from "../cli-context.js";
+import { printResult, type Output } from "../cli-output.js";
+
+export type CliDeps = {
+  /** Builds the services for the chosen config/state dir (the host passes its own config when --config is absent). */
+  openService: (config: PackageGuardConfig) => Promise<Services>;
+  loadConfig?: (paths: CliPaths) => Promise<PackageGuardConfig>;
+  output?: Output;
+  installPolicy?: (config: PackageGuardConfig, opts: CommonOptions) => Promise<number>;
+};
+
+export type CommonOptions = { config?: string; stateDir?: string; json?: boolean };
+
+/** What one command's action returns: the value (--json prints it), optional human text, the exit status. */
+export type CommandResult = { value: unknown; exit?: number; human?: string };
+export type CommandAction = (service: Services, opts: CommonOptions, ...args: string[]) => Promise<CommandResult>;
+
+/** What each command group needs to mount its commands. */
+export type CliKit = {
+  /** Wraps an action: loads the config, opens the services, prints the result, sets the exit status. */
+  run: (action: CommandAction) => (...args: unknown[]) => Promise<void>;
+  out: Output;
+  loadConfig: (paths: CliPaths) => Promise<PackageGuardConfig>;
+  deps: CliDeps;
+};
+
+export const EXIT = { ok: 0, denied: 1, usage: 2 } as const;
+
+export const withCommon = (cmd: Command): Command =>
+  cmd
+    .option("--config <path>", "openclaw.json to read the package-guard block from (default: the host's)")
+    .option("--state-dir <dir>", "OpenClaw state directory (default: $OPENCLAW_STATE_DIR or ~/.openclaw)")
+    .option("--json", "print one JSON object");
+
+/** One of a fixed set of values for an option, or a usage error naming them. */
+export const choice = <T extends string>(flag: string, value: string, allowed: readonly T[]): T => {
+  if (!(allowed as readonly string[]).includes(value))
+    throw new PackageGuardError("CONFIG_INVALID", `${flag} must be one of: ${allowed.join(", ")}`);
+  return value as T;
+};
+
+export const parseMaturity = (value: string): Maturity => choice("--maturity", value, MATURITY_LEVELS);
+
+export const createKit = (deps: CliDeps): CliKit => {
+  const out: Output = deps.output ?? { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+  const loadConfig = deps.loadConfig ?? ((paths: CliPaths) => loadCliConfig(paths));
+
+  // Runs one command: exit 0 on success, 1 on a denial (code printed), 2 on usage or configuration errors.
+  const run =
+    (action: CommandAction) =>
+    async (...args: unknown[]): Promise<void> => {
+      const cmd = args[args.length - 1] as Command;
+      const opts = cmd.optsWithGlobals() as CommonOptions;
+      const positional = args.slice(0, -2).filter((a): a is string => typeof a === "string");
+      try {
+        const config = await loadConfig({ config: opts.config, stateDir: opts.stateDir });
+        const service = await deps.openService(config);
+        const result = await action(service, opts, ...positional);
+        printResult(out, opts.json === true, result.value, result.human);
+        process.exitCode = result.exit ?? EXIT.ok;
+      } catch (error) {
+        const e = toPackageGuardError(error);
+        if (opts.json) out.stdout(`${JSON.stringify(e.toJSON())}\n`);
+        else out.stderr(`${e.code}: ${e.message}\n`);
+        process.exitCode = e.code === "CONFIG_INVALID" ? EXIT.usage : EXIT.denied;
+      }
+    };
+  return { run, out, loadConfig, deps };
+};

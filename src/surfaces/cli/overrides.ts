@@ -1,0 +1,40 @@
+import type { Command } from "commander";
+import { withCommon, type CliKit } from "./kit.js";
+
+/** overrides list and add: one vulnerable release let through for one skill */
+export const mountOverrides = (root: Command, { run }: CliKit): void => {
+  const overrides = root
+    .command("overrides")
+    .description("Vulnerability overrides: one vulnerable release let through for one skill");
+  withCommon(overrides.command("list"))
+    .description("Overrides, live and expired")
+    .action(run(async (service) => ({ value: await service.operator.overridesList() })));
+  withCommon(overrides.command("add <package> <version>"))
+    .description("Let <package>==<version> through the scan for one skill despite the listed advisories, until a date")
+    .requiredOption("--skill <id>", "the skill it applies to")
+    .requiredOption("--advisory <id...>", "advisory ids it covers (PYSEC-…, GHSA-…, CVE-…); others still block")
+    .requiredOption("--reason <text>", "why this is acceptable")
+    .requiredOption("--expires <YYYY-MM-DD>", "last day it applies (at most 366 days ahead)")
+    .action(
+      run(async (service, opts, pkg, version) => {
+        const o = opts as { skill: string; advisory: string[]; reason: string; expires: string };
+        const override = await service.operator.overridesAdd(
+          {
+            skill: o.skill,
+            package: pkg ?? "",
+            version: version ?? "",
+            advisories: o.advisory,
+            reason: o.reason,
+            expires: o.expires,
+          },
+          { source: "cli", client: "cli" },
+        );
+        return {
+          value: override,
+          human:
+            `${override.id}: ${override.package}==${override.version} for skill ${override.skill}, ` +
+            `${override.advisories.join(", ")}, until ${override.expires}`,
+        };
+      }),
+    );
+};
