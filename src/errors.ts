@@ -4,6 +4,7 @@ export const ERROR_CODES = [
   "CONSTRAINT_VIOLATION",
   "NOT_WHITELISTED",
   "VULNERABLE",
+  "MALICIOUS",
   "APPROVAL_REQUIRED",
   "SCANNER_UNAVAILABLE",
   "INSTALL_FAILED",
@@ -20,6 +21,8 @@ export const ERROR_SURFACE: Record<ErrorCode, { gateway: string; http: number; r
   CONSTRAINT_VIOLATION: { gateway: "INVALID_REQUEST", http: 400, retryable: false },
   NOT_WHITELISTED: { gateway: "FORBIDDEN", http: 403, retryable: false },
   VULNERABLE: { gateway: "FORBIDDEN", http: 403, retryable: false },
+  // An OSV MAL- record: never ignorable, never overridable.
+  MALICIOUS: { gateway: "FORBIDDEN", http: 403, retryable: false },
   APPROVAL_REQUIRED: { gateway: "FORBIDDEN", http: 403, retryable: false },
   SCANNER_UNAVAILABLE: { gateway: "UNAVAILABLE", http: 503, retryable: true },
   INSTALL_FAILED: { gateway: "UNAVAILABLE", http: 500, retryable: false },

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { normalizeName } from "../policy/names.js";
 
-export const AUDIT_SOURCES = ["tool", "rpc", "cli", "hook", "policy", "system"] as const;
+export const AUDIT_SOURCES = ["tool", "rpc", "cli", "hook", "policy", "system", "exec", "widget"] as const;
 export const AUDIT_STATUSES = [
   "completed",
   "blocked",
