@@ -73,8 +73,10 @@ export const ConfigSchema = Type.Object(
           installTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })),
           lockTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
           linkMode: Type.Optional(
-            Type.Enum(["hardlink", "copy"], {
-              description: "hardlink: venvs share files with uv's cache (small, fast); copy: each venv owns its files",
+            Type.Enum(["copy", "hardlink"], {
+              description:
+                "copy (default): each venv owns its files, so one skill's code cannot edit another's or uv's cache; " +
+                "hardlink: venvs share files with uv's cache (smaller, faster, but an in-place edit reaches them all)",
             }),
           ),
         },
@@ -131,6 +133,27 @@ export const ConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    policy: Type.Optional(
+      Type.Object(
+        {
+          dependencies: Type.Optional(
+            Type.Enum(["scanned", "whitelisted"], {
+              description:
+                "scanned (default): a dependency not on the whitelist may be installed once scanned; whitelisted: " +
+                "every package of the resolved set must be on the whitelist at the agent's maturity",
+            }),
+          ),
+          delisted: Type.Optional(
+            Type.Enum(["keep", "remove"], {
+              description:
+                "a skill's package that is no longer on the whitelist, at the skill's next change: keep (default) " +
+                "its installed version, never upgraded, or remove it",
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -152,7 +175,7 @@ export type PackageGuardConfig = {
     pipAudit: string;
     installTimeoutMs: number;
     lockTimeoutMs: number;
-    linkMode: "hardlink" | "copy";
+    linkMode: "copy" | "hardlink";
     cacheDir: string;
   };
   index: { url: string; findLinks: string[]; onlyBinary: boolean; excludeNewer: string | null };
@@ -170,6 +193,7 @@ export type PackageGuardConfig = {
   audit: { file: string; rotateBytes: number };
   approvals: { ttlHours: number; maxPending: number; file: string };
   hooks: { maturity: Maturity; preinstall: boolean };
+  policy: { dependencies: "scanned" | "whitelisted"; delisted: "keep" | "remove" };
 };
 
 export const DEFAULT_INDEX_URL = "https://pypi.org/simple";
@@ -239,7 +263,7 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
       pipAudit: c.python?.pipAudit ?? "pip-audit",
       installTimeoutMs: c.python?.installTimeoutMs ?? 600_000,
       lockTimeoutMs: c.python?.lockTimeoutMs ?? 120_000,
-      linkMode: c.python?.linkMode ?? "hardlink",
+      linkMode: c.python?.linkMode ?? "copy",
       cacheDir: join(dataDir, "cache"),
     },
     index: {
@@ -269,6 +293,7 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
       file: join(dataDir, "approvals.json"),
     },
     hooks: { maturity: c.hooks?.maturity ?? defaultMaturity, preinstall: c.hooks?.preinstall ?? true },
+    policy: { dependencies: c.policy?.dependencies ?? "scanned", delisted: c.policy?.delisted ?? "keep" },
   };
 };
 

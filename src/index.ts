@@ -61,8 +61,9 @@ export default definePluginEntry({
     api.registerService({
       id: "package-guard",
       async start(ctx) {
-        const recovered = await (await getServices()).packages.recover();
-        if (recovered > 0) ctx.logger.warn(`package-guard: rolled back ${recovered} interrupted install(s)`);
+        // Opening the services recovers interrupted changes first; any found are in the audit log as "interrupted".
+        const recovered = (await getServices()).recovered ?? 0;
+        if (recovered > 0) ctx.logger.warn(`package-guard: recovered ${recovered} interrupted change(s)`);
       },
     });
   },

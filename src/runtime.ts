@@ -12,6 +12,7 @@ import { VulnerabilityScanService } from "./scan/scan-service.js";
 import { OperatorService } from "./service/operator.js";
 import { PackageService } from "./service/pipeline.js";
 import type { Services } from "./service/services.js";
+import { recoveryLog } from "./service/write-ahead.js";
 import { runProcess, type Runner } from "./util/exec.js";
 
 export type RuntimeOptions = { runner?: Runner; now?: () => Date };
@@ -23,6 +24,7 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
   const audit = await AuditLog.open(config.audit.file, { rotateBytes: config.audit.rotateBytes });
   const whitelist = new WhitelistSources(config.whitelist);
   const python = new PythonEnvironment(config, runner);
+  python.recordChangesWith(recoveryLog(audit));
   let scan: Promise<VulnerabilityScanService> | undefined;
   const openScan = async (): Promise<VulnerabilityScanService> => {
     const tools = await python.tools();
@@ -57,5 +59,9 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
       })),
     ...(options.now ? { now: options.now } : {}),
   };
-  return { packages: new PackageService(deps), operator: new OperatorService(deps) };
+  const packages = new PackageService(deps);
+  // Every entry point (gateway start, each CLI command, install-policy, the hook's first use) opens the services
+  // here: changes a killed process left half done are recovered and recorded before anything else happens.
+  const recovered = await packages.recover();
+  return { packages, operator: new OperatorService(deps), recovered };
 };

@@ -16,6 +16,8 @@ export const AUDIT_STATUSES = [
   // A skill's dependency passed policy, resolve and scan at install time (before_install / installPolicy); nothing was
   // installed.
   "vetted",
+  // Write-ahead: a change to a venv (install, uninstall, recovery) is about to begin; its outcome is a later record.
+  "started",
 ] as const;
 
 export type AuditSource = (typeof AUDIT_SOURCES)[number];

@@ -1,19 +1,24 @@
 import { readdir } from "node:fs/promises";
 import type { PackageGuardConfig } from "../config.js";
-import { isPackageGuardError, toPackageGuardError } from "../errors.js";
+import { isPackageGuardError, PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { Runner } from "../util/exec.js";
 import { pathExists } from "../util/fs.js";
+import { queryBaseInterpreter, type BaseInterpreter } from "./base-python.js";
 import { skillPaths, skillsRoot } from "./layout.js";
 import { withSkillLock } from "./lock.js";
+import { ensurePipTool } from "./pip-tool.js";
 import { recoverSkill } from "./recovery.js";
 import { isValidSkillId, validateSkillId } from "./skill-id.js";
+import { checkOwner, claimOwner, readOwner, type SkillOwner } from "./skill-owner.js";
 import { readState } from "./skill-state.js";
 import { openSkillVenv, prepareSkillVenv, skillContext } from "./skill-venv.js";
-import { chooseToolchain, type Toolchain } from "./toolchain.js";
+import { chooseInstaller, type Toolchain } from "./toolchain.js";
 import { probeTool } from "./tools.js";
-import type { InstalledPackage, RecoveredTransaction, SkillVenv, Tools } from "./types.js";
+import type { ChangeLog, InstalledPackage, RecoveredTransaction, SkillVenv, Tools } from "./types.js";
 
 export type {
+  ApplyMeta,
+  ChangeLog,
   Operation,
   Pin,
   RecoveredTransaction,
@@ -23,19 +28,39 @@ export type {
   Wanted,
   WantedRequirement,
 } from "./types.js";
+export type { SkillOwner } from "./skill-owner.js";
 
 // A lock held at start-up belongs to a live install elsewhere (a crashed holder's lock is broken at once):
 // do not hold up the gateway's start for it.
 const RECOVERY_LOCK_MS = 2_000;
 
+// Until the service wires the audit log in, recoveries go unrecorded (tests of the python layer alone).
+const SILENT: ChangeLog = { recovering: async () => undefined, recovered: async () => undefined };
+
+export type WithSkillOptions = {
+  /** Vetting: the lock and the recorded state, without creating or repairing the venv; apply() is refused. */
+  readOnly?: boolean;
+  /** Called once if the skill's lock is held by someone else and this call has to wait for it. */
+  onWait?: () => void;
+  /** The OpenClaw skill this operation is for: another skill's venv is refused; `claim` takes a free one. */
+  owner?: { name: string; claim: boolean };
+};
+
 /** Per-skill virtualenvs: the only part of package-guard that runs uv, pip or Python. */
 export class PythonEnvironment {
   private toolsFound: Promise<Tools> | undefined;
+  private toolchainFound: Promise<Toolchain> | undefined;
+  private changeLog: ChangeLog = SILENT;
 
   constructor(
     private readonly config: PackageGuardConfig,
     private readonly runner: Runner,
   ) {}
+
+  /** Where interrupted changes are recorded (the service's audit log). */
+  recordChangesWith(log: ChangeLog): void {
+    this.changeLog = log;
+  }
 
   validateSkill(id: unknown): string {
     return validateSkillId(id);
@@ -54,14 +79,46 @@ export class PythonEnvironment {
     return this.toolsFound;
   }
 
-  /** Runs `fn` under the skill's lock with its venv in place (created on first use). */
-  async withSkill<T>(skill: string, fn: (venv: SkillVenv) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` under the skill's lock, after any change a crash interrupted was recovered, with its venv in place
+   * (created on first use, rebuilt if it is not the one package-guard made).
+   */
+  async withSkill<T>(skill: string, fn: (venv: SkillVenv) => Promise<T>, options: WithSkillOptions = {}): Promise<T> {
     const id = validateSkillId(skill);
-    return this.locked(id, async (toolchain) => {
-      const ctx = skillContext(this.config, this.runner, toolchain, id);
-      await prepareSkillVenv(ctx);
-      return fn(openSkillVenv(ctx));
-    });
+    return this.locked(
+      id,
+      async (toolchain) => {
+        const ctx = skillContext(this.config, this.runner, toolchain, id);
+        if (options.owner) await checkOwner(ctx.paths.owner, id, options.owner, new Date());
+        const recovered = await recoverSkill(ctx, this.changeLog);
+        if (recovered && !recovered.ok) {
+          throw new PackageGuardError(
+            "INSTALL_FAILED",
+            `Skill '${id}' has an interrupted ${recovered.operation} that could not be rolled back ` +
+              `(${recovered.problem ?? "unknown"}); nothing else can change its virtualenv until it is`,
+            { details: { reason: "recovery-failed", skill: id } },
+          );
+        }
+        if (options.readOnly) return fn(openSkillVenv(ctx, { readOnly: true }));
+        const rebuilt = await prepareSkillVenv(ctx);
+        return fn(openSkillVenv(ctx, { rebuilt }));
+      },
+      this.config.python.lockTimeoutMs,
+      options.onWait,
+    );
+  }
+
+  /** The OpenClaw skill that owns the venv after this call: `name` if it was free, else whoever claimed it first. */
+  async claimOwner(skill: string, name: string): Promise<SkillOwner> {
+    const id = validateSkillId(skill);
+    const paths = skillPaths(this.config, id);
+    return withSkillLock(paths.data, id, this.config.python.lockTimeoutMs, () =>
+      claimOwner(paths.owner, name, new Date()),
+    );
+  }
+
+  async ownerOf(skill: string): Promise<SkillOwner | null> {
+    return readOwner(skillPaths(this.config, validateSkillId(skill)).owner);
   }
 
   async installed(skill?: string): Promise<InstalledPackage[]> {
@@ -72,20 +129,22 @@ export class PythonEnvironment {
       if (!state) continue;
       for (const pin of state.pins) {
         const requested = state.requirements[pin.name];
+        const advisories = state.vulnerabilities?.[pin.name] ?? [];
         out.push({
           package: pin.name,
           version: pin.version,
           skill: id,
           direct: requested !== undefined,
           installedAt: requested?.requestedAt ?? state.updatedAt,
-          vulnerabilitiesFound: 0,
+          vulnerabilitiesFound: advisories.length,
+          ...(advisories.length > 0 ? { vulnerabilities: advisories } : {}),
         });
       }
     }
     return out;
   }
 
-  /** At start-up: every skill with a journal left by a crash is put back to its previous set. */
+  /** Every skill with a journal left by a crash is recovered (and recorded); a skill busy elsewhere is left alone. */
   async recoverInterrupted(): Promise<RecoveredTransaction[]> {
     const results: RecoveredTransaction[] = [];
     for (const id of await this.knownSkills()) {
@@ -94,7 +153,7 @@ export class PythonEnvironment {
       try {
         const result = await this.locked(
           id,
-          (toolchain) => recoverSkill(skillContext(this.config, this.runner, toolchain, id)),
+          async (toolchain) => recoverSkill(skillContext(this.config, this.runner, toolchain, id), this.changeLog),
           Math.min(RECOVERY_LOCK_MS, this.config.python.lockTimeoutMs),
         );
         if (result) results.push(result);
@@ -114,13 +173,34 @@ export class PythonEnvironment {
     return results;
   }
 
+  /** The installer with the interpreter it runs on: probed once per instance. */
+  private toolchain(): Promise<Toolchain> {
+    this.toolchainFound ??= (async (): Promise<Toolchain> => {
+      const tools = await this.tools();
+      const kind = chooseInstaller(this.config, tools);
+      const basePython = tools.python!.path;
+      const base: BaseInterpreter = await queryBaseInterpreter(this.runner, basePython);
+      if (kind === "uv") return { kind, uv: tools.uv!.path, basePython, base };
+      return { kind, basePython, base, pipPython: await ensurePipTool(this.config, this.runner, basePython) };
+    })().catch((error: unknown) => {
+      this.toolchainFound = undefined;
+      throw error;
+    });
+    return this.toolchainFound;
+  }
+
   private async locked<T>(
     skill: string,
     fn: (toolchain: Toolchain) => Promise<T>,
     timeoutMs = this.config.python.lockTimeoutMs,
+    onWait?: () => void,
   ): Promise<T> {
-    return withSkillLock(skillPaths(this.config, skill).data, skill, timeoutMs, async () =>
-      fn(chooseToolchain(this.config, await this.tools())),
+    return withSkillLock(
+      skillPaths(this.config, skill).data,
+      skill,
+      timeoutMs,
+      async () => fn(await this.toolchain()),
+      onWait,
     );
   }
 

@@ -9,6 +9,10 @@ export type SkillPaths = {
   data: string;
   state: string;
   pending: string;
+  /** What the venv's control files looked like when package-guard made it (venv-integrity.ts). */
+  fingerprint: string;
+  /** The OpenClaw skill the venv belongs to, once one claimed it (skill-owner.ts). */
+  owner: string;
 };
 
 export const skillsRoot = (config: PackageGuardConfig): string => join(config.dataDir, "skills");
@@ -22,5 +26,7 @@ export const skillPaths = (config: PackageGuardConfig, skill: string): SkillPath
     data,
     state: join(data, "state.json"),
     pending: join(data, "pending.json"),
+    fingerprint: join(data, "venv.json"),
+    owner: join(data, "owner.json"),
   };
 };

@@ -18,9 +18,15 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * Takes `<target>.lock`, polling until `timeoutMs` has passed (0 = one attempt). The lock is a directory
  * whose mtime is refreshed while held, so a crashed holder's lock goes stale after 10 minutes and is taken over.
  */
-const acquire = async (target: string, skill: string, timeoutMs: number): Promise<() => Promise<void>> => {
+const acquire = async (
+  target: string,
+  skill: string,
+  timeoutMs: number,
+  onWait?: () => void,
+): Promise<() => Promise<void>> => {
   const deadline = Date.now() + timeoutMs;
   const lockDir = `${target}.lock`;
+  let waiting = false;
   for (;;) {
     try {
       const release = await lockfile.lock(target, {
@@ -44,6 +50,10 @@ const acquire = async (target: string, skill: string, timeoutMs: number): Promis
       if (await breakIfOwnerGone(target, lockDir)) continue;
       const left = deadline - Date.now();
       if (left <= 0) throw busy(skill);
+      if (!waiting) {
+        waiting = true;
+        onWait?.();
+      }
       await sleep(Math.min(POLL_MS, left));
     }
   }
@@ -55,9 +65,10 @@ export const withSkillLock = async <T>(
   skill: string,
   timeoutMs: number,
   fn: () => Promise<T>,
+  onWait?: () => void,
 ): Promise<T> => {
   await mkdir(target, { recursive: true, mode: 0o700 });
-  const release = await acquire(target, skill, timeoutMs);
+  const release = await acquire(target, skill, timeoutMs, onWait);
   try {
     return await fn();
   } finally {

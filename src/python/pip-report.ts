@@ -6,7 +6,7 @@ import { normalizeName } from "../policy/names.js";
 import type { Pin } from "./types.js";
 
 type ReportItem = {
-  metadata?: { name?: unknown; version?: unknown };
+  metadata?: { name?: unknown; version?: unknown; requires_dist?: unknown };
   download_info?: { url?: unknown; archive_info?: { hash?: unknown; hashes?: Record<string, unknown> } };
 };
 
@@ -56,5 +56,21 @@ export const parsePipReport = async (text: string): Promise<Pin[]> => {
       return bad(`no sha256 for ${name} ${version} (only index archives can be pinned)`);
     pins.push({ name: normalizeName(name), version, hashes: [`sha256:${hex}`] });
   }
+  addParents(pins, items as ReportItem[]);
   return pins.toSorted((a, b) => a.name.localeCompare(b.name));
+};
+
+// pip's report names no parents; each item's Requires-Dist does (markers ignored: this only feeds messages).
+const addParents = (pins: Pin[], items: ReportItem[]): void => {
+  const byName = new Map(pins.map((p) => [p.name, p]));
+  for (const item of items) {
+    const requires = item.metadata?.requires_dist;
+    if (!Array.isArray(requires) || typeof item.metadata?.name !== "string") continue;
+    const parent = normalizeName(item.metadata.name);
+    for (const r of requires) {
+      const child = typeof r === "string" ? /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(r)?.[1] : undefined;
+      const pin = child === undefined ? undefined : byName.get(normalizeName(child));
+      if (pin && pin.name !== parent && !(pin.via ?? []).includes(parent)) pin.via = [...(pin.via ?? []), parent];
+    }
+  }
 };

@@ -14,19 +14,20 @@ export type ResolveContext = {
   config: PackageGuardConfig;
   runner: Runner;
   toolchain: Toolchain;
-  venvPython: string;
   /** Parent of the scratch folder (the skill's data folder). */
   workDir: string;
 };
+
+/** What a resolve must hold to: exact pins that may not move, and ranges (whitelist ranges of dependencies). */
+export type ResolveLimits = { pins?: readonly Pin[]; ranges?: Readonly<Record<string, string>> };
 
 const compileArgs = (ctx: ResolveContext, input: string, constraints: string | null): string[] => [
   "pip",
   "compile",
   input,
   "--no-header",
-  "--no-annotate",
   "--generate-hashes",
-  ...uvSourceArgs(ctx.config, ctx.venvPython),
+  ...uvSourceArgs(ctx.config, ctx.toolchain.basePython),
   ...(ctx.config.index.excludeNewer ? ["--exclude-newer", ctx.config.index.excludeNewer] : []),
   ...(constraints ? ["--constraints", constraints] : []),
 ];
@@ -45,38 +46,16 @@ const pipDryRunArgs = (ctx: ResolveContext, input: string, constraints: string |
   input,
 ];
 
-const resolveOnce = async (
-  ctx: ResolveContext,
-  wanted: Wanted,
-  constraints: Pin[] | undefined,
-  ranges: Record<string, string>,
-  signal?: AbortSignal,
-): Promise<Pin[]> =>
-  withScratch(ctx.workDir, async (cwd, write) => {
-    const input = await write("requirements.in", requirementsIn(wanted));
-    const hasConstraints = (constraints?.length ?? 0) > 0 || Object.keys(ranges).length > 0;
-    const constraintPath = hasConstraints
-      ? await write("constraints.txt", constraintsFile(constraints ?? [], ranges))
-      : null;
-    const runCtx = { runner: ctx.runner, timeoutMs: ctx.config.python.installTimeoutMs, cwd, signal };
-    const uv = ctx.toolchain.kind === "uv" ? ctx.toolchain.uv : null;
-    const result = uv
-      ? await run(runCtx, uv, compileArgs(ctx, input, constraintPath))
-      : await run(runCtx, ctx.venvPython, pipDryRunArgs(ctx, input, constraintPath));
-    if (!succeeded(result)) throw resolveFailure(result, wanted, ctx.config.index.url);
-    return uv ? parseCompileOutput(result.stdout) : parsePipReport(result.stdout);
-  });
-
 /**
- * The complete pinned set (transitive dependencies, every sha256) for `wanted`, for the skill's interpreter.
- * Constraints keep unrelated packages where they are (uninstall); if they cannot hold, resolve freely.
+ * The complete pinned set (transitive dependencies, every sha256) for `wanted`, for the base interpreter (the one
+ * every venv links to). `limits` always hold: a resolve that cannot meet them fails, and is never retried without
+ * them (an index answering 503 must not turn "keep these pins" into "take the newest").
  */
 export const resolvePins = async (
   ctx: ResolveContext,
   wanted: Wanted,
   signal?: AbortSignal,
-  constraints?: Pin[],
-  ranges: Record<string, string> = {},
+  limits: ResolveLimits = {},
 ): Promise<Pin[]> => {
   if (Object.keys(wanted).length === 0) return [];
   if (ctx.toolchain.kind === "pip" && ctx.config.index.excludeNewer) {
@@ -89,12 +68,19 @@ export const resolvePins = async (
       },
     );
   }
-  if (constraints && constraints.length > 0) {
-    try {
-      return await resolveOnce(ctx, wanted, constraints, ranges, signal);
-    } catch (error) {
-      if (signal?.aborted) throw error;
-    }
-  }
-  return resolveOnce(ctx, wanted, undefined, ranges, signal);
+  const pins = limits.pins ?? [];
+  const ranges = limits.ranges ?? {};
+  return withScratch(ctx.workDir, async (cwd, write) => {
+    const input = await write("requirements.in", requirementsIn(wanted));
+    const hasConstraints = pins.length > 0 || Object.keys(ranges).length > 0;
+    const constraintPath = hasConstraints ? await write("constraints.txt", constraintsFile(pins, ranges)) : null;
+    const runCtx = { runner: ctx.runner, timeoutMs: ctx.config.python.installTimeoutMs, cwd, signal };
+    const { toolchain } = ctx;
+    const result =
+      toolchain.kind === "uv"
+        ? await run(runCtx, toolchain.uv, compileArgs(ctx, input, constraintPath))
+        : await run(runCtx, toolchain.pipPython, pipDryRunArgs(ctx, input, constraintPath));
+    if (!succeeded(result)) throw resolveFailure(result, wanted, ctx.config.index.url);
+    return toolchain.kind === "uv" ? parseCompileOutput(result.stdout) : parsePipReport(result.stdout);
+  });
 };

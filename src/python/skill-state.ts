@@ -2,7 +2,7 @@ import { readFile, rm } from "node:fs/promises";
 import { PackageGuardError } from "../errors.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { isRecord } from "../util/is-record.js";
-import type { Operation, Pin, Wanted } from "./types.js";
+import { OPERATIONS, type Operation, type Pin, type Wanted } from "./types.js";
 
 /** What a skill's venv is supposed to hold; replaced atomically, and only after an install succeeded. */
 export type SkillState = {
@@ -15,6 +15,8 @@ export type SkillState = {
   updatedAt: string;
   /** The transaction that wrote this state, so recovery can tell a finished install from an interrupted one. */
   lastTxId: string | null;
+  /** Per pin, the known advisories an operator override let into the venv (what `installed` reports). */
+  vulnerabilities?: Record<string, string[]>;
 };
 
 /** Journal written before the venv is touched; its presence at start-up means an install was cut short. */
@@ -87,7 +89,7 @@ export const readPending = async (path: string): Promise<PendingTransaction | nu
   if (
     !isRecord(data) ||
     typeof data.txId !== "string" ||
-    (data.operation !== "install" && data.operation !== "uninstall") ||
+    !(OPERATIONS as readonly unknown[]).includes(data.operation) ||
     typeof data.package !== "string" ||
     !isRecord(previous) ||
     !isWanted(previous.requirements) ||

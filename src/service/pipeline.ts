@@ -4,16 +4,16 @@ import { PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { Approval, ApprovalStore } from "../policy/approvals.js";
 import { evaluate, type PolicyDecision } from "../policy/decide.js";
 import { resolveMaturity } from "../policy/maturity.js";
-import { normalizeName } from "../policy/names.js";
 import { overrideFor, type OverrideStore, type VulnerabilityOverride } from "../policy/overrides.js";
-import { mentionsPrerelease, specifierContains } from "../policy/ranges.js";
 import { parseRequest } from "../policy/request.js";
 import { formatRequirement } from "../policy/requirement.js";
 import type { WhitelistSources } from "../policy/whitelist-sources.js";
-import type { Whitelist } from "../policy/whitelist.js";
-import type { Pin, PythonEnvironment, SkillVenv, Wanted } from "../python/environment.js";
+import type { Pin, PythonEnvironment, SkillVenv } from "../python/environment.js";
 import type { VulnerabilityScanService } from "../scan/scan-service.js";
-import { auditFromError, buildResources, describeFindings } from "./results.js";
+import { planChange, type ChangeRequest, type PlanDeps } from "./change-plan.js";
+import type { DelistedAction } from "./delisted.js";
+import { advisoriesByPin, auditFailed, completedRecord, installResult } from "./outcome.js";
+import { auditFromError } from "./results.js";
 import type {
   CallerContext,
   CheckResult,
@@ -24,6 +24,7 @@ import type {
   VulnerabilityFinding,
 } from "./types.js";
 import { vetRequirements, type VetInput, type VetResult } from "./vetting.js";
+import { recordFailure, writeAhead } from "./write-ahead.js";
 
 export type ServiceDeps = {
   config: PackageGuardConfig;
@@ -102,115 +103,63 @@ export class PackageService {
       skillId: typeof request.skill === "string" ? request.skill : null,
     };
     let decision: PolicyDecision | undefined;
-    let grant: Approval | undefined;
     try {
       onProgress?.("checking", `Checking ${base.requested} against the ${maturity} whitelist`);
       const skill = this.deps.python.validateSkill(request.skill);
       decision = await this.decide(request.package, request.version, maturity);
-      if (decision.requiresApproval) grant = await this.requireApproval(decision, maturity, skill, caller);
+      const grant = decision.requiresApproval ? await this.requireApproval(decision, maturity, skill, caller) : null;
       const whitelist = await this.deps.whitelist.current();
-      const result = await this.deps.python.withSkill(skill, async (venv) => {
-        const previous = await venv.state();
-        const wanted = {
-          ...previous.requirements,
-          [decision!.requirement.name]: {
-            specifier: decision!.effectiveSpecifier,
-            extras: decision!.requirement.extras,
-            requestedAt: started.toISOString(),
-          },
-        };
-        onProgress?.(
-          "resolving",
-          `Resolving ${formatRequirement({ ...decision!.requirement, specifier: decision!.effectiveSpecifier })} and ` +
-            `its dependencies`,
-        );
-        const pins = await this.resolveWithinWhitelist(venv, wanted, whitelist, maturity, signal);
-        onProgress?.("scanning", `Scanning ${pins.length} package(s) for known vulnerabilities`);
-        const scan = await (await this.deps.scan()).scan(pins, signal);
-        const { blocking, overridden } = await this.applyOverrides(skill, scan.findings);
-        if (blocking.length > 0) {
-          throw new PackageGuardError(
-            "VULNERABLE",
-            `Installing ${decision!.requirement.name} would bring ${describeFindings(blocking)}. Request a fixed ` +
-              `version, or ask an operator for an override (packages.overrides.add).`,
-            { details: { package: decision!.requirement.name, vulnerabilities: blocking } },
+      const name = decision.requirement.name;
+      const requested = { ...decision.requirement, specifier: decision.effectiveSpecifier };
+      await writeAhead(this.deps.audit, { ...base, package: name, details: { operation: "install" } });
+      return await this.deps.python.withSkill(
+        skill,
+        async (venv) => {
+          const previous = await venv.state();
+          const wanted = {
+            ...previous.requirements,
+            [name]: { specifier: requested.specifier, extras: requested.extras, requestedAt: started.toISOString() },
+          };
+          onProgress?.("resolving", `Resolving ${formatRequirement(requested)} and its dependencies`);
+          const plan = await planChange(
+            this.planDeps(),
+            venv,
+            {
+              operation: "install",
+              skill,
+              package: name,
+              wanted,
+              previous,
+              whitelist,
+              maturity,
+              requireGrant: (pin, specifier) =>
+                this.requireDependencyGrant(pin, specifier, name, maturity, skill, caller),
+              onProgress,
+            },
+            signal,
           );
-        }
-        onProgress?.("installing", `Installing ${pins.length} package(s) into skill '${skill}'`);
-        const installed = await venv.apply(
-          pins,
-          wanted,
-          { operation: "install", package: decision!.requirement.name },
-          signal,
-        );
-        return { pins, scan, installed, venv, overridden };
-      });
-      const pin = result.installed.find((p) => p.name === decision!.requirement.name);
-      if (!pin)
-        throw new PackageGuardError(
-          "INSTALL_FAILED",
-          `${decision.requirement.name} is not in the virtualenv after the install`,
-        );
-      const out: InstallResult = {
-        package: pin.name,
-        version: pin.version,
-        skill: result.venv.skill,
-        python: result.venv.python,
-        installPath: result.venv.dir,
-        dependencies: result.installed.map((p) => ({ name: p.name, version: p.version })),
-        // Findings an operator override let through are still vulnerabilities in the venv: counted and named.
-        vulnerabilitiesFound: result.overridden.length,
-        ignoredVulnerabilities: [
-          ...result.scan.ignored.map((i) => ({
-            id: i.finding.id,
-            package: i.finding.package,
-            version: i.finding.version,
-            reason: i.rule.reason,
-            expires: i.rule.expires,
-          })),
-          ...result.overridden.map(({ finding, override }) => ({
-            id: finding.id,
-            package: finding.package,
-            version: finding.version,
-            reason: `override ${override.id}: ${override.reason}`,
-            expires: override.expires,
-          })),
-        ],
-        resources: buildResources(result.installed, whitelist, maturity),
-        scan: { scanner: result.scan.scannerId, fromCache: result.scan.fromCache, scanned: result.scan.scanned },
-        installedAt: this.now().toISOString(),
-        durationMs: this.now().getTime() - started.getTime(),
-      };
-      await this.deps.audit.append({
-        ...base,
-        package: out.package,
-        version: out.version,
-        status: "completed",
-        vulnerabilitiesFound: out.vulnerabilitiesFound,
-        vulnerabilities: result.overridden.map((o) => o.finding.id),
-        durationMs: out.durationMs,
-        details: {
-          dependencies: out.dependencies,
-          ignored: out.ignoredVulnerabilities,
-          scan: out.scan,
-          ...(grant ? { approvalId: grant.id } : {}),
-          ...(result.overridden.length > 0
-            ? {
-                overrides: result.overridden.map((o) => ({
-                  override: o.override.id,
-                  advisory: o.finding.id,
-                  by: o.override.createdBy,
-                })),
-              }
-            : {}),
+          onProgress?.("installing", `Installing ${plan.pins.length} package(s) into skill '${skill}'`);
+          let out: InstallResult | undefined;
+          const meta = { operation: "install" as const, package: name, vulnerabilities: advisoriesByPin(plan) };
+          await venv.apply(plan.pins, plan.wanted, meta, signal, async (installed) => {
+            out = installResult(venv, name, installed, plan, whitelist, maturity, started, this.now());
+            // Recorded before the change is final: if the log cannot take it, the previous set is restored.
+            await this.deps.audit.append(completedRecord(base, out, plan, venv, grant)).catch((error: unknown) => {
+              throw auditFailed(error);
+            });
+          });
+          return out!;
         },
-      });
-      return out;
+        {
+          onWait: () => onProgress?.("waiting", `Waiting for another change to skill '${skill}' to finish`),
+          ...(request.owner ? { owner: { name: request.owner, claim: true } } : {}),
+        },
+      );
     } catch (error) {
       const e = toPackageGuardError(error);
       // A denial before the decision (not whitelisted, bad range) still names the package when it could be parsed.
       const named = decision?.requirement.name ?? (typeof e.details?.package === "string" ? e.details.package : null);
-      await this.deps.audit.append({
+      await recordFailure(this.deps.audit, {
         ...base,
         package: named,
         ...auditFromError(e),
@@ -226,32 +175,26 @@ export class PackageService {
       ...this.deps,
       now: this.now,
       decide: (raw: string, maturity: Maturity) => this.decide(raw, undefined, maturity),
-      applyOverrides: (skill: string, findings: VulnerabilityFinding[]) => this.applyOverrides(skill, findings),
-      resolveWithinWhitelist: (
-        venv: SkillVenv,
-        wanted: Wanted,
-        whitelist: Whitelist,
-        maturity: Maturity,
-        s?: AbortSignal,
-      ) => this.resolveWithinWhitelist(venv, wanted, whitelist, maturity, s),
+      plan: (venv: SkillVenv, request: ChangeRequest, s?: AbortSignal) => planChange(this.planDeps(), venv, request, s),
     };
     return vetRequirements(ctx, { ...input, maturity: input.maturity ?? this.config.hooks.maturity }, signal);
   }
 
   /**
    * After a vet allowed them: each dependency through the normal install (one at a time), unless hooks.preinstall is
-   * off.
+   * off. `owner` is the OpenClaw skill the venv is for.
    */
   async preinstallSkill(
     skill: string,
     requirements: readonly string[],
     caller: CallerContext,
+    owner?: string,
   ): Promise<{ requirement: string; result?: InstallResult; error?: PackageGuardError }[]> {
     if (!this.config.hooks.preinstall) return [];
     const out: { requirement: string; result?: InstallResult; error?: PackageGuardError }[] = [];
     for (const requirement of requirements) {
       out.push(
-        await this.install({ package: requirement, skill }, caller).then(
+        await this.install({ package: requirement, skill, ...(owner ? { owner } : {}) }, caller).then(
           (result) => ({ requirement, result }),
           (error: unknown) => ({ requirement, error: toPackageGuardError(error) }),
         ),
@@ -263,7 +206,7 @@ export class PackageService {
   async uninstall(
     request: UninstallRequest,
     caller: CallerContext,
-  ): Promise<{ removed: string[]; skill: string; package: string }> {
+  ): Promise<{ removed: string[]; skill: string; package: string; delisted?: DelistedAction[] }> {
     const started = this.now();
     const base = {
       source: caller.source,
@@ -275,34 +218,67 @@ export class PackageService {
     let name: string | null = null;
     try {
       const skill = this.deps.python.validateSkill(request.skill);
-      name = parseRequest(request.package, undefined).name;
-      const removed = await this.deps.python.withSkill(skill, async (venv) => {
+      const removedName = parseRequest(request.package, undefined).name;
+      name = removedName;
+      const whitelist = await this.deps.whitelist.current();
+      await writeAhead(this.deps.audit, { ...base, package: name, details: { operation: "uninstall" } });
+      return await this.deps.python.withSkill(skill, async (venv) => {
         const previous = await venv.state();
-        if (!Object.hasOwn(previous.requirements, name!)) {
+        if (!Object.hasOwn(previous.requirements, removedName)) {
           throw new PackageGuardError(
             "NOT_FOUND",
-            `Package '${name}' was not installed by request in skill '${skill}'`,
-            { details: { package: name, skill } },
+            `Package '${removedName}' was not installed by request in skill '${skill}'`,
+            { details: { package: removedName, skill } },
           );
         }
         const wanted = { ...previous.requirements };
-        delete wanted[name!];
-        const pins = Object.keys(wanted).length === 0 ? [] : await venv.resolve(wanted, undefined, previous.pins);
-        const after = await venv.apply(pins, wanted, { operation: "uninstall", package: name! });
-        const kept = new Set(after.map((p) => p.name));
-        return previous.pins.filter((p) => !kept.has(p.name)).map((p) => p.name);
+        delete wanted[removedName];
+        const plan = await planChange(this.planDeps(), venv, {
+          operation: "uninstall",
+          skill,
+          package: removedName,
+          wanted,
+          previous,
+          whitelist,
+          // An operator's removal: only "is it on the whitelist at all" matters (for delisted requirements).
+          maturity: "autonomous",
+          requireGrant: () => Promise.reject(new Error("an uninstall brings no new package")),
+        });
+        let removed: string[] = [];
+        const meta = {
+          operation: "uninstall" as const,
+          package: removedName,
+          vulnerabilities: previous.vulnerabilities ?? {},
+        };
+        await venv.apply(plan.pins, plan.wanted, meta, undefined, async (after) => {
+          const kept = new Set(after.map((p) => p.name));
+          removed = previous.pins.filter((p) => !kept.has(p.name)).map((p) => p.name);
+          await this.deps.audit
+            .append({
+              ...base,
+              package: removedName,
+              status: "uninstalled",
+              durationMs: this.now().getTime() - started.getTime(),
+              details: {
+                removed,
+                ...(plan.delisted.length > 0 ? { delisted: plan.delisted } : {}),
+                ...(venv.rebuilt.length > 0 ? { venvRebuilt: venv.rebuilt } : {}),
+              },
+            })
+            .catch((error: unknown) => {
+              throw auditFailed(error);
+            });
+        });
+        return {
+          removed,
+          skill,
+          package: removedName,
+          ...(plan.delisted.length > 0 ? { delisted: plan.delisted } : {}),
+        };
       });
-      await this.deps.audit.append({
-        ...base,
-        package: name,
-        status: "uninstalled",
-        durationMs: this.now().getTime() - started.getTime(),
-        details: { removed },
-      });
-      return { removed, skill, package: name };
     } catch (error) {
       const e = toPackageGuardError(error);
-      await this.deps.audit.append({
+      await recordFailure(this.deps.audit, {
         ...base,
         package: name,
         ...auditFromError(e),
@@ -312,22 +288,12 @@ export class PackageService {
     }
   }
 
-  /** At start: roll back installs a crash interrupted, and account for each in the audit log. */
+  /**
+   * Every entry point calls this first (runtime.ts): changes a crash interrupted are rolled back (or, if they had
+   * committed, kept), each recorded in the audit log before and after (recoveryLog). Returns how many were found.
+   */
   async recover(): Promise<number> {
-    const recovered = await this.deps.python.recoverInterrupted();
-    for (const r of recovered) {
-      await this.deps.audit.append({
-        source: "system",
-        status: "interrupted",
-        skillId: r.skill,
-        package: r.package,
-        reason: r.ok
-          ? `An ${r.operation} was interrupted; the previous package set was restored`
-          : `An ${r.operation} was interrupted and the rollback failed: ${r.problem}`,
-        details: { txId: r.txId, restored: r.ok },
-      });
-    }
-    return recovered.length;
+    return (await this.deps.python.recoverInterrupted()).length;
   }
 
   /**
@@ -392,59 +358,49 @@ export class PackageService {
     return { blocking, overridden };
   }
 
-  /**
-   * DESIGN step 4: a dependency that is itself on the whitelist must land inside its approved range too. The
-   * resolver is free at first; when it picks a version outside a range, it runs once more with those ranges as
-   * constraints (pandas may want numpy>=1.26 while the whitelist says numpy<2: 1.26.4 satisfies both).
-   */
-  private async resolveWithinWhitelist(
-    venv: SkillVenv,
-    wanted: Wanted,
-    whitelist: Whitelist,
-    maturity: Maturity,
-    signal?: AbortSignal,
-  ): Promise<Pin[]> {
-    const first = await venv.resolve(wanted, signal);
-    const violations = this.pinViolations(first, whitelist, maturity);
-    if (violations.length === 0) return first;
-    const ranges = Object.fromEntries(violations.map((v) => [v.package, v.allowed]));
-    let second: Pin[];
-    try {
-      second = await venv.resolve(wanted, signal, undefined, ranges);
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      throw this.violation(violations[0]!, "and no resolution exists inside the approved range");
-    }
-    const still = this.pinViolations(second, whitelist, maturity);
-    if (still.length > 0) throw this.violation(still[0]!, "");
-    return second;
+  /** What the change planner needs from the service. */
+  private planDeps(): PlanDeps {
+    return {
+      config: this.config,
+      scan: this.deps.scan,
+      applyOverrides: (skill, findings) => this.applyOverrides(skill, findings),
+    };
   }
 
-  private pinViolations(
-    pins: readonly { name: string; version: string }[],
-    whitelist: Whitelist,
+  /** A dependency whose whitelist entry requires approval: a grant for this agent, skill, package and its range. */
+  private async requireDependencyGrant(
+    pin: Pin,
+    specifier: string,
+    requested: string,
     maturity: Maturity,
-  ): { package: string; version: string; allowed: string }[] {
-    const out: { package: string; version: string; allowed: string }[] = [];
-    for (const pin of pins) {
-      const entry = whitelist.governing(pin.name, maturity);
-      if (
-        entry &&
-        entry.version !== "" &&
-        !specifierContains(entry.version, pin.version, { prereleases: mentionsPrerelease(entry.version) })
-      ) {
-        out.push({ package: normalizeName(pin.name), version: pin.version, allowed: entry.version });
-      }
-    }
-    return out;
-  }
-
-  private violation(v: { package: string; version: string; allowed: string }, why: string): PackageGuardError {
-    return new PackageGuardError(
-      "CONSTRAINT_VIOLATION",
-      `The resolved set needs ${v.package}==${v.version}, outside its approved range ` +
-        `'${v.allowed}'${why ? `, ${why}` : ""}`,
-      { details: { package: v.package, version: v.version, allowed: v.allowed } },
+    skill: string,
+    caller: CallerContext,
+  ): Promise<Approval> {
+    const key = { agentId: caller.agentId ?? null, skill, package: pin.name, specifier };
+    const grant = await this.deps.approvals.grantFor(key);
+    if (grant) return grant;
+    const by = pin.via && pin.via.length > 0 ? pin.via.join(", ") : requested;
+    const { approval, created } = await this.deps.approvals.request(key, {
+      maturity,
+      reason: `${caller.source} request by ${caller.agentId ?? caller.client ?? "an operator"}: ${pin.name}, pulled in by ${by}`,
+    });
+    throw new PackageGuardError(
+      "APPROVAL_REQUIRED",
+      `Installing ${requested} needs the dependency '${pin.name}' (pulled in by ${by}), which needs operator approval ` +
+        `before ${maturity} agents may install it into skill '${skill}'. Approval ${approval.id} is ` +
+        `${created ? "now" : "already"} pending: an operator must approve it (packages.approvals.resolve), then retry ` +
+        `the same request.`,
+      {
+        details: {
+          package: pin.name,
+          dependencyOf: pin.via ?? [requested],
+          requested,
+          skill,
+          maturity,
+          specifier,
+          approvalId: approval.id,
+        },
+      },
     );
   }
 }

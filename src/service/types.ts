@@ -16,10 +16,11 @@ export type CallerContext = {
   client?: string | null;
 };
 
-export type InstallRequest = { package: string; version?: string; skill: string };
+/** `owner`: the OpenClaw skill a hook's pre-install is for (never from an agent; surfaces do not pass it). */
+export type InstallRequest = { package: string; version?: string; skill: string; owner?: string };
 export type UninstallRequest = { package: string; skill: string };
 
-export type ProgressStage = "checking" | "resolving" | "scanning" | "installing";
+export type ProgressStage = "checking" | "waiting" | "resolving" | "scanning" | "installing";
 export type ProgressFn = (stage: ProgressStage, message: string) => void;
 
 /** A known vulnerability in one pin (the scanner's Finding). */
@@ -42,6 +43,8 @@ export type InstallResult = {
   ignoredVulnerabilities: { id: string; package: string; version: string; reason: string; expires: string }[];
   resources: ResourceProfile;
   scan: { scanner: string; fromCache: number; scanned: number };
+  /** Earlier requirements of the skill that the whitelist no longer allows, and what this change did with them. */
+  delisted?: { package: string; version: string | null; action: "kept" | "removed" }[];
   installedAt: string;
   durationMs: number;
 };

@@ -24,6 +24,8 @@ export type Verdict = {
   skill: string | null;
   /** Requirements that passed and need no approval: what a pre-install may install (whole-skill installs only). */
   preinstall: string[];
+  /** The OpenClaw skill (its name) the venv belongs to: a pre-install goes into that skill's venv only. */
+  owner?: string;
 };
 
 // OpenClaw truncates a policy reason at 1,000 characters and fails a "warn" closed when its notice exceeds 4,000.
@@ -132,6 +134,7 @@ export const vetInstallTarget = async (
   const { deps, wholeSkill } = found;
   if (deps.requirements.length === 0 && deps.findings.length === 0) return ALLOW;
   // The venv is named after the skill as agents see it (its frontmatter name), else after OpenClaw's target name.
+  // That exact name is also how OpenClaw tells skills apart: it owns the venv (python/skill-owner.ts).
   const name = deps.name ?? target.targetName;
   const skill = skillIdFromName(name) ?? skillIdFromName(target.targetName);
   if (skill === null) {
@@ -150,10 +153,11 @@ export const vetInstallTarget = async (
       skill,
       requirements: deps.requirements,
       source: options.source,
+      owner: name,
       ...(options.client ? { client: options.client } : {}),
       ...(problems.length > 0 ? { problems } : {}),
     },
     options.signal,
   );
-  return toVerdict(cut(name, 80), deps, result, wholeSkill);
+  return { ...toVerdict(cut(name, 80), deps, result, wholeSkill), owner: name };
 };

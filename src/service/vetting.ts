@@ -3,11 +3,10 @@ import type { Maturity } from "../config.js";
 import { type ErrorCode, PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { Approval, ApprovalKey } from "../policy/approvals.js";
 import type { PolicyDecision } from "../policy/decide.js";
-import type { VulnerabilityOverride } from "../policy/overrides.js";
 import type { Whitelist } from "../policy/whitelist.js";
 import type { Pin, SkillVenv, Wanted } from "../python/environment.js";
-import type { ScanOutcome } from "../scan/scan-service.js";
-import { describeFindings } from "./results.js";
+import { ownerConflict, ownerName } from "../python/skill-owner.js";
+import type { ChangePlan, ChangeRequest } from "./change-plan.js";
 import type { VulnerabilityFinding } from "./types.js";
 
 export type VetSource = Extract<AuditSource, "hook" | "policy">;
@@ -23,6 +22,8 @@ export type VetInput = {
   client?: string | null;
   /** Problems reading the skill's declarations (SKILL.md): any of them blocks, and they are audited as one record. */
   problems?: { ruleId: string; message: string }[];
+  /** The OpenClaw skill (its exact name) whose venv this is: a venv belongs to one skill only. */
+  owner?: string;
 };
 
 export type VetItem = {
@@ -59,29 +60,20 @@ export type VetContext = {
   whitelist: { current(): Promise<Whitelist> };
   python: {
     validateSkill(id: unknown): string;
-    withSkill<T>(skill: string, fn: (venv: SkillVenv) => Promise<T>): Promise<T>;
+    withSkill<T>(
+      skill: string,
+      fn: (venv: SkillVenv) => Promise<T>,
+      options?: { readOnly?: boolean; owner?: { name: string; claim: boolean } },
+    ): Promise<T>;
+    claimOwner(skill: string, name: string): Promise<{ name: string }>;
   };
-  scan(): Promise<{ scan(pins: Pin[], signal?: AbortSignal): Promise<ScanOutcome> }>;
-  /** The operator overrides for this skill, as an install applies them: which findings still block. */
-  applyOverrides(
-    skill: string,
-    findings: VulnerabilityFinding[],
-  ): Promise<{
-    blocking: VulnerabilityFinding[];
-    overridden: { finding: VulnerabilityFinding; override: VulnerabilityOverride }[];
-  }>;
+  /** The install's own resolve, dependency policy and scan (change-plan.ts), installing nothing. */
+  plan(venv: SkillVenv, request: ChangeRequest, signal?: AbortSignal): Promise<ChangePlan>;
   approvals: {
     grantFor(key: ApprovalKey): Promise<Approval | undefined>;
     request(key: ApprovalKey, d: { maturity: string; reason: string }): Promise<{ approval: Approval }>;
   };
   audit: { append(input: AuditInput): Promise<unknown> };
-  resolveWithinWhitelist(
-    venv: SkillVenv,
-    wanted: Wanted,
-    whitelist: Whitelist,
-    maturity: Maturity,
-    signal?: AbortSignal,
-  ): Promise<Pin[]>;
   now(): Date;
 };
 
@@ -101,13 +93,6 @@ const denied = (requirement: string, error: unknown, pkg?: string): VetItem => {
     ...(vulns ? { findings: vulns } : {}),
   };
 };
-
-const vulnerable = (name: string, findings: VulnerabilityFinding[]): PackageGuardError =>
-  new PackageGuardError(
-    "VULNERABLE",
-    `${name} would bring ${describeFindings(findings)}. Declare a fixed version, or ask an operator for an override.`,
-    { details: { package: name, vulnerabilities: findings } },
-  );
 
 const cancelled = (): PackageGuardError =>
   new PackageGuardError(
@@ -158,6 +143,25 @@ const policyStep = async (
   }
 };
 
+/** A dependency (not the declared requirement) whose whitelist entry needs a grant: the grant, or a pending approval. */
+const dependencyGrant =
+  (ctx: VetContext, skill: string, maturity: Maturity, input: VetInput, requirement: string) =>
+  async (pin: Pin, specifier: string): Promise<{ id: string }> => {
+    const key = { agentId: null, skill, package: pin.name, specifier };
+    const grant = await ctx.approvals.grantFor(key);
+    if (grant) return grant;
+    const { approval } = await ctx.approvals.request(key, {
+      maturity,
+      reason: `${input.source} vet of skill '${skill}': ${pin.name}, a dependency of ${requirement}`,
+    });
+    throw new PackageGuardError(
+      "APPROVAL_REQUIRED",
+      `${requirement} needs ${pin.name}, which needs operator approval for skill '${skill}': approval ` +
+        `${approval.id} is pending (packages.approvals.resolve), then install it`,
+      { details: { package: pin.name, approvalId: approval.id, dependencyOf: pin.via ?? [] } },
+    );
+  };
+
 /**
  * Steps 4-5 for every requirement that passed policy, in order, each on top of what the skill's venv already
  * holds plus the earlier ones that would be installed: the set a pre-install would really end up with.
@@ -167,56 +171,100 @@ const resolveAndScan = async (
   skill: string,
   maturity: Maturity,
   pending: Pending[],
+  input: VetInput,
   signal?: AbortSignal,
 ): Promise<VetItem[]> => {
   const whitelist = await ctx.whitelist.current();
-  return ctx.python.withSkill(skill, async (venv) => {
-    let wanted: Wanted = { ...(await venv.state()).requirements };
-    const out: VetItem[] = [];
-    for (const { item, decision } of pending) {
-      const name = decision.requirement.name;
-      try {
-        if (signal?.aborted) throw cancelled();
-        const candidate: Wanted = {
-          ...wanted,
-          [name]: {
-            specifier: decision.effectiveSpecifier,
-            extras: decision.requirement.extras,
-            requestedAt: ctx.now().toISOString(),
-          },
-        };
-        const pins = await ctx.resolveWithinWhitelist(venv, candidate, whitelist, maturity, signal);
-        const scan = await (await ctx.scan()).scan(pins, signal);
-        const { blocking, overridden } = await ctx.applyOverrides(skill, scan.findings);
-        if (blocking.length > 0) throw vulnerable(name, blocking);
-        const version = pins.find((p) => p.name === name)?.version;
-        const through = overridden.map(({ finding, override }) => ({
-          advisory: finding.id,
-          package: finding.package,
-          version: finding.version,
-          override: override.id,
-          expires: override.expires,
-        }));
-        const passed: VetItem =
-          through.length === 0
-            ? item
-            : {
-                ...item,
-                message: `Allowed: ${through
-                  .map(
-                    (o) => `${o.advisory} in ${o.package} ${o.version} by override ${o.override} (until ${o.expires})`,
-                  )
-                  .join("; ")}`,
-                overridden: through,
-              };
-        out.push(version === undefined ? passed : { ...passed, version });
-        if (!item.requiresApproval) wanted = candidate;
-      } catch (error) {
-        out.push(denied(item.requirement, signal?.aborted ? cancelled() : error, name));
+  const owner = input.owner ? { owner: { name: input.owner, claim: false } } : {};
+  return ctx.python.withSkill(
+    skill,
+    async (venv) => {
+      const previous = await venv.state();
+      let wanted: Wanted = { ...previous.requirements };
+      const out: VetItem[] = [];
+      for (const { item, decision } of pending) {
+        const name = decision.requirement.name;
+        try {
+          if (signal?.aborted) throw cancelled();
+          const candidate: Wanted = {
+            ...wanted,
+            [name]: {
+              specifier: decision.effectiveSpecifier,
+              extras: decision.requirement.extras,
+              requestedAt: ctx.now().toISOString(),
+            },
+          };
+          const plan = await ctx.plan(
+            venv,
+            {
+              operation: "install",
+              skill,
+              package: name,
+              wanted: candidate,
+              previous: { requirements: wanted, pins: previous.pins },
+              whitelist,
+              maturity,
+              requireGrant: dependencyGrant(ctx, skill, maturity, input, item.requirement),
+            },
+            signal,
+          );
+          const version = plan.pins.find((p) => p.name === name)?.version;
+          const through = plan.overridden.map(({ finding, override }) => ({
+            advisory: finding.id,
+            package: finding.package,
+            version: finding.version,
+            override: override.id,
+            expires: override.expires,
+          }));
+          const passed: VetItem =
+            through.length === 0
+              ? item
+              : {
+                  ...item,
+                  message: `Allowed: ${through
+                    .map(
+                      (o) =>
+                        `${o.advisory} in ${o.package} ${o.version} by override ${o.override} (until ${o.expires})`,
+                    )
+                    .join("; ")}`,
+                  overridden: through,
+                };
+          out.push(version === undefined ? passed : { ...passed, version });
+          if (!item.requiresApproval) wanted = candidate;
+        } catch (error) {
+          const e = toPackageGuardError(error);
+          if (e.code === "APPROVAL_REQUIRED" && !signal?.aborted) {
+            // A dependency waits for an operator: a warning, like a declared requirement that needs approval.
+            const approvalId = typeof e.details?.approvalId === "string" ? e.details.approvalId : undefined;
+            out.push({
+              ...item,
+              code: "APPROVAL_REQUIRED",
+              message: e.message,
+              requiresApproval: true,
+              ...(approvalId ? { approvalId } : {}),
+            });
+          } else out.push(denied(item.requirement, signal?.aborted ? cancelled() : error, name));
+        }
       }
-    }
-    return out;
-  });
+      return out;
+    },
+    { readOnly: true, ...owner },
+  );
+};
+
+/**
+ * A skill that will be installed claims its venv for its OpenClaw name; if another skill whose name maps to the same
+ * id got there first (even a moment ago, in another process), every dependency is refused.
+ */
+const claimForOwner = async (ctx: VetContext, skill: string, input: VetInput, items: VetItem[]): Promise<VetItem[]> => {
+  if (!input.owner || (input.problems ?? []).length > 0 || overallDecision(items) === "block") return items;
+  try {
+    const owner = await ctx.python.claimOwner(skill, input.owner);
+    if (owner.name === ownerName(input.owner)) return items;
+    return items.map((i) => denied(i.requirement, ownerConflict(skill, input.owner!, owner.name), i.package));
+  } catch (error) {
+    return items.map((i) => denied(i.requirement, error, i.package));
+  }
 };
 
 const auditRecord = (item: VetItem, r: { skill: string | null; maturity: Maturity; input: VetInput }): AuditInput => ({
@@ -292,7 +340,7 @@ export const vetRequirements = async (
   let resolved: VetItem[] = [];
   if (pending.length > 0) {
     try {
-      resolved = await resolveAndScan(ctx, skill, maturity, pending, signal);
+      resolved = await resolveAndScan(ctx, skill, maturity, pending, input, signal);
     } catch (error) {
       // The venv or its lock (BUSY): nothing could be resolved, so each of these is denied with that reason.
       resolved = pending.map((p) =>
@@ -302,5 +350,6 @@ export const vetRequirements = async (
   }
   // Back in the order they were declared.
   items = decided.map((d) => ("decision" in d ? resolved.shift()! : d));
+  items = await claimForOwner(ctx, skill, input, items);
   return finish(ctx, { skill, maturity, input }, items);
 };

@@ -20,6 +20,7 @@ export type HookService = SkillVetter & {
     skill: string,
     requirements: readonly string[],
     caller: CallerContext,
+    owner?: string,
   ): Promise<{ requirement: string; result?: InstallResult; error?: { code: string; message: string } }[]>;
 };
 
@@ -90,19 +91,14 @@ export const createBeforeInstallHandler =
       };
     }
     if (service && verdict.skill && verdict.preinstall.length > 0)
-      preinstallInBackground(service, verdict.skill, verdict.preinstall, client, deps.logger);
+      preinstallInBackground(service, verdict, client, deps.logger);
     return verdict.findings.length > 0 ? { findings: verdict.findings } : undefined;
   };
 
-const preinstallInBackground = (
-  service: HookService,
-  skill: string,
-  requirements: string[],
-  client: string,
-  logger: HookLogger,
-): void => {
+const preinstallInBackground = (service: HookService, verdict: Verdict, client: string, logger: HookLogger): void => {
+  const skill = verdict.skill ?? "";
   void service
-    .preinstallSkill(skill, requirements, { source: "hook", agentId: null, client })
+    .preinstallSkill(skill, verdict.preinstall, { source: "hook", agentId: null, client }, verdict.owner)
     .then((outcomes) => {
       for (const o of outcomes) {
         if (o.result)

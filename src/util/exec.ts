@@ -1,5 +1,6 @@
 import { execa } from "execa";
 import { childEnv, type ChildEnv } from "./env.js";
+import { releaseGroup, watchGroup } from "./reaper.js";
 
 export type RunOptions = {
   timeoutMs: number;
@@ -26,10 +27,12 @@ export type RunResult = {
 /** Injected into everything that spawns, so tests can record or forbid calls. */
 export type Runner = (file: string, args: readonly string[], options: RunOptions) => Promise<RunResult>;
 
-// SECURITY: argv arrays only, never a shell; a scrubbed environment; always a timeout.
+// SECURITY: argv arrays only, never a shell; a scrubbed environment; always a timeout. Each child leads a process
+// group of its own, which dies with us (reaper.ts) and is cleared when the child ends.
 export const runProcess: Runner = async (file, args, options) => {
-  const result = await execa(file, [...args], {
+  const subprocess = execa(file, [...args], {
     shell: false,
+    detached: true,
     extendEnv: false,
     env: options.env ?? childEnv(),
     cwd: options.cwd,
@@ -42,6 +45,16 @@ export const runProcess: Runner = async (file, args, options) => {
     stripFinalNewline: false,
     encoding: "utf8",
   });
+  const pgid = subprocess.pid;
+  if (pgid !== undefined) watchGroup(pgid);
+  let result: Awaited<typeof subprocess>;
+  let abnormal = true;
+  try {
+    result = await subprocess;
+    abnormal = result.timedOut || result.isCanceled || result.signal !== undefined;
+  } finally {
+    if (pgid !== undefined) releaseGroup(pgid, abnormal);
+  }
   const errno = (result as { code?: unknown }).code;
   return {
     command: [file, ...args].join(" "),

@@ -50,13 +50,13 @@ export const install = (env: PythonEnvironment, skill: string, name: string, spe
     return venv.apply(await venv.resolve(wanted), wanted, { operation: "install", package: name });
   });
 
-/** What the service does for an uninstall: drop from the wanted set, resolve keeping the rest, apply. */
+/** What the service does for an uninstall: drop from the wanted set, resolve holding the rest exactly, apply. */
 export const uninstall = (env: PythonEnvironment, skill: string, name: string): Promise<Pin[]> =>
   env.withSkill(skill, async (venv) => {
     const previous = await venv.state();
     const wanted = { ...previous.requirements };
     delete wanted[name];
-    const pins = Object.keys(wanted).length === 0 ? [] : await venv.resolve(wanted, undefined, previous.pins);
+    const pins = Object.keys(wanted).length === 0 ? [] : await venv.resolve(wanted, undefined, { pins: previous.pins });
     return venv.apply(pins, wanted, { operation: "uninstall", package: name });
   });
 

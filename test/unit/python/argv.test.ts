@@ -59,26 +59,22 @@ describe("uv argv and environment (fake runner)", () => {
         "--no-config",
         "--generate-hashes",
         "--no-header",
-        "--no-annotate",
         "--index-strategy",
         "first-index",
         "--only-binary",
         ":all:",
       ]),
     );
-    expect(flagValue(compile, "--python")).toBe(`${fake.config.venvRoot}/a/bin/python`);
+    // SECURITY: uv runs the interpreter it is given; a skill's venv may hold .pth files, so it is never that one.
+    expect(flagValue(compile, "--python")).toBe(fake.python);
     expect(flagValue(compile, "--cache-dir")).toBe(`${fake.config.python.cacheDir}/uv`);
     expect(Object.values(compile.files)).toEqual(["datakit>=1,<2\n"]);
 
     expect(sync.args).toEqual(
-      expect.arrayContaining([
-        "--no-config",
-        "--require-hashes",
-        "--allow-empty-requirements",
-        "--link-mode",
-        "hardlink",
-      ]),
+      expect.arrayContaining(["--no-config", "--require-hashes", "--allow-empty-requirements", "--link-mode", "copy"]),
     );
+    expect(flagValue(sync, "--python")).toBe(fake.python);
+    expect(flagValue(sync, "--prefix")).toBe(`${fake.config.venvRoot}/a`);
     expect(Object.values(sync.files)[0]).toBe(
       `datakit==1.0.0 \\\n    --hash=${hashOf("a")}\ntinycalc==1.1.0 \\\n    --hash=${hashOf("b")}\n`,
     );
@@ -92,6 +88,9 @@ describe("uv argv and environment (fake runner)", () => {
       expect(call.args).not.toContain("--extra-index-url");
     }
     for (const call of fake.calls) {
+      // Nothing in a skill's venv is ever executed, nor handed to a tool as the interpreter to run.
+      expect(call.file.startsWith(fake.config.venvRoot)).toBe(false);
+      expect(flagValue(call, "--python") ?? "").not.toContain(fake.config.venvRoot);
       expect(call.args.join(" ")).not.toContain("/opt/wheels");
       expect(call.args.join(" ")).not.toContain("127.0.0.1:9");
       expect(Object.keys(call.env).filter((k) => /^(UV_|PIP_(?!CONFIG_FILE)|VIRTUAL_ENV|PYTHONPATH)/.test(k))).toEqual(
@@ -104,7 +103,7 @@ describe("uv argv and environment (fake runner)", () => {
     }
   });
 
-  it("passes --exclude-newer and constraints when asked, and retries without constraints", async () => {
+  it("passes --exclude-newer and held pins; a resolve that cannot keep them fails and is never retried without", async () => {
     await fake.cleanup();
     let attempts = 0;
     fake = await fakePython(
@@ -119,15 +118,16 @@ describe("uv argv and environment (fake runner)", () => {
       { index: { excludeNewer: "2026-01-01T00:00:00Z", onlyBinary: false } },
     );
     const env = new PythonEnvironment(fake.config, fake.runner);
-    const result = await env.withSkill("a", (venv) =>
-      venv.resolve(wanted, undefined, [{ name: "tinycalc", version: "1.1.0", hashes: [] }]),
-    );
-    expect(result.map((p) => p.name)).toEqual(["datakit"]);
-    expect(attempts).toBe(2);
+    const result = await env
+      .withSkill("a", (venv) =>
+        venv.resolve(wanted, undefined, { pins: [{ name: "tinycalc", version: "1.1.0", hashes: [] }] }),
+      )
+      .catch((e: unknown) => e);
+    expect(result).toMatchObject({ code: "INSTALL_FAILED" });
+    expect(attempts).toBe(1);
     const compiles = fake.calls.filter((c) => c.args[1] === "compile");
     expect(flagValue(compiles[0]!, "--exclude-newer")).toBe("2026-01-01T00:00:00Z");
     expect(Object.values(compiles[0]!.files)).toContain("tinycalc==1.1.0\n");
-    expect(compiles[1]!.args).not.toContain("--constraints");
     expect(compiles[0]!.args).not.toContain("--only-binary");
   });
 
@@ -186,7 +186,7 @@ describe("pip argv (fake runner)", () => {
       })),
     });
 
-  it("uses --isolated, the configured index only, --require-hashes --no-deps; removes leftovers, not pip", async () => {
+  it("runs pip from its own tool venv into a fresh skill venv: --isolated, one index, --require-hashes --no-deps", async () => {
     process.env.PIP_FIND_LINKS = "/opt/wheels";
     const fake = await fakePython(
       { pipReport: () => report(pins.map((p) => ({ ...p, hash: p.hashes[0]! }))) },
@@ -200,14 +200,15 @@ describe("pip argv (fake runner)", () => {
       expect(installed).toEqual(pins);
       await env.withSkill("a", (venv) => venv.apply([pins[1]!], {}, { operation: "uninstall", package: "datakit" }));
 
+      const tool = `${fake.config.dataDir}/pip-tool/bin/python`;
       const pipCalls = fake.calls.filter((c) => c.args[1] === "pip" && !c.args.includes("--version"));
-      expect(pipCalls.map((c) => c.args.find((a) => a === "install" || a === "uninstall"))).toEqual([
-        "install",
-        "install",
-        "install",
-        "uninstall",
+      // Resolve, install, install: pip cannot uninstall from a prefix, so every change starts from a fresh venv.
+      expect(pipCalls.map((c) => [c.file, c.args.find((a) => a === "install" || a === "uninstall")])).toEqual([
+        [tool, "install"],
+        [tool, "install"],
+        [tool, "install"],
       ]);
-      const [dryRun, install, , uninstall] = pipCalls as [Call, Call, Call, Call];
+      const [dryRun, install] = pipCalls as [Call, Call, Call];
       for (const call of pipCalls) {
         expect(call.args.slice(0, 5)).toEqual(["-m", "pip", "--isolated", "--disable-pip-version-check", "--no-input"]);
         expect(call.env.PIP_CONFIG_FILE).toBe("/dev/null");
@@ -229,7 +230,15 @@ describe("pip argv (fake runner)", () => {
       expect(install.args).toEqual(
         expect.arrayContaining(["--require-hashes", "--no-deps", "--index-url", "https://index.invalid/simple"]),
       );
-      expect(uninstall.args.slice(-2)).toEqual(["--yes", "datakit"]);
+      expect(flagValue(install, "--prefix")).toBe(`${fake.config.venvRoot}/a`);
+      // Skill venvs are made without pip, by the base interpreter; nothing in them is ever run.
+      const venvs = fake.calls.filter((c) => c.args[0] === "-m" && c.args[1] === "venv");
+      expect(
+        venvs
+          .filter((c) => c.args.at(-1) === `${fake.config.venvRoot}/a`)
+          .every((c) => c.args.includes("--without-pip")),
+      ).toBe(true);
+      expect(fake.calls.some((c) => c.file.startsWith(fake.config.venvRoot))).toBe(false);
       expect((await env.installed()).map((p) => p.package)).toEqual(["tinycalc"]);
     } finally {
       await fake.cleanup();

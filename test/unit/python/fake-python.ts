@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseConfig, type PackageGuardConfig } from "../../../src/config.js";
@@ -43,6 +43,16 @@ const argAfter = (args: readonly string[], flag: string): string | undefined => 
 const sitePackages = (venvPython: string): string =>
   join(dirname(dirname(venvPython)), "lib", "python3.11", "site-packages");
 
+/** A venv as uv and `python -m venv` make it: bin/python a link to the base interpreter, pyvenv.cfg, site-packages. */
+const makeVenv = async (dir: string, base: string, cfg: string): Promise<void> => {
+  await mkdir(join(dir, "bin"), { recursive: true });
+  await symlink(base, join(dir, "bin", "python"));
+  await symlink("python", join(dir, "bin", "python3"));
+  await mkdir(join(dir, "lib", "python3.11", "site-packages"), { recursive: true });
+  await symlink("lib", join(dir, "lib64"));
+  await writeFile(join(dir, "pyvenv.cfg"), cfg);
+};
+
 /**
  * Writes a dist-info folder per `name==version` line, removing every other one (`uv pip sync`) or not (`pip install`).
  */
@@ -72,18 +82,17 @@ export const fakePython = async (options: FakeOptions = {}, raw: Record<string, 
     await chmod(tool, 0o755);
   }
   const calls: Call[] = [];
+  const base = await realpath(python);
   const runner: Runner = async (file, args, opts: RunOptions) => {
     const files: Record<string, string> = {};
     for (const a of args) if (a.startsWith(root) && /\.(in|txt)$/.test(a)) files[a] = await readFile(a, "utf8");
     calls.push({ file, args: [...args], env: { ...opts.env }, cwd: opts.cwd, files });
     const command = [file, ...args].join(" ");
     if (args[0] === "--version") return ok(command, file === uv ? "uv 0.13.9 (fake)\n" : "Python 3.11.7\n");
+    if (file === python && args[0] === "-I" && args[1] === "-S")
+      return ok(command, `${JSON.stringify({ executable: base, sysExecutable: python, version: "3.11.7" })}\n`);
     if (file === uv && args[0] === "venv") {
-      const dir = args[1]!;
-      await mkdir(join(dir, "bin"), { recursive: true });
-      await writeFile(join(dir, "bin", "python"), "#!/bin/sh\n");
-      await chmod(join(dir, "bin", "python"), 0o755);
-      await writeFile(join(dir, "pyvenv.cfg"), "version_info = 3.11.7\n");
+      await makeVenv(args[1]!, base, "home = /fake\nversion_info = 3.11.7\n");
       return ok(command);
     }
     if (file === uv && args[1] === "compile") {
@@ -96,16 +105,14 @@ export const fakePython = async (options: FakeOptions = {}, raw: Record<string, 
     if (file === uv && args[1] === "sync") {
       const text = files[args[2]!] ?? "";
       if (options.failSync?.(text)) return ok(command, "", "error: Failed to download\n  cause: injected\n", 1);
-      await syncSitePackages(argAfter(args, "--python")!, text);
+      await syncSitePackages(join(argAfter(args, "--prefix")!, "bin", "python"), text);
       return ok(command);
     }
     if (file === python && args[0] === "-m" && args[1] === "venv") {
       const dir = args.at(-1)!;
-      await mkdir(join(dir, "bin"), { recursive: true });
-      await writeFile(join(dir, "bin", "python"), "#!/bin/sh\n");
-      await chmod(join(dir, "bin", "python"), 0o755);
-      await writeFile(join(dir, "pyvenv.cfg"), "version = 3.11.7\n");
-      await syncSitePackages(join(dir, "bin", "python"), "pip==24.0\nsetuptools==70.0\n");
+      await makeVenv(dir, base, "home = /fake\nversion = 3.11.7\n");
+      // The pip tool venv gets pip; a skill's venv (--without-pip) gets nothing.
+      if (!args.includes("--without-pip")) await syncSitePackages(join(dir, "bin", "python"), "pip==24.0\n");
       return ok(command);
     }
     if (file.endsWith("/bin/python") && args[0] === "-m" && args[1] === "pip") {
@@ -116,15 +123,7 @@ export const fakePython = async (options: FakeOptions = {}, raw: Record<string, 
         return ok(command, options.pipReport?.(files[req!] ?? "") ?? "{}");
       if (sub === "install") {
         if (options.failSync?.(files[req!] ?? "")) return ok(command, "", "ERROR: injected\n", 1);
-        await syncSitePackages(file, files[req!] ?? "", false);
-        return ok(command);
-      }
-      if (sub === "uninstall") {
-        for (const name of args.slice(args.indexOf("--yes") + 1)) {
-          for (const entry of await readdir(sitePackages(file)))
-            if (entry.startsWith(`${name.replace(/-/g, "_")}-`))
-              await rm(join(sitePackages(file), entry), { recursive: true });
-        }
+        await syncSitePackages(join(argAfter(args, "--prefix")!, "bin", "python"), files[req!] ?? "", false);
         return ok(command);
       }
     }

@@ -100,7 +100,7 @@ describe("transactions and crash recovery (fake runner)", () => {
     expect(await env.recoverInterrupted()).toEqual([]);
   });
 
-  it("drops a journal whose transaction had already committed, without touching the venv", async () => {
+  it("reports (and then drops) a journal whose change had committed, without touching the venv", async () => {
     const { fake, env, paths } = await setup();
     const state = JSON.parse(await readFile(paths.state, "utf8"));
     await writeFile(
@@ -115,7 +115,10 @@ describe("transactions and crash recovery (fake runner)", () => {
       }),
     );
     const before = fake.calls.length;
-    expect(await env.recoverInterrupted()).toEqual([]);
+    // Killed after committing but before its outcome was recorded: the venv keeps the new set, and this is said.
+    expect(await env.recoverInterrupted()).toEqual([
+      { skill: "a", package: "datakit", operation: "install", txId: state.lastTxId, ok: true, committed: true },
+    ]);
     expect(fake.calls.slice(before).filter((c) => c.args[1] === "sync")).toEqual([]);
     expect(await exists(paths.pending)).toBe(false);
   });

@@ -6,6 +6,7 @@ import type { PolicyDecision } from "../../../src/policy/decide.js";
 import { parseRequirement } from "../../../src/policy/requirement.js";
 import type { WhitelistEntry } from "../../../src/policy/whitelist.js";
 import type { Pin, SkillVenv, Wanted } from "../../../src/python/environment.js";
+import { planChange, type PlanDeps } from "../../../src/service/change-plan.js";
 import { vetRequirements, type VetContext } from "../../../src/service/vetting.js";
 
 /*
@@ -31,9 +32,50 @@ const fakeContext = (o: Options = {}) => {
     skill: "s1",
     dir: "/v/s1",
     python: "/v/s1/bin/python",
+    rebuilt: [],
     state: async () => ({ requirements: o.installed ?? {}, pins: [] }),
-    resolve: async () => [],
+    async resolve(wanted) {
+      resolved.push(wanted);
+      const names = Object.keys(wanted);
+      const stuck = names.find((n) => o.unresolvable?.includes(n));
+      if (stuck) throw new PackageGuardError("INSTALL_FAILED", `No version of ${stuck} matches`);
+      return names.map((name) => ({ name, version: "1.0", hashes: [] }));
+    },
     apply,
+  };
+  // Every package is on the whitelist at every tier, with any version and no approval: the vet's own steps decide.
+  const entry = { version: "", extras: [], requires_approval: false } as unknown as WhitelistEntry;
+  const whitelist = { governing: () => entry, lookup: () => entry, approvedAt: () => "student" } as never;
+  const scanner = {
+    async scan(pins: Pin[]) {
+      const bad = pins.filter((p) => o.vulnerable?.includes(p.name));
+      return {
+        findings: bad.map((p) => ({
+          id: `PYSEC-${p.name}`,
+          aliases: [],
+          package: p.name,
+          version: p.version,
+          fixedVersions: ["9.9"],
+        })),
+        ignored: [],
+        fromCache: 0,
+        scanned: pins.length,
+        scannerId: "fake",
+      };
+    },
+  };
+  const planDeps: PlanDeps = {
+    config: { policy: { dependencies: "scanned", delisted: "keep" } } as never,
+    scan: async () => scanner,
+    async applyOverrides(skill, findings) {
+      const covered = (f: { package: string }) => skill === "s1" && (o.overridden?.includes(f.package) ?? false);
+      return {
+        blocking: findings.filter((f) => !covered(f)),
+        overridden: findings
+          .filter(covered)
+          .map((finding) => ({ finding, override: { id: `ovr_${finding.package}`, expires: "2026-02-01" } as never })),
+      };
+    },
   };
   const ctx: VetContext = {
     async decide(raw: string, _maturity: Maturity): Promise<PolicyDecision> {
@@ -54,7 +96,7 @@ const fakeContext = (o: Options = {}) => {
         requiresApproval: entry.requires_approval,
       };
     },
-    whitelist: { current: async () => ({}) as never },
+    whitelist: { current: async () => whitelist },
     python: {
       validateSkill: (id: unknown) => {
         if (typeof id !== "string" || !/^[a-z0-9][a-z0-9_-]*$/.test(id))
@@ -65,48 +107,14 @@ const fakeContext = (o: Options = {}) => {
         if (o.busy) throw new PackageGuardError("BUSY", "Skill 's1' is busy with another install; retry shortly");
         return fn(venv);
       },
+      claimOwner: async (_skill: string, name: string) => ({ name }),
     },
-    async scan() {
-      return {
-        async scan(pins: Pin[]) {
-          const bad = pins.filter((p) => o.vulnerable?.includes(p.name));
-          return {
-            findings: bad.map((p) => ({
-              id: `PYSEC-${p.name}`,
-              aliases: [],
-              package: p.name,
-              version: p.version,
-              fixedVersions: ["9.9"],
-            })),
-            ignored: [],
-            fromCache: 0,
-            scanned: pins.length,
-            scannerId: "fake",
-          };
-        },
-      };
-    },
-    async applyOverrides(skill, findings) {
-      const covered = (f: { package: string }) => skill === "s1" && (o.overridden?.includes(f.package) ?? false);
-      return {
-        blocking: findings.filter((f) => !covered(f)),
-        overridden: findings
-          .filter(covered)
-          .map((finding) => ({ finding, override: { id: `ovr_${finding.package}`, expires: "2026-02-01" } as never })),
-      };
-    },
+    plan: (v, request, signal) => planChange(planDeps, v, request, signal),
     approvals: {
       grantFor: async (key) => (o.granted?.includes(key.package) ? ({ id: "apr_granted" } as never) : undefined),
       request: async (key) => ({ approval: { id: `apr_${key.package}` } as never }),
     },
     audit: { append: async (input) => void audit.push(input) },
-    async resolveWithinWhitelist(_venv, wanted) {
-      resolved.push(wanted);
-      const names = Object.keys(wanted);
-      const stuck = names.find((n) => o.unresolvable?.includes(n));
-      if (stuck) throw new PackageGuardError("INSTALL_FAILED", `No version of ${stuck} matches`);
-      return names.map((name) => ({ name, version: "1.0", hashes: [] }));
-    },
     now: () => new Date("2026-01-01T00:00:00Z"),
   };
   return { ctx, audit, resolved, apply };

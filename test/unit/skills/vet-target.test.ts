@@ -41,7 +41,7 @@ describe("vetting an install target", () => {
     expect(vetter.vetSkill).not.toHaveBeenCalled();
   });
 
-  it("vets the declared dependencies under the skill id derived from the frontmatter name", async () => {
+  it("vets the declared dependencies under the skill id derived from the frontmatter name, owned by that name", async () => {
     const vetter = fakeVetter();
     const dir = await skillDir(
       "good",
@@ -49,10 +49,16 @@ describe("vetting an install target", () => {
     );
     const v = await vetInstallTarget(vetter, target(dir), { source: "policy", client: "install-policy" });
     expect(vetter.vetSkill).toHaveBeenCalledWith(
-      { skill: "data-viz", requirements: ["pyyaml>=6"], source: "policy", client: "install-policy" },
+      { skill: "data-viz", requirements: ["pyyaml>=6"], source: "policy", client: "install-policy", owner: "Data Viz" },
       undefined,
     );
-    expect(v).toEqual({ decision: "allow", findings: [], skill: "data-viz", preinstall: ["pyyaml>=6"] });
+    expect(v).toEqual({
+      decision: "allow",
+      findings: [],
+      skill: "data-viz",
+      preinstall: ["pyyaml>=6"],
+      owner: "Data Viz",
+    });
   });
 
   it("a block names every failing dependency and why; findings carry the SKILL.md line", async () => {

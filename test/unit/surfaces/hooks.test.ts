@@ -80,11 +80,13 @@ describe("the before_install hook", () => {
     const hook = createBeforeInstallHandler({ getService: async () => s, logger: log });
     expect(await hook(event())).toBeUndefined();
     await vi.waitFor(() => expect(log.info).toHaveBeenCalledTimes(2));
-    expect(s.preinstallSkill).toHaveBeenCalledWith("weather", ["pyyaml", "tinycalc"], {
-      source: "hook",
-      agentId: null,
-      client: "before_install:skill-upload",
-    });
+    // Into the venv of the skill named "weather" only (its OpenClaw name owns the venv).
+    expect(s.preinstallSkill).toHaveBeenCalledWith(
+      "weather",
+      ["pyyaml", "tinycalc"],
+      { source: "hook", agentId: null, client: "before_install:skill-upload" },
+      "weather",
+    );
   });
 
   it("does not block on a slow pre-install", async () => {
@@ -99,7 +101,9 @@ describe("the before_install hook", () => {
     const r = await hook(event());
     expect(r?.block).toBeUndefined();
     expect(r?.findings?.map((f) => [f.ruleId, f.severity])).toEqual([["package-guard.approval-required", "warn"]]);
-    await vi.waitFor(() => expect(s.preinstallSkill).toHaveBeenCalledWith("weather", ["tinycalc"], expect.anything()));
+    await vi.waitFor(() =>
+      expect(s.preinstallSkill).toHaveBeenCalledWith("weather", ["tinycalc"], expect.anything(), "weather"),
+    );
   });
 
   it("a uv installer run is vetted by its package and never pre-installed", async () => {
