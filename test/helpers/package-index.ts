@@ -55,6 +55,12 @@ export type PackageIndex = {
   requests: string[];
   /** Live: add or remove paths to make them fail from now on. */
   failPaths: Set<string>;
+  /** Live: the next N requests for a path fail (with `failStatus`), then it is served again: a flaky index. */
+  failNext: Map<string, number>;
+  /** Publishes another release while the index runs (a newer version appearing upstream). */
+  add(spec: WheelSpec): Promise<void>;
+  /** Resolves when a request for `path` arrives (now or later): an event to synchronize on. */
+  requested(path: string): Promise<void>;
   /** URL path of a spec's wheel, for failPaths. */
   fileUrlPath(spec: Pick<WheelSpec, "name" | "version">): string;
   close(): Promise<void>;
@@ -86,21 +92,28 @@ export const startPackageIndex = async (options: PackageIndexOptions): Promise<P
   const cache = options.dir ?? DEFAULT_WHEEL_CACHE;
   const byProject = new Map<string, Served[]>();
   const byFile = new Map<string, Served>();
-  for (const spec of options.packages) {
+  const requests: string[] = [];
+  const failPaths = new Set(options.failPaths ?? []);
+  const failNext = new Map<string, number>();
+  const waiters = new Map<string, (() => void)[]>();
+  const add = async (spec: WheelSpec): Promise<void> => {
     const path = await buildWheel(join(cache, specKey(spec)), spec);
     const served: Served = { spec, filename: wheelFilename(spec), path, sha256: sha256Hex(await readFile(path)) };
     const project = normalize(spec.name);
     byProject.set(project, [...(byProject.get(project) ?? []), served]);
     byFile.set(served.filename, served);
-  }
-  const requests: string[] = [];
-  const failPaths = new Set(options.failPaths ?? []);
+  };
+  for (const spec of options.packages) await add(spec);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
     requests.push(path);
+    for (const wake of waiters.get(path) ?? []) wake();
+    waiters.delete(path);
     if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
-    if (failPaths.has(path))
+    const flaky = failNext.get(path) ?? 0;
+    if (flaky > 0) failNext.set(path, flaky - 1);
+    if (failPaths.has(path) || flaky > 0)
       return void res.writeHead(options.failStatus ?? 500, { "content-type": "text/plain" }).end("injected failure\n");
     if (path === "/simple" || path === "/simple/") {
       const links = [...byProject.keys()].toSorted().map((p) => `<a href="/simple/${p}/">${p}</a><br/>`);
@@ -133,6 +146,12 @@ export const startPackageIndex = async (options: PackageIndexOptions): Promise<P
     url: `http://127.0.0.1:${port}/simple`,
     requests,
     failPaths,
+    failNext,
+    add,
+    requested: (path) =>
+      requests.includes(path)
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => waiters.set(path, [...(waiters.get(path) ?? []), resolve])),
     fileUrlPath: (spec) => `/files/${wheelFilename({ name: spec.name, version: spec.version })}`,
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -1,4 +1,5 @@
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { access, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { skillPaths } from "../../../src/python/layout.js";
@@ -11,10 +12,27 @@ if (!PIP) console.warn("skipping the pip installer tests: python3 has no ensurep
 describe.skipIf(!PIP)("pip installer (installer: 'pip')", () => {
   let index: PackageIndex;
   let h: Harness;
+  let dir: string;
+  let marker: string;
   beforeAll(async () => {
-    index = await startPackageIndex({ packages: DEMO_PACKAGES });
+    dir = await mkdtemp(join(tmpdir(), "pg-pip-"));
+    marker = join(dir, "payload-ran");
+    index = await startPackageIndex({
+      dir: join(dir, "wheels"),
+      packages: [
+        ...DEMO_PACKAGES,
+        {
+          name: "evilpth",
+          version: "1.0.0",
+          files: { "evilpth.pth": `import os; open(${JSON.stringify(marker)}, "a").write("pth\\n")\n` },
+        },
+      ],
+    });
   });
-  afterAll(async () => index.close());
+  afterAll(async () => {
+    await index.close();
+    await rm(dir, { recursive: true, force: true });
+  });
   afterEach(async () => h?.cleanup());
 
   it("installs, refuses the unsatisfiable, rolls back a bad hash, and uninstalls orphans", async () => {
@@ -64,6 +82,21 @@ describe.skipIf(!PIP)("pip installer (installer: 'pip')", () => {
     } finally {
       process.env = saved;
     }
+  });
+
+  it("never runs the skill's interpreter: a .pth file installed in the venv stays inert during later changes", async () => {
+    h = await harness(index.url, { installer: "pip" });
+    await install(h.env, "p", "evilpth");
+    await install(h.env, "p", "tinycalc", "==1.0.0");
+    await uninstall(h.env, "p", "tinycalc");
+    const ran = await access(marker).then(
+      () => true,
+      () => false,
+    );
+    expect(ran).toBe(false);
+    // The payload is real: the skill's own interpreter runs it.
+    importFrom(skillPaths(h.config, "p").python, "evilpth");
+    expect(await readFile(marker, "utf8")).toContain("pth");
   });
 
   it("installer 'auto' without uv falls back to python -m venv + pip, and says so in the venv's state", async () => {

@@ -22,6 +22,8 @@ export type FakeOptions = {
   pipReport?: (requirements: string) => string;
   /** Make `uv pip sync` / `pip install` fail for this pin file content. */
   failSync?: (pinsFile: string) => boolean;
+  /** What `uv pip sync` really puts in the venv for this pin file (default: exactly the pins): a broken installer. */
+  installs?: (pinsFile: string) => string;
 };
 
 const ok = (command: string, stdout = "", stderr = "", exitCode = 0): RunResult => ({
@@ -105,7 +107,10 @@ export const fakePython = async (options: FakeOptions = {}, raw: Record<string, 
     if (file === uv && args[1] === "sync") {
       const text = files[args[2]!] ?? "";
       if (options.failSync?.(text)) return ok(command, "", "error: Failed to download\n  cause: injected\n", 1);
-      await syncSitePackages(join(argAfter(args, "--prefix")!, "bin", "python"), text);
+      // The target: --prefix (with the base interpreter), or the venv of the --python given (older argv).
+      const target = argAfter(args, "--prefix");
+      const venvPython = target ? join(target, "bin", "python") : argAfter(args, "--python")!;
+      await syncSitePackages(venvPython, options.installs?.(text) ?? text);
       return ok(command);
     }
     if (file === python && args[0] === "-m" && args[1] === "venv") {
