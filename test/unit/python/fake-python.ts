@@ -46,7 +46,8 @@ const sitePackages = (venvPython: string): string =>
   join(dirname(dirname(venvPython)), "lib", "python3.11", "site-packages");
 
 /** A venv as uv and `python -m venv` make it: bin/python a link to the base interpreter, pyvenv.cfg, site-packages. */
-const makeVenv = async (dir: string, base: string, cfg: string): Promise<void> => {
+const makeVenv = async (dir: string, base: string, cfg: string, clear: boolean): Promise<void> => {
+  if (clear) await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, "bin"), { recursive: true });
   await symlink(base, join(dir, "bin", "python"));
   await symlink("python", join(dir, "bin", "python3"));
@@ -94,7 +95,7 @@ export const fakePython = async (options: FakeOptions = {}, raw: Record<string, 
     if (file === python && args[0] === "-I" && args[1] === "-S")
       return ok(command, `${JSON.stringify({ executable: base, sysExecutable: python, version: "3.11.7" })}\n`);
     if (file === uv && args[0] === "venv") {
-      await makeVenv(args[1]!, base, "home = /fake\nversion_info = 3.11.7\n");
+      await makeVenv(args[1]!, base, "home = /fake\nversion_info = 3.11.7\n", args.includes("--clear"));
       return ok(command);
     }
     if (file === uv && args[1] === "compile") {
@@ -115,7 +116,7 @@ export const fakePython = async (options: FakeOptions = {}, raw: Record<string, 
     }
     if (file === python && args[0] === "-m" && args[1] === "venv") {
       const dir = args.at(-1)!;
-      await makeVenv(dir, base, "home = /fake\nversion = 3.11.7\n");
+      await makeVenv(dir, base, "home = /fake\nversion = 3.11.7\n", args.includes("--clear"));
       // The pip tool venv gets pip; a skill's venv (--without-pip) gets nothing.
       if (!args.includes("--without-pip")) await syncSitePackages(join(dir, "bin", "python"), "pip==24.0\n");
       return ok(command);
