@@ -1,8 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_PACKAGES, startPackageIndex, type PackageIndex } from "../../helpers/package-index.js";
-import { harness, install, versions, type Harness } from "./setup.js";
+import { harness, versions, type Harness } from "./setup.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A promise with its resolver: the events these tests synchronize on, instead of sleeping. */
+const signal = () => {
+  let fire!: () => void;
+  const fired = new Promise<void>((r) => (fire = r));
+  return { fire, fired };
+};
 
 describe("per-skill serialization with real venvs", () => {
   let index: PackageIndex;
@@ -13,24 +18,44 @@ describe("per-skill serialization with real venvs", () => {
   afterAll(async () => index.close());
   afterEach(async () => h?.cleanup());
 
-  it("two installs into one skill run one after the other and both land", async () => {
+  it("a second change to a skill waits for the first to finish, then sees its state", async () => {
     h = await harness(index.url);
     const log: string[] = [];
+    const entered = signal();
+    const release = signal();
+    const waiting = signal();
     const first = h.env.withSkill("a", async (venv) => {
       log.push("first:start");
-      await sleep(300);
+      entered.fire();
+      await release.fired;
       log.push("first:end");
       return venv.skill;
     });
-    await sleep(30);
-    const second = install(h.env, "a", "datakit").then((pins) => {
-      log.push("second:done");
-      return pins;
-    });
+    await entered.fired;
+    const second = h.env.withSkill(
+      "a",
+      async (venv) => {
+        log.push("second:start");
+        const previous = await venv.state();
+        const wanted = { ...previous.requirements, datakit: { specifier: "", extras: [], requestedAt: "t" } };
+        return venv.apply(await venv.resolve(wanted), wanted, { operation: "install", package: "datakit" });
+      },
+      { onWait: () => waiting.fire() },
+    );
+    // The second call found the lock taken and is polling for it: only now is the first let go.
+    await waiting.fired;
+    log.push("second:waiting");
+    release.fire();
     await Promise.all([first, second]);
-    expect(log).toEqual(["first:start", "first:end", "second:done"]);
+    expect(log).toEqual(["first:start", "second:waiting", "first:end", "second:start"]);
     // Concurrent installs of different packages: the second sees the first's state, nothing is lost.
-    await Promise.all([install(h.env, "a", "pyyaml", "==6.0.2"), install(h.env, "a", "idna")]);
+    const install = (name: string, specifier = "") =>
+      h.env.withSkill("a", async (venv) => {
+        const previous = await venv.state();
+        const wanted = { ...previous.requirements, [name]: { specifier, extras: [], requestedAt: "t" } };
+        return venv.apply(await venv.resolve(wanted), wanted, { operation: "install", package: name });
+      });
+    await Promise.all([install("pyyaml", "==6.0.2"), install("idna")]);
     expect(versions((await h.env.withSkill("a", (v) => v.state())).pins)).toEqual({
       datakit: "1.0.0",
       tinycalc: "1.1.0",
@@ -41,13 +66,17 @@ describe("per-skill serialization with real venvs", () => {
 
   it("with lockTimeoutMs 0 the second caller gets BUSY at once", async () => {
     h = await harness(index.url, { lockTimeoutMs: 0 });
-    let release!: () => void;
-    const first = h.env.withSkill("a", () => new Promise<void>((r) => (release = r)));
-    await sleep(200);
+    const entered = signal();
+    const release = signal();
+    const first = h.env.withSkill("a", async () => {
+      entered.fire();
+      await release.fired;
+    });
+    await entered.fired;
     const error = await h.env.withSkill("a", async () => "never").catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "BUSY", message: "Skill 'a' is busy with another install; retry in a moment" });
     expect(await h.env.withSkill("b", async (venv) => venv.skill)).toBe("b");
-    release();
+    release.fire();
     await first;
   });
 });
