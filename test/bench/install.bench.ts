@@ -3,7 +3,9 @@
  *  - warm path: the whole pipeline (policy, resolve, scan from cache, install) into a NEW skill venv, vs bare
  *    `uv venv` + `uv pip install` of the same pins with the same warm uv cache (target ratio <= 1.25);
  *  - disk: bytes a second skill venv with the same packages adds (target <= 10% of the first);
- *  - parallel: 8 installs into 8 skills at once vs 1 (target ratio <= 2).
+ *  - parallel: 8 installs into 8 skills at once vs 1 (target ratio <= 2);
+ *  - link modes (issue 13 item 8): the time and disk an 8 MiB package costs per skill with linkMode copy (the
+ *    default: each venv owns its files) and hardlink (venvs share files with uv's cache).
  * Run: npx tsx test/bench/install.bench.ts
  */
 import { execFile } from "node:child_process";
@@ -161,6 +163,40 @@ console.log(
     `ms; ${availableParallelism()} cores, so 8 need >= ${((8 * oneCpu * 1000) / availableParallelism()).toFixed(0)} ` +
     `ms of wall time (ratio floor ${((8 * oneCpu) / availableParallelism() / (one / 1000)).toFixed(2)})`,
 );
+
+// Link modes side by side, same state dir and warm uv cache: copy (the default) and hardlink.
+const services = {
+  copy: service,
+  hardlink: await openServices(
+    parseConfig(
+      {
+        agents: { bench: "intern" },
+        whitelist: { tiers: { student: [{ package: "heavydata", version: ">=1" }] } },
+        python: toolConfig({ linkMode: "hardlink" }),
+        index: { url: index.url },
+        scan: { scanner: "osv-db", osvDbDir: join(REPO_ROOT, "test", "fixtures", "pypa-advisories") },
+      },
+      stateDir,
+    ),
+  ),
+};
+const modeRows: string[][] = [["linkMode", "median ms", "p95 ms", "first venv KiB", "each further venv adds KiB"]];
+for (const [mode, svc] of Object.entries(services)) {
+  const times: number[] = [];
+  for (let i = 0; i < ROUNDS; i++)
+    times.push(await ms(() => svc.packages.install({ package: "heavydata", skill: `${mode}-${i}` }, caller)));
+  const whole = await venvBytes(join(config.venvRoot, `${mode}-0`), false);
+  const own = await venvBytes(join(config.venvRoot, `${mode}-1`), true);
+  modeRows.push([
+    mode,
+    percentile(times, 50).toFixed(0),
+    percentile(times, 95).toFixed(0),
+    (whole / 1024).toFixed(0),
+    (own / 1024).toFixed(0),
+  ]);
+}
+console.log(`heavydata (8 MiB) into a new skill, ${ROUNDS} rounds per link mode, warm caches`);
+console.log(table(modeRows));
 
 await index.close();
 await rm(work, { recursive: true, force: true });
