@@ -43,7 +43,8 @@ export const commitState = async (ctx: TransactionContext, set: PackageSet, txId
  * Puts the previous set back into a fresh venv. An installer killed mid-way can leave anything behind: half
  * a package's files, a dist-info without METADATA or RECORD, things no installer can uninstall. So the venv is
  * rebuilt rather than repaired; with uv's cache that costs a few hundred ms. Not cancelable: a half-restored
- * venv is worse than a slow one. The journal is left for the caller to drop. The previous set is installed exactly as recorded (it was resolved and scanned when
+ * venv is worse than a slow one. The journal is left for the caller to drop. The previous set is installed exactly
+ * as recorded (it was resolved and scanned when
  * it went in); nothing is resolved again.
  */
 export const restore = async (ctx: TransactionContext, previous: PackageSet): Promise<void> => {

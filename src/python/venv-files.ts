@@ -73,7 +73,7 @@ export const repointScripts = async (venvDir: string, installers: readonly strin
   for (const name of await readdir(bin).catch(() => [] as string[])) {
     const path = join(bin, name);
     const info = await lstat(path).catch(() => null);
-    if (!info?.isFile() || info.size > MAX_SCRIPT_BYTES || /^python/.test(basename(path))) continue;
+    if (!info?.isFile() || info.size > MAX_SCRIPT_BYTES || basename(path).startsWith("python")) continue;
     const text = await readFile(path, "utf8").catch(() => null);
     if (text === null || !text.startsWith("#!")) continue;
     const lines = text.split("\n");

@@ -43,7 +43,7 @@ const readFingerprint = async (paths: SkillPaths): Promise<Fingerprint | null> =
 
 const interpreterProblems = async (bin: string, executable: string): Promise<string[]> => {
   const problems: string[] = [];
-  const names = (await readdir(bin).catch(() => [] as string[])).filter((n) => /^python/.test(n));
+  const names = (await readdir(bin).catch(() => [] as string[])).filter((n) => n.startsWith("python"));
   if (!names.includes("python")) problems.push("bin/python is missing");
   for (const name of names) {
     const path = join(bin, name);
@@ -69,7 +69,7 @@ export const venvProblems = async (paths: SkillPaths, base: BaseInterpreter): Pr
     if ((await kind(join(paths.venv, dir))) !== "dir") problems.push(`${dir || "the venv"} is not a plain folder`);
   }
   for (const py of (await readdir(join(paths.venv, "lib")).catch(() => [] as string[])).filter((d) =>
-    /^python/.test(d),
+    d.startsWith("python"),
   )) {
     for (const dir of [join("lib", py), join("lib", py, "site-packages")]) {
       const k = await kind(join(paths.venv, dir));

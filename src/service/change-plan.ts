@@ -107,7 +107,8 @@ const resolveWithinWhitelist = async (
  */
 const resolveRemoval = async (venv: SkillVenv, req: ChangeRequest, signal?: AbortSignal): Promise<Pin[]> => {
   const resolved = await venv.resolve(req.wanted, signal, { pins: req.previous.pins });
-  return resolved.map((pin) => {
+  const out: Pin[] = [];
+  for (const pin of resolved) {
     const kept = req.previous.pins.find((p) => samePin(p, pin));
     if (!kept) {
       throw new PackageGuardError(
@@ -117,8 +118,9 @@ const resolveRemoval = async (venv: SkillVenv, req: ChangeRequest, signal?: Abor
         { details: { reason: "uninstall-adds", package: pin.name, version: pin.version } },
       );
     }
-    return { ...kept, ...(pin.via ? { via: pin.via } : {}) };
-  });
+    out.push(pin.via ? { ...kept, via: pin.via } : kept);
+  }
+  return out;
 };
 
 /**

@@ -382,14 +382,16 @@ export class PackageService {
     const by = pin.via && pin.via.length > 0 ? pin.via.join(", ") : requested;
     const { approval, created } = await this.deps.approvals.request(key, {
       maturity,
-      reason: `${caller.source} request by ${caller.agentId ?? caller.client ?? "an operator"}: ${pin.name}, pulled in by ${by}`,
+      reason:
+        `${caller.source} request by ${caller.agentId ?? caller.client ?? "an operator"}: ${pin.name}, pulled in ` +
+        `by ${by}`,
     });
     throw new PackageGuardError(
       "APPROVAL_REQUIRED",
-      `Installing ${requested} needs the dependency '${pin.name}' (pulled in by ${by}), which needs operator approval ` +
-        `before ${maturity} agents may install it into skill '${skill}'. Approval ${approval.id} is ` +
-        `${created ? "now" : "already"} pending: an operator must approve it (packages.approvals.resolve), then retry ` +
-        `the same request.`,
+      `Installing ${requested} needs the dependency '${pin.name}' (pulled in by ${by}), which needs operator ` +
+        `approval before ${maturity} agents may install it into skill '${skill}'. Approval ${approval.id} is ` +
+        `${created ? "now" : "already"} pending: an operator must approve it (packages.approvals.resolve), then ` +
+        `retry the same request.`,
       {
         details: {
           package: pin.name,

@@ -143,7 +143,7 @@ const policyStep = async (
   }
 };
 
-/** A dependency (not the declared requirement) whose whitelist entry needs a grant: the grant, or a pending approval. */
+/** A dependency (not a declared requirement) whose whitelist entry needs a grant: the grant, or a pending approval. */
 const dependencyGrant =
   (ctx: VetContext, skill: string, maturity: Maturity, input: VetInput, requirement: string) =>
   async (pin: Pin, specifier: string): Promise<{ id: string }> => {

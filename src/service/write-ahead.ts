@@ -29,7 +29,10 @@ export const recordFailure = async (audit: Audit, input: AuditInput): Promise<vo
 const recoveryReason = (r: RecoveredTransaction): string => {
   const what = r.operation === "rebuild" ? "A rebuild of the virtualenv" : `An ${r.operation} of ${r.package}`;
   if (r.committed)
-    return `${what} was interrupted after it had committed; the virtualenv holds its new set (its outcome may be unrecorded)`;
+    return (
+      `${what} was interrupted after it had committed; the virtualenv holds its new set (its outcome may be ` +
+      `unrecorded)`
+    );
   return r.ok
     ? `${what} was interrupted; the previous package set was restored`
     : `${what} was interrupted and the rollback failed: ${r.problem ?? "unknown"}`;

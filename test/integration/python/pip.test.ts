@@ -84,7 +84,7 @@ describe.skipIf(!PIP)("pip installer (installer: 'pip')", () => {
     }
   });
 
-  it("never runs the skill's interpreter: a .pth file installed in the venv stays inert during later changes", async () => {
+  it("never runs the skill's interpreter: a .pth file in the venv stays inert during later changes", async () => {
     h = await harness(index.url, { installer: "pip" });
     await install(h.env, "p", "evilpth");
     await install(h.env, "p", "tinycalc", "==1.0.0");

@@ -85,7 +85,10 @@ describe("our steps never run a skill's code", () => {
     const b = skillPaths(h.config, "b");
     // The skill's code points its "python" at another skill's venv and leaves a trace when anything runs it.
     await unlink(a.python);
-    await writeFile(a.python, `#!/bin/sh\necho ran >> ${JSON.stringify(marker)}\nexec ${JSON.stringify(b.python)} "$@"\n`);
+    await writeFile(
+      a.python,
+      `#!/bin/sh\necho ran >> ${JSON.stringify(marker)}\nexec ${JSON.stringify(b.python)} "$@"\n`,
+    );
     await chmod(a.python, 0o755);
     await forgetInterpreters(h);
     await install(h.env, "a", "pyyaml", "==6.0.2");
@@ -120,7 +123,7 @@ describe("our steps never run a skill's code", () => {
 });
 
 describe("one skill's files are its own (linkMode default)", () => {
-  it("an in-place edit of an installed file in one skill changes neither another skill's copy nor uv's cache", async () => {
+  it("an in-place edit of a file in one skill changes neither another skill's copy nor uv's cache", async () => {
     h = await harness(index.url);
     await install(h.env, "a", "tinycalc", "==1.0.0");
     await install(h.env, "b", "tinycalc", "==1.0.0");

@@ -132,7 +132,7 @@ exec "${TOOLS.uv}" "$@"
     service = await openServices(config);
   });
 
-  it(`${ATTEMPTS} attempts: the venv is the old set or the new one, its state agrees, every attempt is logged`, async () => {
+  it(`${ATTEMPTS} attempts: the venv is the old set or the new, its state agrees, each attempt logged`, async () => {
     const caller = { source: "cli" as const, agentId: "ops" };
     const cycle = ["pandas", "requests", "beautifulsoup4", "pyyaml>=6,<7"];
     const paths = skillPaths(config, "faulty");
@@ -193,7 +193,7 @@ exec "${TOOLS.uv}" "$@"
 });
 
 describe("a flaky index during an uninstall", () => {
-  it("never installs anything new: the uninstall fails and changes nothing, then succeeds once the index is back", async () => {
+  it("never installs anything new: it fails, changing nothing, then succeeds once the index is back", async () => {
     const config = parseConfig(
       {
         agents: { ops: "intern" },
@@ -313,7 +313,10 @@ exec "${TOOLS.uv}" "$@"
     expect(await exists(paths.pending)).toBe(false);
     expect(await actualSet(paths.python)).toEqual(before);
     expect(await recordedSet(paths.state)).toEqual(before);
-    const log = JSON.parse((await cli("audit", "query", "--limit", "4")).stdout) as { status: string; package: string }[];
+    const log = JSON.parse((await cli("audit", "query", "--limit", "4")).stdout) as {
+      status: string;
+      package: string;
+    }[];
     expect(log.map((r) => [r.status, r.package]).toReversed()).toEqual([
       ["completed", "tinycalc"],
       ["started", "pyyaml"],

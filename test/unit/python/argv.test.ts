@@ -103,7 +103,7 @@ describe("uv argv and environment (fake runner)", () => {
     }
   });
 
-  it("passes --exclude-newer and held pins; a resolve that cannot keep them fails and is never retried without", async () => {
+  it("passes --exclude-newer and held pins; a resolve that cannot keep them fails, never retried without", async () => {
     await fake.cleanup();
     let attempts = 0;
     fake = await fakePython(
@@ -125,10 +125,10 @@ describe("uv argv and environment (fake runner)", () => {
       .catch((e: unknown) => e);
     expect(result).toMatchObject({ code: "INSTALL_FAILED" });
     expect(attempts).toBe(1);
-    const compiles = fake.calls.filter((c) => c.args[1] === "compile");
-    expect(flagValue(compiles[0]!, "--exclude-newer")).toBe("2026-01-01T00:00:00Z");
-    expect(Object.values(compiles[0]!.files)).toContain("tinycalc==1.1.0\n");
-    expect(compiles[0]!.args).not.toContain("--only-binary");
+    const compile = fake.calls.find((c) => c.args[1] === "compile")!;
+    expect(flagValue(compile, "--exclude-newer")).toBe("2026-01-01T00:00:00Z");
+    expect(Object.values(compile.files)).toContain("tinycalc==1.1.0\n");
+    expect(compile.args).not.toContain("--only-binary");
   });
 
   it("uninstalling everything syncs an empty file with --allow-empty-requirements", async () => {
@@ -186,7 +186,7 @@ describe("pip argv (fake runner)", () => {
       })),
     });
 
-  it("runs pip from its own tool venv into a fresh skill venv: --isolated, one index, --require-hashes --no-deps", async () => {
+  it("runs pip from its tool venv into a fresh venv: --isolated, one index, --require-hashes --no-deps", async () => {
     process.env.PIP_FIND_LINKS = "/opt/wheels";
     const fake = await fakePython(
       { pipReport: () => report(pins.map((p) => ({ ...p, hash: p.hashes[0]! }))) },

@@ -56,7 +56,9 @@ const installedNames = async (skill: string) =>
 describe("dependencies answer to their whitelist entries", () => {
   it("a student's package may not pull in a dependency approved only for a higher tier", async () => {
     const { services } = await open();
-    const d = await denial(services.packages.install({ package: "wrapper", skill: "s1" }, { source: "tool", agentId: "junior" }));
+    const d = await denial(
+      services.packages.install({ package: "wrapper", skill: "s1" }, { source: "tool", agentId: "junior" }),
+    );
     expect(d.code).toBe("NOT_WHITELISTED");
     expect(d.message).toBe(
       "Dependency 'evildep' (pulled in by wrapper) is approved only from supervised up, not for student agents. " +
@@ -90,10 +92,12 @@ describe("dependencies answer to their whitelist entries", () => {
     expect(record).toMatchObject({ status: "completed", details: { dependencyApprovals: [id] } });
   });
 
-  it("policy.dependencies: 'scanned' lets an unlisted dependency in after the scan; 'whitelisted' does not", async () => {
+  it("policy.dependencies: 'scanned' lets an unlisted dependency in once scanned; 'whitelisted' does not", async () => {
     const scanned = await open();
     const caller = { source: "tool" as const, agentId: "junior" };
-    expect((await scanned.services.packages.install({ package: "plainwrap", skill: "s1" }, caller)).dependencies).toEqual([
+    expect(
+      (await scanned.services.packages.install({ package: "plainwrap", skill: "s1" }, caller)).dependencies,
+    ).toEqual([
       { name: "plainwrap", version: "1.0.0" },
       { name: "unlisted", version: "3.0.0" },
     ]);
@@ -102,11 +106,12 @@ describe("dependencies answer to their whitelist entries", () => {
     const d = await denial(strict.services.packages.install({ package: "plainwrap", skill: "s1" }, caller));
     expect(d.code).toBe("NOT_WHITELISTED");
     expect(d.message).toContain(
-      "Dependency 'unlisted' (pulled in by plainwrap) is not on the whitelist, and policy.dependencies is 'whitelisted'",
+      "Dependency 'unlisted' (pulled in by plainwrap) is not on the whitelist, and policy.dependencies is " +
+        "'whitelisted'",
     );
   });
 
-  it("a resolved local version (1.0.0+evil) is refused: advisories list public versions, so it would pass them", async () => {
+  it("a resolved local version (1.0.0+evil) is refused: advisories list public versions only", async () => {
     const { services } = await open();
     const caller = { source: "tool" as const, agentId: "junior" };
     const d = await denial(services.packages.install({ package: "localwrap", skill: "s1" }, caller));
@@ -141,7 +146,7 @@ describe("dependencies answer to their whitelist entries", () => {
 describe("a package removed from the whitelist", () => {
   const newer: Release = { name: "otherpkg", version: "1.5.0" };
 
-  it("keeps its installed version at the skill's next, unrelated change (policy.delisted: keep), and says so", async () => {
+  it("keeps its installed version at the skill's next unrelated change (policy.delisted: keep)", async () => {
     const { services } = await open();
     const caller = { source: "tool" as const, agentId: "junior" };
     await services.packages.install({ package: "otherpkg", skill: "s1" }, caller);

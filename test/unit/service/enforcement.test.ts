@@ -93,7 +93,7 @@ describe("the hook's pre-install uses hooks.maturity", () => {
 });
 
 describe("the installed set is checked against the pins", () => {
-  it("an installer that leaves anything but exactly the scanned pins fails the install, and it is rolled back", async () => {
+  it("an installer leaving anything but exactly the scanned pins fails the install, which is rolled back", async () => {
     h = await serviceHarness({
       catalogue: [
         { name: "tinycalc", version: "1.0.0" },

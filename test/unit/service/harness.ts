@@ -35,7 +35,7 @@ export const catalogueResolver =
     const limits = new Map<string, string[]>();
     for (const c of parseLines(constraints)) limits.set(c.name, [...(limits.get(c.name) ?? []), c.spec]);
     const chosen = new Map<string, { release: Release; via: Set<string> }>();
-    const queue = parseLines(requirements).map((r) => ({ ...r, parent: null as string | null }));
+    const queue = parseLines(requirements).map((r) => ({ name: r.name, spec: r.spec, parent: null as string | null }));
     const extra = new Map<string, string[]>();
     while (queue.length > 0) {
       const { name, spec, parent } = queue.shift()!;
@@ -66,7 +66,8 @@ export const catalogueResolver =
       .toSorted((a, b) => a.release.name.localeCompare(b.release.name))
       .map(({ release, via }) => {
         const notes = via.size === 0 ? "    # via -r requirements.in\n" : `    # via ${[...via].join(", ")}\n`;
-        return `${release.name}==${release.version} \\\n    --hash=${hashOf(release.version.replace(/\D/g, "") || "a")}\n${notes}`;
+        const hash = hashOf(release.version.replace(/\D/g, "") || "a");
+        return `${release.name}==${release.version} \\\n    --hash=${hash}\n${notes}`;
       })
       .join("");
     return { stdout };

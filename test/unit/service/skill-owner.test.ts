@@ -24,7 +24,10 @@ const open = () =>
 const skillDir = async (folder: string, name: string, dependency: string): Promise<string> => {
   const dir = join(h!.root, "skills-src", folder);
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, "SKILL.md"), `---\nname: ${name}\ndependencies:\n  python:\n    - package: ${dependency}\n---\n`);
+  await writeFile(
+    join(dir, "SKILL.md"),
+    `---\nname: ${name}\ndependencies:\n  python:\n    - package: ${dependency}\n---\n`,
+  );
   return dir;
 };
 
@@ -69,9 +72,9 @@ describe("one venv belongs to one OpenClaw skill", () => {
       origin: "skill-upload",
     });
     expect(await hook(event(await skillDir("data-viz", "data-viz", "tinycalc"), "data-viz"))).toBeUndefined();
-    await expect.poll(() => h!.services.operator.installed("data-viz").then((l) => l.map((p) => p.package))).toEqual([
-      "tinycalc",
-    ]);
+    await expect
+      .poll(() => h!.services.operator.installed("data-viz").then((l) => l.map((p) => p.package)))
+      .toEqual(["tinycalc"]);
     const blocked = await hook(event(await skillDir("evil", "DATA   VIZ!!", "pyyaml"), "evil"));
     expect(blocked).toMatchObject({ block: true });
     // Even a pre-install asked for directly (a vet that raced the other skill's) is refused inside the skill's lock.

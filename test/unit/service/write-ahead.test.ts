@@ -33,7 +33,7 @@ const records = async () =>
   (await h!.services.operator.installations({ limit: 100 })).toReversed().map((r) => [r.status, r.package]);
 
 describe("write-ahead audit records", () => {
-  it("a change starts with a durable 'started' record and ends with its outcome; a policy denial is one record", async () => {
+  it("a change starts with a durable 'started' record, then its outcome; a policy denial is one record", async () => {
     h = await serviceHarness({ catalogue: CATALOGUE, block: BLOCK });
     await h.services.packages.install({ package: "tinycalc", skill: "s1" }, caller);
     await h.services.packages.uninstall({ package: "tinycalc", skill: "s1" }, caller);
@@ -71,7 +71,9 @@ describe("write-ahead audit records", () => {
       if (input.status === "completed") throw new Error("ENOSPC: no space left on device, write");
       return append.call(this, input);
     });
-    const error = await h.services.packages.install({ package: "pyyaml", skill: "s1" }, caller).catch((e: unknown) => e);
+    const error = await h.services.packages
+      .install({ package: "pyyaml", skill: "s1" }, caller)
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "INSTALL_FAILED", details: { reason: "audit-unavailable", rolledBack: true } });
     expect((error as Error).message).toContain("ENOSPC");
     // The venv, its state and the log agree: pyyaml never arrived, and the log says it was rolled back.

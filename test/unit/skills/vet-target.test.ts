@@ -41,7 +41,7 @@ describe("vetting an install target", () => {
     expect(vetter.vetSkill).not.toHaveBeenCalled();
   });
 
-  it("vets the declared dependencies under the skill id derived from the frontmatter name, owned by that name", async () => {
+  it("vets the declared dependencies under the skill id derived from the frontmatter name, owned by it", async () => {
     const vetter = fakeVetter();
     const dir = await skillDir(
       "good",
