@@ -177,9 +177,12 @@ describe("the install pipeline", () => {
       "SCANNER_UNAVAILABLE",
     );
     const records = await missing.operator.installations({ limit: 10 });
+    // Each attempt reached the skill (a "started" record first: its venv may be created), then was blocked.
     expect(records.map((r) => [r.status, r.code, r.package])).toEqual([
       ["blocked", "SCANNER_UNAVAILABLE", "tinycalc"],
+      ["started", null, "tinycalc"],
       ["blocked", "SCANNER_UNAVAILABLE", "pandas"],
+      ["started", null, "pandas"],
     ]);
     expect(await missing.operator.installed()).toEqual([]);
   });
