@@ -201,8 +201,10 @@ describe("installs through the real gateway", () => {
     >("packages.installations", { limit: 5, agentId: "junior" });
     expect(records.ok).toBe(true);
     if (!records.ok) return;
-    expect(records.payload.slice(0, 2).map((x) => [x.source, x.status, x.code, x.package])).toEqual([
+    // The scan runs with the skill's lock held, after the write-ahead "started" record; the policy denial needs none.
+    expect(records.payload.slice(0, 3).map((x) => [x.source, x.status, x.code, x.package])).toEqual([
       ["tool", "blocked", "VULNERABLE", "pyyaml"],
+      ["tool", "started", null, "pyyaml"],
       ["tool", "blocked", "NOT_WHITELISTED", "requests"],
     ]);
     const verify = await reader.call<{ ok: boolean; records: number }>("packages.audit.verify");

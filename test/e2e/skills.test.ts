@@ -167,7 +167,9 @@ describe("before_install: skills uploaded to the gateway", () => {
     expect(audit.map((a) => [a.source, a.status, a.package])).toEqual([
       ["hook", "vetted", "pyyaml"],
       ["hook", "vetted", "tinycalc"],
+      ["hook", "started", "pyyaml"],
       ["hook", "completed", "pyyaml"],
+      ["hook", "started", "tinycalc"],
       ["hook", "completed", "tinycalc"],
     ]);
   });
