@@ -143,7 +143,9 @@ describe(`hostile corpus (${HOSTILE_CASES.length} requests)`, () => {
       got.push(...(await Promise.all(batch.map(async (c): Promise<[string, string]> => [c.name, await viaCli(c)]))));
     }
     expect(Object.fromEntries(got)).toEqual(Object.fromEntries(HOSTILE_CASES.map((c) => [c.name, c.code])));
-  });
+    // 86 CLI processes: ~1.5 s each on a 2-core machine shared with other test runs (load average 20 measured),
+    // which took this past the project's 180 s default. A limit, not an assertion on time.
+  }, 600_000);
 
   it("logged every refusal, from every surface, and the chain verifies", async () => {
     const records = await service.operator.installations({ limit: 500 });
