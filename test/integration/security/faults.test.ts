@@ -234,8 +234,9 @@ describe("a flaky index during an uninstall", () => {
       ["failed", "tinycalc"],
       ["started", "tinycalc"],
     ]);
-    // The index is healthy again: the uninstall removes tinycalc and keeps everything else exactly as it was.
-    expect(index.failNext.get("/simple/helperlib/")).toBe(0);
+    // The index is healthy again (uv may have given up before using every injected failure: under load a retry
+    // can time out instead): the uninstall removes tinycalc and keeps everything else exactly as it was.
+    index.failNext.delete("/simple/helperlib/");
     expect((await service.packages.uninstall({ package: "tinycalc", skill: "s1" }, caller)).removed).toEqual([
       "tinycalc",
     ]);
