@@ -9,6 +9,7 @@ import { buildCommands } from "./surfaces/cli/index.js";
 import { registerGatewayMethods } from "./surfaces/gateway.js";
 import { createBeforeInstallHandler } from "./surfaces/hooks.js";
 import { createToolFactories } from "./surfaces/tools.js";
+import { createWidgetHook, SHOW_WIDGET } from "./surfaces/widget-hook.js";
 
 export default definePluginEntry({
   id: "package-guard",
@@ -58,6 +59,14 @@ export default definePluginEntry({
     });
     // Inline, so the SDK's (unexported) event and result types check this handler.
     api.on("before_install", (event) => beforeInstall(event));
+    if (config.widgets.enabled) {
+      const widgetHook = createWidgetHook({
+        getGate: async () => (await getServices()).widgets,
+        logger: api.logger,
+        budgetMs: config.widgets.timeoutMs,
+      });
+      api.on("before_tool_call", (event, ctx) => widgetHook(event, ctx), { matcher: [SHOW_WIDGET] });
+    }
     api.registerService({
       id: "package-guard",
       async start(ctx) {

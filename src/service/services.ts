@@ -1,5 +1,6 @@
 import type { OperatorService } from "./operator.js";
 import type { PackageService } from "./pipeline.js";
+import type { WidgetGate } from "./widget-gate.js";
 
-/** What the surfaces call: the install pipeline, and the operator's own operations beside it. */
-export type Services = { packages: PackageService; operator: OperatorService };
+/** What the surfaces call: the install pipeline, the operator's own operations beside it, and the widget gate. */
+export type Services = { packages: PackageService; operator: OperatorService; widgets: WidgetGate };

@@ -120,7 +120,12 @@ export class WidgetGate {
         files.set(key, bound);
       } catch (error) {
         entry.error = toPackageGuardError(error);
-        refusals.push({ code: entry.error.code, message: entry.error.message, where: entry.refs[0]!.ref.where });
+        refusals.push({
+          code: entry.error.code,
+          message: entry.error.message,
+          where: entry.refs[0]!.ref.where,
+          library: entry.lib,
+        });
       }
     }
     // Font hosts: nothing to check but the host; their tags keep the URL we parsed.

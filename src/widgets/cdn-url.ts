@@ -150,7 +150,10 @@ export const mapCdnUrl = (text: string): MapResult => {
   if (!afterScheme.startsWith("//") || authority.toLowerCase() !== url.host || url.port !== "")
     return fail("INVALID_REQUIREMENT", `the host part '${authority}' is not a plain host name`);
   if (rawPath !== url.pathname || url.pathname.includes("%"))
-    return fail("INVALID_REQUIREMENT", "the path has dot segments or percent-encoding; write the plain file path");
+    return fail(
+      "INVALID_REQUIREMENT",
+      "the path is not in plain form (dot segments, percent-encoding, or characters the browser would encode)",
+    );
   const host = url.hostname as CdnHost;
   const kind = CDN_HOSTS[host];
   if (kind === "fonts") return { ok: true, target: { cdn: "fonts", url: url.href.replace(/#.*$/, "") } };

@@ -94,7 +94,8 @@ const checkCss = (ctx: Ctx, css: string, where: string): void => {
     if (target === "") refuse(ctx, where, "an @import whose address the gate cannot read");
     else addRef(ctx, target, "css-import", where);
   }
-  for (const value of strings) if (!ctx.fromScript) checkText(ctx, value, where);
+  // An @import's own address is checked as the import it is, not again as a mention.
+  for (const value of strings) if (!ctx.fromScript && !imports.includes(value)) checkText(ctx, value, where);
 };
 
 const textOf = (el: T.Element): string =>

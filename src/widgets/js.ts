@@ -43,8 +43,20 @@ const CODE_SINKS: Record<string, string> = {
   integrity: "changing a tag's integrity would let other bytes load",
   setAttributeNode: "an attribute node can carry an event handler or a URL the gate never sees",
   setAttributeNodeNS: "an attribute node can carry an event handler or a URL the gate never sees",
+  setNamedItem: "an attribute node can carry an event handler or a URL the gate never sees",
+  setNamedItemNS: "an attribute node can carry an event handler or a URL the gate never sees",
+  removeNamedItem: "removing an attribute by a name the gate cannot read could drop an integrity check",
+  removeNamedItemNS: "removing an attribute by a name the gate cannot read could drop an integrity check",
 };
-const SET_ATTRIBUTE = new Set(["setAttribute", "setAttributeNS", "createAttribute", "createAttributeNS"]);
+const SET_ATTRIBUTE = new Set([
+  "setAttribute",
+  "setAttributeNS",
+  "createAttribute",
+  "createAttributeNS",
+  "removeAttribute",
+  "removeAttributeNS",
+  "toggleAttribute",
+]);
 const URL_ATTRIBUTES = new Set(["src", "href", "xlink:href", "srcdoc", "integrity", "data", "action", "formaction"]);
 
 type AnyNode = Node & Record<string, unknown>;
@@ -97,6 +109,8 @@ const checkSetAttribute = (ctx: Ctx, name: string, args: AnyNode[], node: AnyNod
   const attr = stringValue(args[name.endsWith("NS") ? 1 : 0]);
   if (attr === null) ctx.refuse(node, `${name} with an attribute name that is not a string literal`);
   else if (/^on/i.test(attr.trim())) ctx.refuse(node, `${name}("${attr}"): use addEventListener instead`);
+  else if (attr.trim().toLowerCase() === "integrity")
+    ctx.refuse(node, `${name}("${attr}"): changing a tag's integrity would let other bytes load`);
   else if (URL_ATTRIBUTES.has(attr.trim().toLowerCase()) && name.startsWith("set")) {
     const value = args[name.endsWith("NS") ? 2 : 1];
     if (stringValue(value) === null)
@@ -147,8 +161,7 @@ export const analyzeScript = (code: string, mode: ScriptMode): JsFindings => {
   const ctx: Ctx = {
     findings,
     refuse: (node, why) => {
-      const line = (node.loc?.start.line ?? 0) + 0;
-      findings.refusals.push(`${why} (script line ${line})`);
+      findings.refusals.push(`${why} (script line ${node.loc?.start.line ?? 0})`);
     },
   };
   fullAncestor(ast, (raw, _state, ancestors) => {
@@ -190,13 +203,17 @@ export const analyzeScript = (code: string, mode: ScriptMode): JsFindings => {
         else if ((node.property as AnyNode).type !== "Identifier" || node.computed) visitComputed(ctx, node);
         break;
       }
-      case "Property": {
-        // `const { createElement: ce } = document` takes the sink out of reach of the call check.
-        const parent = chain.at(-2);
-        const key = node.key as AnyNode;
-        const name = key.type === "Identifier" ? (key.name as string) : stringValue(key);
-        if (parent?.type === "ObjectPattern" && name !== null && (CODE_SINKS[name] || CREATE_ELEMENT.has(name)))
-          ctx.refuse(node, `destructuring '${name}' out of an object`);
+      case "ObjectPattern": {
+        // `const { createElement: ce } = document` takes the sink out of reach of the call check. (acorn-walk
+        // visits a pattern's keys and values, not its Property nodes, so the keys are read here.)
+        for (const prop of node.properties as AnyNode[]) {
+          if (prop.type !== "Property") continue;
+          const key = prop.key as AnyNode;
+          const name = key.type === "Identifier" && !prop.computed ? (key.name as string) : stringValue(key);
+          if (name === null) ctx.refuse(prop, "destructuring a computed name out of an object");
+          else if (CODE_SINKS[name] || CREATE_ELEMENT.has(name) || SET_ATTRIBUTE.has(name))
+            ctx.refuse(prop, `destructuring '${name}' out of an object`);
+        }
         break;
       }
       default:

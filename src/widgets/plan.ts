@@ -101,5 +101,13 @@ export const planWidget = (analysis: WidgetAnalysis, options: WidgetOptions): Wi
     if ("ref" in one) plan.planned.push(one);
     else plan.refusals.push(one);
   }
+  // The same URL is often seen twice (an import is also a string literal): say each problem once.
+  const seen = new Set<string>();
+  plan.refusals = plan.refusals.filter((r) => {
+    const key = `${r.code}\u0000${r.message}\u0000${r.where}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   return plan;
 };
