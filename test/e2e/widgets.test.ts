@@ -76,7 +76,9 @@ const turn = async (key: keyof typeof TURNS): Promise<string> => {
   expect(sent).toMatchObject({ ok: true });
   await client.waitForEvent<{ state?: string; runId?: string }>(
     "chat",
-    (p) => (p.state === "final" || p.state === "error") && (!sent.ok || !sent.payload.runId || p.runId === sent.payload.runId),
+    (p) =>
+      (p.state === "final" || p.state === "error") &&
+      (!sent.ok || !sent.payload.runId || p.runId === sent.payload.runId),
   );
   const answered = model.requests.findLast(
     (r) => toolResultsSinceUser(r).length > 0 && JSON.stringify(r.messages).includes(`run:${key}`),
