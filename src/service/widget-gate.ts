@@ -8,8 +8,9 @@ import { analyzeWidget } from "../widgets/html.js";
 import { sha384Integrity } from "../widgets/integrity.js";
 import { fileLoadsMore } from "../widgets/library-file.js";
 import { netOriginRefusals } from "../widgets/net-origins.js";
-import { planWidget, type PlannedRef, type PlanRefusal, type WidgetOptions } from "../widgets/plan.js";
+import { planWidget, type PlannedRef, type PlanRefusal, type WidgetOptions, type WidgetPlan } from "../widgets/plan.js";
 import { applyRewrites, type TagRewrite } from "../widgets/rewrite.js";
+import type { WidgetAnalysis } from "../widgets/types.js";
 import type { PackageFiles } from "./widget-files.js";
 
 /** The npm whitelist and scanner as the gate needs them: one exact version at a time. */
@@ -53,6 +54,7 @@ export type WidgetGateDeps = {
 
 type FileCheck = { integrity: string; problem: string | null };
 const MAX_REASONS = 5;
+const MAX_WIDGET_CHARS = 262_144;
 const libKey = (l: { name: string; version: string }): string => `${l.name}@${l.version}`;
 
 const scanVerdict = (lib: CdnLibrary, findings: Finding[]): PackageGuardError | null => {
@@ -88,8 +90,7 @@ export class WidgetGate {
   async review(request: WidgetRequest, signal?: AbortSignal): Promise<WidgetDecision> {
     const started = this.now();
     const maturity = this.deps.maturityOf(request.agentId);
-    const analysis = analyzeWidget(request.widgetCode);
-    const plan = planWidget(analysis, this.deps.options);
+    const { analysis, plan } = this.analyze(request.widgetCode);
     const refusals: PlanRefusal[] = [...plan.refusals, ...netOriginRefusals(request.capabilities)];
     const libraries = new Map<string, { lib: CdnLibrary; refs: PlannedRef[]; error?: PackageGuardError }>();
     for (const p of plan.planned) {
@@ -146,17 +147,41 @@ export class WidgetGate {
       if (code) Object.assign(outcome, { code, reason });
       return outcome;
     });
+    let widgetCode: string | null = null;
+    if (refusals.length === 0) {
+      try {
+        widgetCode = applyRewrites(analysis.code, rewrites);
+      } catch (error) {
+        const message = `a tag cannot be rewritten (${error instanceof Error ? error.message : String(error)})`;
+        refusals.push({ code: "INVALID_REQUIREMENT", message, where: "widget_code" });
+      }
+    }
     const decision: WidgetDecision =
-      refusals.length > 0
+      widgetCode === null
         ? { allowed: false, code: refusals[0]!.code, reason: this.reason(refusals), libraries: outcomes, refusals }
-        : this.allow(analysis.code, rewrites, outcomes);
+        : { allowed: true, widgetCode, changed: rewrites.length > 0, libraries: outcomes };
     await this.record(request, maturity, decision, this.now().getTime() - started.getTime());
     return decision;
   }
 
-  private allow(code: string, rewrites: TagRewrite[], libraries: LibraryOutcome[]): WidgetDecision {
-    const widgetCode = applyRewrites(code, rewrites);
-    return { allowed: true, widgetCode, changed: rewrites.length > 0, libraries };
+  /** Parse and plan; markup too large or too deep to read is a refusal like any other, and audited as one. */
+  private analyze(widgetCode: string): { analysis: WidgetAnalysis; plan: WidgetPlan } {
+    const unreadable = (message: string) => {
+      const analysis: WidgetAnalysis = { code: widgetCode, refs: [], refusals: [] };
+      return {
+        analysis,
+        plan: { planned: [], refusals: [{ code: "INVALID_REQUIREMENT" as const, message, where: "widget_code" }] },
+      };
+    };
+    // OpenClaw's own limit; it would reject a longer widget_code anyway, and the gate must not spend time on one.
+    if (widgetCode.length > MAX_WIDGET_CHARS)
+      return unreadable(`widget_code is longer than ${MAX_WIDGET_CHARS} characters`);
+    try {
+      const analysis = analyzeWidget(widgetCode);
+      return { analysis, plan: planWidget(analysis, this.deps.options) };
+    } catch (error) {
+      return unreadable(`widget_code cannot be analysed (${error instanceof Error ? error.message : String(error)})`);
+    }
   }
 
   private reason(refusals: PlanRefusal[]): string {

@@ -12,6 +12,7 @@ const HOSTS = Object.keys(CDN_HOSTS);
 const URL_END = /[\s"'<>`(){}[\]|^,;]/;
 const SCHEME_BEFORE = /([A-Za-z][A-Za-z0-9+.-]*:)$/;
 const SLASHES = /[/\\]{2}/g;
+const MAX_URL = 8_192;
 
 const decodePercent = (text: string): string =>
   text.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
@@ -45,7 +46,8 @@ export const findCdnMentions = (text: string): Mentions => {
   for (const match of flat.matchAll(SLASHES)) {
     const start = match.index;
     if (start > 0 && /[/\\]/.test(flat[start - 1]!)) continue;
-    const tail = flat.slice(start);
+    // Bounded, so text full of `//` costs linear time; a longer URL is cut and then fails its mapping, closed.
+    const tail = flat.slice(start, start + MAX_URL);
     const end = tail.slice(2).search(URL_END);
     const candidate = end === -1 ? tail : tail.slice(0, end + 2);
     let host: string;

@@ -164,3 +164,17 @@ describe("WidgetGate.review", () => {
     expect(policy.scans).toEqual(["preact@10.19.3"]);
   });
 });
+
+describe("WidgetGate.review on markup it cannot read", () => {
+  it("refuses, and audits, widget_code over OpenClaw's limit or nested too deep to walk", async () => {
+    const long = await gate.review({ widgetCode: `<p>${"x".repeat(262_144)}</p>` });
+    expect(long).toMatchObject({ allowed: false, reason: expect.stringContaining("longer than 262144 characters") });
+    const deep = await gate.review({ widgetCode: "<div>".repeat(50_000) });
+    expect(deep).toMatchObject({ allowed: false, reason: expect.stringContaining("cannot be analysed") });
+    const records = await auditRecords(audit.file);
+    expect(records.map((r) => [r.status, r.code])).toEqual([
+      ["blocked", "INVALID_REQUIREMENT"],
+      ["blocked", "INVALID_REQUIREMENT"],
+    ]);
+  });
+});
