@@ -19,6 +19,7 @@ import { startNpmRegistry, type NpmRegistry } from "../helpers/npm-registry.js";
 // answers with a show_widget call, and the plugin's before_tool_call gate decides it against a loopback npm registry.
 const D3_FILE = "!function(){window.d3={version:'7.9.0',select(){return this}}}();\n";
 const JSDELIVR = "https://cdn.jsdelivr.net/npm";
+const SHOW_WIDGET_ID = "openclaw:core:show_widget";
 const widget = (src: string): string =>
   `<div id="chart">Loading</div>\n<script src="${src}"></script>\n<script>d3.select("#chart")</script>`;
 const TURNS = {
@@ -44,7 +45,13 @@ beforeAll(async () => {
       Object.fromEntries(
         Object.entries(TURNS).map(([key, code]) => [
           key,
-          [{ name: "show_widget", arguments: { title: `Widget ${key}`, widget_code: code } }],
+          // Tool Search is on by default: models reach show_widget through the tool_call meta-tool.
+          [
+            {
+              name: "tool_call",
+              arguments: { id: SHOW_WIDGET_ID, args: { title: `Widget ${key}`, widget_code: code } },
+            },
+          ],
         ]),
       ),
     ),
@@ -55,7 +62,7 @@ beforeAll(async () => {
       // WHITELIST_PLACEHOLDER
       widgets: { registry: registry.url },
     },
-    extraConfig: mockModelConfig(model, { toolSearch: false }),
+    extraConfig: mockModelConfig(model),
   });
   client = await gateway.connect(["operator.read", "operator.write"], { caps: ["inline-widgets"] });
 });
