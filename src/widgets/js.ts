@@ -48,6 +48,21 @@ const CODE_SINKS: Record<string, string> = {
   removeNamedItem: "removing an attribute by a name the gate cannot read could drop an integrity check",
   removeNamedItemNS: "removing an attribute by a name the gate cannot read could drop an integrity check",
 };
+// Sink names specific enough that a string equal to one is a way to reach it (words like "write" are not listed).
+const NAMED_AS_STRING = new Set([
+  "createElement",
+  "createElementNS",
+  "createContextualFragment",
+  "importScripts",
+  "addModule",
+  "setAttributeNode",
+  "setAttributeNodeNS",
+  "setNamedItem",
+  "setNamedItemNS",
+  "removeNamedItem",
+  "removeNamedItemNS",
+  "writeln",
+]);
 const SET_ATTRIBUTE = new Set([
   "setAttribute",
   "setAttributeNS",
@@ -169,8 +184,14 @@ export const analyzeScript = (code: string, mode: ScriptMode): JsFindings => {
     const chain = ancestors as AnyNode[];
     switch (node.type) {
       case "Literal":
-        if (typeof node.value === "string") findings.strings.push(node.value);
-        else if (node.regex) findings.strings.push((node.regex as { pattern: string }).pattern);
+        if (typeof node.value === "string") {
+          findings.strings.push(node.value);
+          // `Reflect.get(document, "createElement")`, a property descriptor by name: the name as data.
+          if (NAMED_AS_STRING.has(node.value)) ctx.refuse(node, `the name '${node.value}' as a string`);
+        } else if (node.regex) findings.strings.push((node.regex as { pattern: string }).pattern);
+        break;
+      case "WithStatement":
+        ctx.refuse(node, "a with statement turns any name into a property the gate cannot see");
         break;
       case "TemplateElement": {
         const value = node.value as { cooked: string | null; raw: string };

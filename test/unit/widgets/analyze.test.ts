@@ -115,6 +115,9 @@ describe("what a widget may not do", () => {
     ],
     ["a computed name on document", `<script>document["create" + "Element"]("script")</script>`, "computed name"],
     ["a computed name on window", `<script>window[k](u)</script>`, "computed name"],
+    ["an escaped identifier", `<script>document.cr\\u0065ateElement("script")</script>`, `createElement("script")`],
+    ["a with statement", `<script>with (document) { write(x) }</script>`, "with statement"],
+    ["the name as a string", `<script>Reflect.get(document, "createElement")</script>`, "'createElement' as a string"],
     [
       "Reflect.apply",
       `<script>Reflect.apply(document.createElement, document, ["script"])</script>`,
