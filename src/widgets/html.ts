@@ -1,7 +1,8 @@
-import { parse, parseFragment, type DefaultTreeAdapterTypes as T } from "parse5";
+import type { DefaultTreeAdapterTypes as T } from "parse5";
 import { analyzeCss } from "./css.js";
 import { analyzeScript, type JsFindings, type ScriptMode } from "./js.js";
 import { findCdnMentions } from "./mentions.js";
+import { parseDocument, parseMarkup, type StartTag } from "./parse-html.js";
 import { importMapAddresses, scriptKind } from "./script-type.js";
 import type { RefKind, TagBinding, WidgetAnalysis, WidgetRef, WidgetRefusal } from "./types.js";
 
@@ -223,17 +224,35 @@ const walk = (ctx: Ctx, node: Node): void => {
   if ("childNodes" in node) for (const child of node.childNodes) walk(ctx, child);
 };
 
+const refuseDropped = (ctx: Ctx, dropped: readonly StartTag[], where: (offset: number | null) => string): void => {
+  for (const tag of dropped)
+    refuse(
+      ctx,
+      where(tag.offset),
+      `the HTML parser drops this <${tag.tagName}> here, and browsers differ on it (current ones keep any element ` +
+        `inside <select>); remove it or fix the markup around it`,
+    );
+};
+
 // Refusals and references found in markup built by a script go to the same lists; the flags differ.
 const walkMarkupFromScript = (ctx: Ctx, markup: string): void => {
   if (ctx.fromScript) return;
-  walk({ ...ctx, fromScript: true, inTemplate: false }, parseFragment(markup));
+  const { fragment, dropped } = parseMarkup(markup);
+  const inner: Ctx = { ...ctx, fromScript: true, inTemplate: false };
+  refuseDropped(inner, dropped, () => "in markup built by a script");
+  walk(inner, fragment);
 };
+
+const lineAt = (code: string, offset: number): number => code.slice(0, Math.max(0, offset)).split("\n").length;
 
 /** Reads widget_code as the browser will: every URL it can load, with where it is and how it is loaded. */
 export const analyzeWidget = (widgetCode: string): WidgetAnalysis => {
   const code = widgetCode.trim();
   const ctx: Ctx = { code, refs: [], refusals: [], fromScript: false, inTemplate: false };
-  const document = parse(`${PREFIX}${code}${SUFFIX}`, { sourceCodeLocationInfo: true, scriptingEnabled: true });
+  const { document, dropped } = parseDocument(`${PREFIX}${code}${SUFFIX}`);
+  refuseDropped(ctx, dropped, (offset) =>
+    offset === null ? "widget_code" : `line ${lineAt(code, offset - PREFIX.length)}`,
+  );
   walk(ctx, document);
   return { code, refs: ctx.refs, refusals: ctx.refusals };
 };
