@@ -121,6 +121,15 @@ describe("WidgetGate.review", () => {
     expect(d).toMatchObject({ allowed: false, reason: expect.stringContaining("it imports ./hooks.js") });
   });
 
+  it("is idempotent: the rewritten widget passes again unchanged", async () => {
+    const first = await gate.review({
+      widgetCode: `<script src='//cdn.jsdelivr.net/npm/d3@7.9.0/dist/d3.min.js' defer></script><p>x</p>`,
+    });
+    expect(first).toMatchObject({ allowed: true, changed: true });
+    const code = first.allowed ? first.widgetCode : "";
+    expect(await gate.review({ widgetCode: code })).toMatchObject({ allowed: true, widgetCode: code });
+  });
+
   it("decides a second widget with the same library from its caches: no second fetch", async () => {
     await gate.review({ widgetCode: `<script src="${D3}"></script>` });
     const again = await gate.review({ widgetCode: `<p>x</p><script src="${D3}" async></script>` });
