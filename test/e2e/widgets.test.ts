@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,12 +20,18 @@ import { startNpmRegistry, type NpmRegistry } from "../helpers/npm-registry.js";
 const D3_FILE = "!function(){window.d3={version:'7.9.0',select(){return this}}}();\n";
 const JSDELIVR = "https://cdn.jsdelivr.net/npm";
 const SHOW_WIDGET_ID = "openclaw:core:show_widget";
+const FONT = "https://fonts.googleapis.com/css2?family=Inter";
 const widget = (src: string): string =>
   `<div id="chart">Loading</div>\n<script src="${src}"></script>\n<script>d3.select("#chart")</script>`;
+const FONT_AS_WRITTEN = "HTTPS://FONTS.GOOGLEAPIS.COM/css2?family=Inter";
 const TURNS = {
-  allowed: widget(`${JSDELIVR}/d3@7.9.0/dist/d3.min.js`),
+  // The agent's spelling of the host; the gate rewrites the tag to the URL it checked.
+  fonts: `<link rel="stylesheet" href="${FONT_AS_WRITTEN}"><p style="font-family: Inter">Hello</p>`,
   latest: widget(`${JSDELIVR}/d3@latest/dist/d3.min.js`),
   unlisted: widget(`${JSDELIVR}/left-pad@1.3.0/index.js`),
+  loader:
+    `<div id="c"></div><script>const s = document.createElement("script"); s.src = u; document.head.append(s)` +
+    "</script>",
 } as const;
 
 let registry: NpmRegistry;
@@ -59,7 +65,6 @@ beforeAll(async () => {
   gateway = await startGateway({
     agents: ["main"],
     pluginConfig: {
-      // WHITELIST_PLACEHOLDER
       widgets: { registry: registry.url },
     },
     extraConfig: mockModelConfig(model),
@@ -108,17 +113,15 @@ const storedDocuments = async (): Promise<string[]> => {
 };
 
 describe("show_widget through the widget gate on a real gateway", () => {
-  it("lets whitelisted d3@7.9.0 through with the SRI of the registry's file", async () => {
-    const result = await turn("allowed");
+  it("continues an allowed widget with the rewritten code: the stored canvas document holds our tag", async () => {
+    const result = await turn("fonts");
     expect(result).not.toContain("package-guard refused");
-    const sri = `sha384-${createHash("sha384").update(D3_FILE).digest("base64")}`;
     const documents = await storedDocuments();
-    const stored = documents.find((d) => d.includes(`${JSDELIVR}/d3@7.9.0/dist/d3.min.js`));
-    expect(stored, "no stored canvas document loads d3").toBeDefined();
-    expect(stored).toContain(
-      `<script src="${JSDELIVR}/d3@7.9.0/dist/d3.min.js" integrity="${sri}" crossorigin="anonymous"></script>`,
-    );
-    expect(registry.requests).toContain("/d3/-/d3-7.9.0.tgz");
+    expect(
+      documents.some((d) => d.includes(FONT_AS_WRITTEN)),
+      "the agent's spelling was stored",
+    ).toBe(false);
+    expect(documents.some((d) => d.includes(`<link rel="stylesheet" href="${FONT}">`))).toBe(true);
   });
 
   it("blocks d3@latest with our reason, and stores no document for it", async () => {
@@ -135,12 +138,19 @@ describe("show_widget through the widget gate on a real gateway", () => {
     expect(result).toContain("left-pad");
   });
 
+  it("blocks an inline script that builds a <script> element", async () => {
+    const result = await turn("loader");
+    // The result reaches the model as JSON, quotes escaped.
+    expect(result).toContain('createElement(\\"script\\"): write the <script> tag in widget_code');
+  });
+
   it("audits each decision with source widget", async () => {
     const records = await widgetRecords();
     expect(records.map((r) => [r.package, r.version, r.status, r.code])).toEqual([
-      ["d3", "7.9.0", "vetted", null],
+      [null, null, "vetted", null],
       ["d3", null, "blocked", "INVALID_REQUIREMENT"],
       ["left-pad", "1.3.0", "blocked", "NOT_WHITELISTED"],
+      [null, null, "blocked", "INVALID_REQUIREMENT"],
     ]);
     expect(records.every((r) => r.agentId === "main" && r.client?.startsWith("show_widget"))).toBe(true);
   });
