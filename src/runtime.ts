@@ -27,7 +27,13 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
   const openScan = async (): Promise<VulnerabilityScanService> => {
     const tools = await python.tools();
     const scanner = createScanner(
-      { ...config.scan, pipAudit: tools.pipAudit?.path ?? config.python.pipAudit, cacheDir: config.python.cacheDir },
+      {
+        ...config.scan,
+        pipAudit: tools.pipAudit?.path ?? config.python.pipAudit,
+        pipAuditVersion: tools.pipAudit?.version ?? null,
+        cacheDir: config.python.cacheDir,
+        ...(options.now ? { now: options.now } : {}),
+      },
       runner,
     );
     const cache = await ScanCache.open({ file: config.scan.cacheFile, ttlHours: config.scan.cacheTtlHours });

@@ -19,7 +19,7 @@ export class OperatorService {
   constructor(
     private readonly deps: Pick<
       ServiceDeps,
-      "config" | "whitelist" | "audit" | "python" | "approvals" | "overrides" | "now"
+      "config" | "whitelist" | "audit" | "python" | "approvals" | "overrides" | "scan" | "now"
     >,
   ) {
     this.now = deps.now ?? (() => new Date());
@@ -88,7 +88,7 @@ export class OperatorService {
   }
 
   async doctor(): Promise<DoctorReport> {
-    return runDoctor(this.deps.config, this.deps.python);
+    return runDoctor(this.deps.config, this.deps.python, this.deps.scan);
   }
 
   async overridesList(): Promise<(VulnerabilityOverride & { live: boolean })[]> {
