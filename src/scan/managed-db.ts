@@ -26,11 +26,13 @@ export type DbManifest = {
 };
 
 const FORMAT = 1;
-const SHARDS = 256;
+// Shards by name hash: a scan reads only the shards of the packages asked about.
+const SHARDS = 64;
 const RECHECK_MS = 1_000;
 export const UPDATE_COMMAND = "package-guard advisories update";
 
-const shardOf = (name: string): string => createHash("sha256").update(name).digest("hex").slice(0, 2);
+const shardOf = (name: string): string =>
+  (createHash("sha256").update(name).digest()[0]! % SHARDS).toString(16).padStart(2, "0");
 const ecosystemDir = (root: string, ecosystem: Ecosystem): string => join(root, ecosystem);
 const pointerFile = (root: string, ecosystem: Ecosystem): string => join(ecosystemDir(root, ecosystem), "current.json");
 const GENERATION = /^g-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$/;
@@ -185,8 +187,12 @@ export const writeGeneration = async (
   const shards = new Map<string, Record<string, OsvAdvisory[]>>();
   for (let i = 0; i < SHARDS; i++) shards.set(i.toString(16).padStart(2, "0"), {});
   for (const [name, advisories] of byPackage) shards.get(shardOf(name))![name] = advisories;
-  for (const [shard, content] of shards)
-    await writeFileAtomic(join(dir, "shards", `${shard}.json`), JSON.stringify(content));
+  // In parallel: each write is synced to disk, and the pointer moves only after all of them.
+  await Promise.all(
+    [...shards].map(([shard, content]) =>
+      writeFileAtomic(join(dir, "shards", `${shard}.json`), JSON.stringify(content)),
+    ),
+  );
   await writeFileAtomic(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   const previous = await readCurrent(root, manifest.ecosystem).catch(() => null);
   await writeFileAtomic(
