@@ -4,7 +4,7 @@ import { mkdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { PackageGuardError } from "../errors.js";
+import { isPackageGuardError, PackageGuardError } from "../errors.js";
 import { withFileLock } from "../util/file-lock.js";
 import { redactUrl } from "../util/redact.js";
 import { rulesFor } from "./ecosystems.js";
@@ -170,23 +170,29 @@ export const updateAdvisoryDb = async (request: UpdateRequest): Promise<UpdateRe
     let foreign = 0;
     let malware = 0;
     let newest: string | null = null;
-    for await (const { name, record } of readOsvZip(zipFile, source, request.limits ?? DEFAULT_ZIP_LIMITS)) {
-      const advisory = toAdvisory(record);
-      if (!advisory) throw failed(`${source}: ${name} is not an OSV record (no id).`);
-      const own = slim(advisory, ecosystem);
-      if (own.affected.length === 0) {
-        foreign += 1;
-        continue;
+    try {
+      for await (const { name, record } of readOsvZip(zipFile, source, request.limits ?? DEFAULT_ZIP_LIMITS)) {
+        const advisory = toAdvisory(record);
+        if (!advisory) throw failed(`${source}: ${name} is not an OSV record (no id).`);
+        const own = slim(advisory, ecosystem);
+        if (own.affected.length === 0) {
+          foreign += 1;
+          continue;
+        }
+        records += 1;
+        if (isMalware({ id: own.id, aliases: own.aliases ?? [] })) malware += 1;
+        if (own.modified && Number.isFinite(Date.parse(own.modified)) && (newest === null || own.modified > newest))
+          newest = own.modified;
+        for (const pkg of new Set(own.affected.map((e) => normalize(e.package.name)))) {
+          const list = byPackage.get(pkg);
+          if (list) list.push(own);
+          else byPackage.set(pkg, [own]);
+        }
       }
-      records += 1;
-      if (isMalware({ id: own.id, aliases: own.aliases ?? [] })) malware += 1;
-      if (own.modified && Number.isFinite(Date.parse(own.modified)) && (newest === null || own.modified > newest))
-        newest = own.modified;
-      for (const pkg of new Set(own.affected.map((e) => normalize(e.package.name)))) {
-        const list = byPackage.get(pkg);
-        if (list) list.push(own);
-        else byPackage.set(pkg, [own]);
-      }
+    } catch (error) {
+      if (isPackageGuardError(error) && error.details?.reason === "advisory-zip-invalid")
+        throw failed(error.message, error);
+      throw error;
     }
     const total = records + foreign;
     if (records === 0) throw failed(`${source} holds no ${ecosystem} advisories (${total} records in all).`);

@@ -22,7 +22,7 @@ export type ScannerSettings = PackageGuardConfig["scan"] & {
 export const createScanner = (o: ScannerSettings, runner: Runner): Scanner => {
   if (o.scanner === "osv-db") {
     const clock = o.now ? () => o.now!().getTime() : Date.now;
-    const source = o.osvDbDir ? new DirectorySource(o.osvDbDir, clock) : new ManagedSource(o.advisoryDbDir, clock);
+    const source = o.osvDbDir ? new DirectorySource(o.osvDbDir, clock) : new ManagedSource(o.advisoryDbDir);
     return new OsvDbScanner(source, { maxAgeDays: o.maxAdvisoryAgeDays, ...(o.now ? { now: o.now } : {}) });
   }
   return new PipAuditScanner(

@@ -28,7 +28,6 @@ export type DbManifest = {
 const FORMAT = 1;
 // Shards by name hash: a scan reads only the shards of the packages asked about.
 const SHARDS = 64;
-const RECHECK_MS = 1_000;
 export const UPDATE_COMMAND = "package-guard advisories update";
 
 const shardOf = (name: string): string =>
@@ -53,8 +52,8 @@ const isManifest = (v: unknown): v is DbManifest =>
 
 const readJson = async (path: string): Promise<unknown> => JSON.parse(await readFile(path, "utf8"));
 
-/** The current manifest of one ecosystem's database, or null when there is none yet. Throws when it is damaged. */
-export const readCurrent = async (root: string, ecosystem: Ecosystem): Promise<DbManifest | null> => {
+/** The current generation of one ecosystem's database, or null when there is none yet. */
+const readPointer = async (root: string, ecosystem: Ecosystem): Promise<string | null> => {
   let pointer: unknown;
   try {
     pointer = await readJson(pointerFile(root, ecosystem));
@@ -65,6 +64,13 @@ export const readCurrent = async (root: string, ecosystem: Ecosystem): Promise<D
   const generation = isRecord(pointer) ? pointer.generation : undefined;
   if (typeof generation !== "string" || !GENERATION.test(generation))
     throw unavailable(`The ${ecosystem} advisory database pointer is damaged; run ${UPDATE_COMMAND} again.`);
+  return generation;
+};
+
+/** The current manifest of one ecosystem's database, or null when there is none yet. Throws when it is damaged. */
+export const readCurrent = async (root: string, ecosystem: Ecosystem): Promise<DbManifest | null> => {
+  const generation = await readPointer(root, ecosystem);
+  if (generation === null) return null;
   let manifest: unknown;
   try {
     manifest = await readJson(join(ecosystemDir(root, ecosystem), generation, "manifest.json"));
@@ -88,13 +94,10 @@ export const readCurrent = async (root: string, ecosystem: Ecosystem): Promise<D
 export class ManagedSource implements AdvisorySource {
   readonly refreshHint = `run ${UPDATE_COMMAND}`;
   readonly setupHint = `Run ${UPDATE_COMMAND} (or set scan.osvDbDir to an advisory directory)`;
-  private checked: { at: number; state: SourceState; manifests: Map<Ecosystem, DbManifest> } | undefined;
+  private readonly manifests = new Map<Ecosystem, DbManifest>();
   private readonly shards = new LRUCache<string, Record<string, unknown[]>>({ max: 512 });
 
-  constructor(
-    private readonly root: string,
-    private readonly clock: () => number = Date.now,
-  ) {}
+  constructor(private readonly root: string) {}
 
   async state(): Promise<SourceState> {
     return (await this.current()).state;
@@ -132,12 +135,17 @@ export class ManagedSource implements AdvisorySource {
     });
   }
 
+  // The pointers are read at every scan (two small files): an update, from this process or another, shows at once.
   private async current(): Promise<{ state: SourceState; manifests: Map<Ecosystem, DbManifest> }> {
-    if (this.checked && this.clock() - this.checked.at < RECHECK_MS) return this.checked;
     const manifests = new Map<Ecosystem, DbManifest>();
     for (const ecosystem of ECOSYSTEMS) {
-      const manifest = await readCurrent(this.root, ecosystem);
-      if (manifest) manifests.set(ecosystem, manifest);
+      const generation = await readPointer(this.root, ecosystem);
+      if (generation === null) continue;
+      const known = this.manifests.get(ecosystem);
+      const manifest = known?.generation === generation ? known : await readCurrent(this.root, ecosystem);
+      if (!manifest) continue;
+      this.manifests.set(ecosystem, manifest);
+      manifests.set(ecosystem, manifest);
     }
     if (manifests.size === 0)
       throw unavailable(
@@ -146,8 +154,7 @@ export class ManagedSource implements AdvisorySource {
       );
     const all = [...manifests.values()];
     const newest = all.map((m) => (m.newest ? Date.parse(m.newest) : Number.NaN)).filter(Number.isFinite);
-    this.checked = {
-      at: this.clock(),
+    return {
       manifests,
       state: {
         id: `managed:${this.root}`,
@@ -162,7 +169,6 @@ export class ManagedSource implements AdvisorySource {
         ecosystems: [...manifests.keys()],
       },
     };
-    return this.checked;
   }
 }
 

@@ -37,7 +37,13 @@ export const usesManagedDb = (config: PackageGuardConfig): boolean =>
 /** `advisories update`: the new database, an audit record either way, then a re-scan of what is installed. */
 export const updateAdvisories = async (
   deps: Deps,
-  input: { from?: string | undefined; ecosystem?: Ecosystem | undefined; force?: boolean | undefined },
+  input: {
+    from?: string | undefined;
+    ecosystem?: Ecosystem | undefined;
+    force?: boolean | undefined;
+    /** false: leave the re-scan to the gateway's background service (it sees the new data within a minute). */
+    rescan?: boolean | undefined;
+  },
   caller: CallerContext,
 ): Promise<AdvisoryUpdateResult> => {
   const { config } = deps;
@@ -75,7 +81,7 @@ export const updateAdvisories = async (
     details: { ...report },
   });
   let rescan: AdvisoryUpdateResult["rescan"] = null;
-  if (usesManagedDb(config)) {
+  if (usesManagedDb(config) && input.rescan !== false) {
     rescan = await deps.exposure
       .rescan("advisories update")
       .catch((error: unknown) => ({ error: toPackageGuardError(error).message }));

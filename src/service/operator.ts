@@ -32,7 +32,7 @@ export class OperatorService {
 
   /** Fetches (or reads) an OSV ecosystem zip into the managed database, then re-scans what is installed. */
   async advisoriesUpdate(
-    input: { from?: string; ecosystem?: Ecosystem; force?: boolean },
+    input: { from?: string; ecosystem?: Ecosystem; force?: boolean; rescan?: boolean },
     caller: CallerContext,
   ): Promise<AdvisoryUpdateResult> {
     return updateAdvisories({ ...this.deps, now: this.now }, input, caller);

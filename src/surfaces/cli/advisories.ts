@@ -12,14 +12,16 @@ export const mountAdvisories = (root: Command, { run }: CliKit): void => {
     .option("--from <url|zip>", "another URL, or a zip file on disk")
     .option("--ecosystem <name>", `one of: ${ECOSYSTEMS.join(", ")} (default PyPI)`)
     .option("--force", "accept a database less than half the size of the current one")
+    .option("--no-rescan", "leave the re-scan of installed skills to the gateway's background service")
     .action(
       run(async (service, opts) => {
-        const o = opts as { from?: string; ecosystem?: string; force?: boolean };
+        const o = opts as { from?: string; ecosystem?: string; force?: boolean; rescan?: boolean };
         const result = await service.operator.advisoriesUpdate(
           {
             ...(o.from ? { from: o.from } : {}),
             ...(o.ecosystem ? { ecosystem: choice("--ecosystem", o.ecosystem, ECOSYSTEMS) } : {}),
             force: o.force === true,
+            rescan: o.rescan !== false,
           },
           { source: "cli", client: "cli" },
         );

@@ -29,7 +29,7 @@ describe("advisories update (the managed database)", () => {
   afterEach(() => rm(root, { recursive: true, force: true }));
   const update = (over: Partial<UpdateRequest> = {}) =>
     updateAdvisoryDb({ root, ecosystem: "PyPI", mirror: server.url, timeoutMs: 10_000, now, ...over });
-  const scanner = () => new OsvDbScanner(new ManagedSource(root, () => clock), { now });
+  const scanner = () => new OsvDbScanner(new ManagedSource(root), { now });
 
   it("fetches <mirror>/PyPI/all.zip, records source, date and count, and scans against it", async () => {
     const report = await update();
@@ -135,7 +135,7 @@ describe("advisories update (the managed database)", () => {
   it("with scan.maxAdvisoryAgeDays, an older database fails scans and names the update command", async () => {
     await update();
     clock += 8 * 86_400_000;
-    const strict = new OsvDbScanner(new ManagedSource(root, () => clock), { now, maxAgeDays: 7 });
+    const strict = new OsvDbScanner(new ManagedSource(root), { now, maxAgeDays: 7 });
     await expect(strict.scan([{ ecosystem: "PyPI", name: "pyyaml", version: "6.0.1" }])).rejects.toMatchObject({
       code: "SCANNER_UNAVAILABLE",
       message: expect.stringMatching(/8 days old.*run package-guard advisories update/s),
