@@ -10,12 +10,13 @@ import { PythonEnvironment } from "./python/environment.js";
 import { ScanCache } from "./scan/cache.js";
 import { createScanner } from "./scan/factory.js";
 import { VulnerabilityScanService } from "./scan/scan-service.js";
+import { ExposureService } from "./service/exposure.js";
 import { OperatorService } from "./service/operator.js";
 import { PackageService } from "./service/pipeline.js";
 import type { Services } from "./service/services.js";
 import { RegistryPackageFiles } from "./service/widget-files.js";
 import { WidgetGate } from "./service/widget-gate.js";
-import { noNpmPolicy } from "./service/widget-policy.js";
+import { npmWidgetPolicy } from "./service/widget-policy.js";
 import { runProcess, type Runner } from "./util/exec.js";
 
 export type RuntimeOptions = { runner?: Runner; now?: () => Date };
@@ -31,7 +32,13 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
   const openScan = async (): Promise<VulnerabilityScanService> => {
     const tools = await python.tools();
     const scanner = createScanner(
-      { ...config.scan, pipAudit: tools.pipAudit?.path ?? config.python.pipAudit, cacheDir: config.python.cacheDir },
+      {
+        ...config.scan,
+        pipAudit: tools.pipAudit?.path ?? config.python.pipAudit,
+        pipAuditVersion: tools.pipAudit?.version ?? null,
+        cacheDir: config.python.cacheDir,
+        ...(options.now ? { now: options.now } : {}),
+      },
       runner,
     );
     const cache = await ScanCache.open({ file: config.scan.cacheFile, ttlHours: config.scan.cacheTtlHours });
@@ -63,7 +70,7 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
   };
   const widgets = new WidgetGate({
     options: { esmSh: config.widgets.esmSh, fonts: config.widgets.fonts },
-    policy: noNpmPolicy,
+    policy: npmWidgetPolicy(deps.scan),
     files: new RegistryPackageFiles({
       registry: config.widgets.registry,
       timeoutMs: config.widgets.timeoutMs,
@@ -73,5 +80,11 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
     maturityOf: (agentId) => resolveMaturity(config, agentId ?? undefined),
     ...(options.now ? { now: options.now } : {}),
   });
-  return { packages: new PackageService(deps), operator: new OperatorService(deps), widgets };
+  const exposure = new ExposureService(deps);
+  return {
+    packages: new PackageService(deps),
+    operator: new OperatorService({ ...deps, exposure }),
+    exposure,
+    widgets,
+  };
 };

@@ -2,7 +2,7 @@ import { LRUCache } from "lru-cache";
 import type { AuditLog } from "../audit/log.js";
 import type { Maturity } from "../config.js";
 import { PackageGuardError, toPackageGuardError, type ErrorCode } from "../errors.js";
-import type { Finding } from "../scan/types.js";
+import { isMalware, type Finding } from "../scan/types.js";
 import { npmPurl, type CdnLibrary } from "../widgets/cdn-url.js";
 import { analyzeWidget } from "../widgets/html.js";
 import { sha384Integrity } from "../widgets/integrity.js";
@@ -60,7 +60,7 @@ const libKey = (l: { name: string; version: string }): string => `${l.name}@${l.
 const scanVerdict = (lib: CdnLibrary, findings: Finding[]): PackageGuardError | null => {
   if (findings.length === 0) return null;
   const ids = findings.map((f) => f.id);
-  const malicious = findings.filter((f) => [f.id, ...f.aliases].some((id) => id.startsWith("MAL-")));
+  const malicious = findings.filter(isMalware);
   if (malicious.length > 0)
     return new PackageGuardError(
       "MALICIOUS",

@@ -46,6 +46,7 @@ export class FakeFiles implements PackageFiles {
 export const finding = (id: string, pkg: string, version: string, aliases: string[] = []): Finding => ({
   id,
   aliases,
+  ecosystem: "npm",
   package: pkg,
   version,
   fixedVersions: [],
