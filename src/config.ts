@@ -112,6 +112,11 @@ export const ConfigSchema = Type.Object(
         {
           file: Type.Optional(Type.Union([PathString, Type.Null()])),
           rotateBytes: Type.Optional(Type.Integer({ minimum: 4096 })),
+          signingKey: Type.Optional(
+            Type.Union([PathString, Type.Null()], {
+              description: "PEM Ed25519 private key that signs the audit head (openssl genpkey -algorithm ed25519)",
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -167,7 +172,7 @@ export type PackageGuardConfig = {
     cacheFile: string;
   };
   venvRoot: string;
-  audit: { file: string; rotateBytes: number };
+  audit: { file: string; rotateBytes: number; signingKey: string | null };
   approvals: { ttlHours: number; maxPending: number; file: string };
   hooks: { maturity: Maturity; preinstall: boolean };
 };
@@ -262,6 +267,7 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
     audit: {
       file: c.audit?.file ? absolute(c.audit.file, baseDir) : join(dataDir, "audit.jsonl"),
       rotateBytes: c.audit?.rotateBytes ?? 100 * 1024 * 1024,
+      signingKey: c.audit?.signingKey ? absolute(c.audit.signingKey, baseDir) : null,
     },
     approvals: {
       ttlHours: c.approvals?.ttlHours ?? 72,

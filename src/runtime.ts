@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { AuditLog } from "./audit/log.js";
+import { loadSigningKey } from "./audit/head.js";
+import { type AuditHead, AuditLog, type AuditLogOptions } from "./audit/log.js";
 import type { PackageGuardConfig } from "./config.js";
 import { ApprovalStore } from "./policy/approvals.js";
 import { OverrideStore } from "./policy/overrides.js";
@@ -14,13 +15,25 @@ import { PackageService } from "./service/pipeline.js";
 import type { Services } from "./service/services.js";
 import { runProcess, type Runner } from "./util/exec.js";
 
-export type RuntimeOptions = { runner?: Runner; now?: () => Date };
+export type RuntimeOptions = {
+  runner?: Runner;
+  now?: () => Date;
+  /** Told the audit head after every append (the gateway logs it: a copy of the anchor outside the state dir). */
+  onAuditHead?: (head: AuditHead) => void;
+  /** Fault injection in tests only: replaces the audit log's write (see AuditLogOptions.write). */
+  auditWrite?: AuditLogOptions["write"];
+};
 
 /** Wires the services from a parsed configuration: the only place that knows every concrete backend. */
 export const openServices = async (config: PackageGuardConfig, options: RuntimeOptions = {}): Promise<Services> => {
   const runner = options.runner ?? runProcess;
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const audit = await AuditLog.open(config.audit.file, { rotateBytes: config.audit.rotateBytes });
+  const audit = await AuditLog.open(config.audit.file, {
+    rotateBytes: config.audit.rotateBytes,
+    keys: config.audit.signingKey ? await loadSigningKey(config.audit.signingKey) : null,
+    ...(options.onAuditHead ? { onHead: options.onAuditHead } : {}),
+    ...(options.auditWrite ? { write: options.auditWrite } : {}),
+  });
   const whitelist = new WhitelistSources(config.whitelist);
   const python = new PythonEnvironment(config, runner);
   let scan: Promise<VulnerabilityScanService> | undefined;
