@@ -4,6 +4,7 @@ import type { ApprovalFilter, Approval, ApprovalView } from "../policy/approvals
 import { resolveMaturity } from "../policy/maturity.js";
 import type { OverrideInput, VulnerabilityOverride } from "../policy/overrides.js";
 import { parseRequest } from "../policy/request.js";
+import { redactDeep } from "../util/redact.js";
 import { runDoctor } from "./doctor.js";
 import type { ServiceDeps } from "./pipeline.js";
 import { toView } from "./results.js";
@@ -30,7 +31,8 @@ export class OperatorService {
   }
 
   async installations(query: AuditQuery): Promise<AuditRecord[]> {
-    return this.deps.audit.query(query);
+    // Records written before credentials were masked at append time are masked on the way out.
+    return redactDeep(await this.deps.audit.query(query));
   }
 
   async verifyAudit(): Promise<VerifyResult> {
