@@ -126,6 +126,8 @@ export const ConfigSchema = Type.Object(
         {
           ttlHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365 })),
           maxPending: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+          maxPendingPerAgent: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+          pendingTtlHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365 })),
         },
         { additionalProperties: false },
       ),
@@ -173,7 +175,13 @@ export type PackageGuardConfig = {
   };
   venvRoot: string;
   audit: { file: string; rotateBytes: number; signingKey: string | null };
-  approvals: { ttlHours: number; maxPending: number; file: string };
+  approvals: {
+    ttlHours: number;
+    maxPending: number;
+    maxPendingPerAgent: number;
+    pendingTtlHours: number;
+    file: string;
+  };
   hooks: { maturity: Maturity; preinstall: boolean };
 };
 
@@ -272,6 +280,8 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
     approvals: {
       ttlHours: c.approvals?.ttlHours ?? 72,
       maxPending: c.approvals?.maxPending ?? 50,
+      maxPendingPerAgent: c.approvals?.maxPendingPerAgent ?? 5,
+      pendingTtlHours: c.approvals?.pendingTtlHours ?? 24,
       file: join(dataDir, "approvals.json"),
     },
     hooks: { maturity: c.hooks?.maturity ?? defaultMaturity, preinstall: c.hooks?.preinstall ?? true },

@@ -60,6 +60,8 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
       file: config.approvals.file,
       ttlHours: config.approvals.ttlHours,
       maxPending: config.approvals.maxPending,
+      maxPendingPerAgent: config.approvals.maxPendingPerAgent,
+      pendingTtlHours: config.approvals.pendingTtlHours,
       ...(options.now ? { now: options.now } : {}),
     }),
     overrides: new OverrideStore(join(config.dataDir, "overrides.json"), options.now),
