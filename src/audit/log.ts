@@ -125,6 +125,7 @@ export class AuditLog {
    * less. Live and rotated files are never pruned.
    */
   async prune(before: Date, by: Pick<AuditInput, "source" | "client">): Promise<PruneResult> {
+    if (Number.isNaN(before.getTime())) throw new TypeError("prune needs a valid date");
     return this.locked(async (assertHeld) => {
       const chosen: { path: string; last: AuditRecord }[] = [];
       for (const path of await archivedFiles(this.file)) {

@@ -1,10 +1,11 @@
-import type { AuditQuery, AuditRecord, VerifyResult } from "../audit/log.js";
+import type { AuditQuery, AuditRecord, PruneResult, VerifyResult } from "../audit/log.js";
 import type { Maturity } from "../config.js";
 import type { ApprovalFilter, Approval, ApprovalView } from "../policy/approvals.js";
-import { toPackageGuardError } from "../errors.js";
+import { PackageGuardError, toPackageGuardError } from "../errors.js";
 import { resolveMaturity } from "../policy/maturity.js";
 import type { OverrideInput, VulnerabilityOverride } from "../policy/overrides.js";
 import { parseRequest } from "../policy/request.js";
+import { DATE_RULE, isCalendarDate, startOfUtcDay } from "../util/date.js";
 import { redactDeep } from "../util/redact.js";
 import { runDoctor } from "./doctor.js";
 import type { ServiceDeps } from "./pipeline.js";
@@ -38,6 +39,19 @@ export class OperatorService {
 
   async verifyAudit(): Promise<VerifyResult> {
     return this.deps.audit.verify();
+  }
+
+  /**
+   * An operator's deletion of archived audit files holding only records before `before` (YYYY-MM-DD): itself a
+   * record, written before anything is removed. Live and rotated files are never pruned.
+   */
+  async pruneAudit(before: string, caller: CallerContext): Promise<PruneResult> {
+    if (!isCalendarDate(before))
+      throw new PackageGuardError("CONFIG_INVALID", `'before' must be ${DATE_RULE}, got '${before}'`);
+    return this.deps.audit.prune(new Date(startOfUtcDay(before)), {
+      source: caller.source,
+      client: caller.client ?? null,
+    });
   }
 
   async whitelistList(maturity: Maturity, category?: string): Promise<WhitelistView[]> {
