@@ -174,7 +174,8 @@ export class WhitelistSources {
     const text =
       path === this.config.overlayFile ? await readStateFile(path, "The whitelist overlay") : await readOptional(path);
     if (text !== null) return parseWhitelistYaml(text, path);
-    if (required) throw new PackageGuardError("CONFIG_INVALID", `Whitelist file ${path} does not exist (whitelist.file)`);
+    if (required)
+      throw new PackageGuardError("CONFIG_INVALID", `Whitelist file ${path} does not exist (whitelist.file)`);
     return { source: path, tiers: {} };
   }
 }

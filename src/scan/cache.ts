@@ -117,7 +117,9 @@ export class ScanCache {
         stored.push({ key, scannedAt: new Date(entry.scannedAt).toISOString(), findings: entry.findings });
     });
     const data = `${JSON.stringify({ version: FORMAT_VERSION, entries: stored })}\n`;
-    const write = this.writing.catch(() => undefined).then(() => writeFileAtomic(this.file, data, { what: "The scan cache" }));
+    const write = this.writing
+      .catch(() => undefined)
+      .then(() => writeFileAtomic(this.file, data, { what: "The scan cache" }));
     this.writing = write.catch((error: unknown) => {
       this.dirty = true; // try again at the next flush
       throw error;

@@ -1,7 +1,7 @@
 import type { AuditQuery, AuditRecord, PruneResult, VerifyResult } from "../audit/log.js";
 import type { Maturity } from "../config.js";
-import type { ApprovalFilter, Approval, ApprovalView } from "../policy/approvals.js";
 import { PackageGuardError, toPackageGuardError } from "../errors.js";
+import type { ApprovalFilter, Approval, ApprovalView } from "../policy/approvals.js";
 import { resolveMaturity } from "../policy/maturity.js";
 import type { OverrideInput, VulnerabilityOverride } from "../policy/overrides.js";
 import { parseRequest } from "../policy/request.js";

@@ -6,9 +6,6 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { normalizeName } from "../../src/policy/names.js";
-import { toAdvisory } from "../../src/scan/osv-advisory.js";
-import { affects } from "../../src/scan/osv-match.js";
 
 /** An OSV record as served (JSON); only the fields tests usually set are spelled out. */
 export type OsvRecord = {
@@ -51,13 +48,60 @@ export type OsvServer = {
   close(): Promise<void>;
 };
 
+/*
+ * The server decides matches with its own small rules, not the product's matcher: an oracle that shares the code
+ * under test cannot catch that code's mistakes. It understands what test records use: PyPI names (PEP 503
+ * folding), `versions` lists and ECOSYSTEM ranges over dotted numeric versions, `withdrawn`. Anything else throws,
+ * so a test that needs more says so instead of silently matching nothing.
+ */
+const pep503 = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, "-");
+
+const numeric = (version: string): number[] => {
+  if (!/^\d+(\.\d+)*$/.test(version))
+    throw new Error(`osv-server compares dotted numeric versions only; got '${version}' (extend the test oracle)`);
+  return version.split(".").map(Number);
+};
+
+const compare = (a: string, b: string): number => {
+  const [x, y] = [numeric(a), numeric(b)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++)
+    if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  return 0;
+};
+
+const inRange = (events: Record<string, string>[], version: string): boolean => {
+  let introduced: string | null = null;
+  for (const event of events) {
+    if (event.introduced !== undefined) introduced = event.introduced;
+    const after = introduced !== null && (introduced === "0" || compare(version, introduced) >= 0);
+    if (event.fixed !== undefined) {
+      if (after && compare(version, event.fixed) < 0) return true;
+      introduced = null;
+    } else if (event.last_affected !== undefined) {
+      if (after && compare(version, event.last_affected) <= 0) return true;
+      introduced = null;
+    }
+  }
+  return introduced !== null && (introduced === "0" || compare(version, introduced) >= 0);
+};
+
 const matching = (records: OsvRecord[], query: OsvQuery): OsvRecord[] => {
   if (query.package?.ecosystem !== "PyPI" || typeof query.version !== "string") return [];
-  const pin = { name: normalizeName(query.package.name), version: query.version };
-  return records.filter((r) => {
-    const advisory = toAdvisory(r);
-    return advisory !== undefined && affects(advisory, pin);
-  });
+  const name = pep503(query.package.name);
+  return records.filter(
+    (r) =>
+      r.withdrawn === undefined &&
+      (r.affected ?? []).some(
+        (a) =>
+          a.package.ecosystem === "PyPI" &&
+          pep503(a.package.name) === name &&
+          ((a.versions ?? []).includes(query.version) ||
+            (a.ranges ?? []).some((range) => {
+              if (range.type !== "ECOSYSTEM") throw new Error(`osv-server: range type ${range.type} not modelled`);
+              return inRange(range.events, query.version);
+            })),
+      ),
+  );
 };
 
 const readBody = async (req: IncomingMessage): Promise<unknown> => {
