@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { readFile, rm, rmdir, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open, readFile, rm, rmdir, stat } from "node:fs/promises";
 import { hostname } from "node:os";
-import { writeFileAtomic } from "./fs.js";
 
 // One token per process, shared by every copy of this module (dist and src side by side in tests).
 const TOKEN_KEY = Symbol.for("openclaw-package-guard.lock-token");
@@ -22,8 +22,15 @@ export const recordOwner = async (ownerFile: string, lockDir: string): Promise<v
   const id = await identity(lockDir);
   if (id === null) throw new Error(`lock directory ${lockDir} vanished right after it was taken`);
   const owner: Owner = { pid: process.pid, host: hostname(), token: processToken(), ino: id.ino, born: id.born };
-  // No fsync: after a power cut every recorded pid is dead anyway, and a missing record only means waiting.
-  await writeFileAtomic(ownerFile, JSON.stringify(owner), { sync: false });
+  // Written in place, no fsync, never through a link: a torn or missing record only means waiting for staleness
+  // (it does not parse), and after a power cut every recorded pid is dead anyway.
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+  const handle = await open(ownerFile, flags, 0o600);
+  try {
+    await handle.writeFile(JSON.stringify(owner), "utf8");
+  } finally {
+    await handle.close();
+  }
 };
 
 export const forgetOwner = (ownerFile: string): Promise<void> => rm(ownerFile, { force: true });

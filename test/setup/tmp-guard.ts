@@ -1,0 +1,21 @@
+/**
+ * Every test file runs with its own TMPDIR, and fails if anything is left in it afterwards: a test (or a product
+ * scratch folder, or a child process such as uv, which inherits TMPDIR) that does not clean up is caught by name
+ * instead of piling up hundreds of folders in /tmp.
+ */
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll } from "vitest";
+
+const outer = tmpdir();
+const root = mkdtempSync(join(outer, "pg-test-"));
+process.env.TMPDIR = root;
+
+afterAll(() => {
+  process.env.TMPDIR = outer;
+  const left = readdirSync(root);
+  rmSync(root, { recursive: true, force: true });
+  if (left.length > 0)
+    throw new Error(`This test file left ${left.length} temporary entr(ies) behind: ${left.slice(0, 10).join(", ")}`);
+});
