@@ -8,13 +8,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll } from "vitest";
 
-const outer = tmpdir();
+const outer = process.env.PG_TEST_SHARED_TMPDIR ?? tmpdir();
 const root = mkdtempSync(join(outer, "pg-test-"));
+// Caches meant to outlive a run (the built test wheels) stay in the shared temp folder.
+process.env.PG_TEST_SHARED_TMPDIR = outer;
 process.env.TMPDIR = root;
 
 afterAll(() => {
   process.env.TMPDIR = outer;
-  const left = readdirSync(root);
+  // tsx keeps its compile cache in TMPDIR/tsx-<uid> for the children a test forks with it: a tool's cache, not a leak.
+  const left = readdirSync(root).filter((name) => !/^tsx-\d+$/.test(name));
   rmSync(root, { recursive: true, force: true });
   if (left.length > 0)
     throw new Error(`This test file left ${left.length} temporary entr(ies) behind: ${left.slice(0, 10).join(", ")}`);

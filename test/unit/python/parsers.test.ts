@@ -7,8 +7,8 @@ import { parseCompileOutput } from "../../../src/python/compile-output.js";
 import { parsePipReport } from "../../../src/python/pip-report.js";
 import { resolveFailure } from "../../../src/python/resolve-failure.js";
 import type { RunResult } from "../../../src/util/exec.js";
-import { thrown } from "../policy/helpers.js";
 import { testTempDir } from "../../helpers/temp-dir.js";
+import { thrown } from "../policy/helpers.js";
 
 const A = "a".repeat(64);
 const B = "b".repeat(64);
