@@ -106,31 +106,32 @@ const describeWriteAhead = describeIf(
 
 describeWriteAhead("appends that cannot be written", () => {
   for (const code of ["ENOSPC", "EROFS"]) {
-    it(`${code}: the install fails before anything changes, and venv, state and log stay in agreement`, async () => {
+    it(`${code}: an uninstall and an install fail before anything changes; venv, state and log agree`, async () => {
       const skill = `full-${code.toLowerCase()}`;
       await service.packages.install({ package: "pyyaml>=6,<7", skill }, caller);
       const before = { venv: await actualSet(skill), state: await stateSet(skill) };
       const records = (await service.operator.installations({ limit: 500 })).length;
-      await service.packages.uninstall({ package: "pyyaml", skill }, caller).catch(() => undefined);
-      const afterUninstall = (await service.operator.installations({ limit: 500 })).length;
-      expect(afterUninstall).toBeGreaterThan(records);
-      await service.packages.install({ package: "pyyaml>=6,<7", skill }, caller);
-
       fault = code;
-      let error: unknown;
+      const failures: unknown[] = [];
       try {
-        await service.packages.uninstall({ package: "pyyaml", skill }, caller);
-      } catch (e) {
-        error = e;
+        await service.packages.uninstall({ package: "pyyaml", skill }, caller).catch((e: unknown) => failures.push(e));
+        await service.packages
+          .install({ package: "pyyaml>=6,<7", skill: `${skill}-new` }, caller)
+          .catch((e: unknown) => failures.push(e));
       } finally {
         fault = null;
       }
-      expect(isPackageGuardError(error)).toBe(true);
-      expect((error as Error).message).toContain(config.audit.file);
+      expect(failures).toHaveLength(2);
+      for (const e of failures) {
+        expect(isPackageGuardError(e)).toBe(true);
+        expect((e as Error).message).toContain(config.audit.file);
+      }
       expect(await actualSet(skill)).toEqual(before.venv);
       expect(await stateSet(skill)).toEqual(before.state);
-      const [last] = await service.operator.installations({ skillId: skill, limit: 1 });
-      expect(last).toMatchObject({ status: "completed", package: "pyyaml" });
+      expect(await actualSet(`${skill}-new`)).toEqual([]);
+      expect(await stateSet(`${skill}-new`)).toEqual([]);
+      // Nothing was recorded, because nothing could be: the log is exactly as it was, and intact.
+      expect((await service.operator.installations({ limit: 500 })).length).toBe(records);
       expect(await service.operator.verifyAudit()).toMatchObject({ ok: true });
     });
   }
