@@ -141,7 +141,9 @@ export class AuditLog {
           normalizeInput({
             ...by,
             status: "pruned",
-            reason: `An operator pruned ${files.length} archived audit file(s) with records before ${before.toISOString()}`,
+            reason:
+              `An operator pruned ${files.length} archived audit file(s) holding only records before ` +
+              before.toISOString(),
             details: { throughSeq: through.seq, throughHash: through.hash, files, before: before.toISOString() },
           }),
         ],

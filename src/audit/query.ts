@@ -56,8 +56,8 @@ export const matcher = (q: AuditQuery): ((r: AuditRecord) => boolean) => {
 };
 
 /**
- * Handles to the live file and every rotated and archived one, opened up front so a rotation during the read cannot make us
- * miss a file; a rename seen halfway shows up as the same inode twice, and the second is dropped.
+ * Handles to the live file and every rotated and archived one, opened up front so a rotation during the read cannot
+ * make us miss a file; a rename seen halfway shows up as the same inode twice, and the second is dropped.
  */
 const openAll = async (file: string): Promise<{ handle: FileHandle; size: number }[]> => {
   const opened: { handle: FileHandle; size: number }[] = [];

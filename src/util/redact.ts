@@ -9,13 +9,25 @@ const MASK = "***";
 // userinfo of any URL: scheme://user:secret@host -> scheme://***@host
 const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"<>]+@/gi;
 // a query or fragment parameter whose name says it is a secret
-const SECRET_PARAM =
-  /([?&;#][^=&;#\s'"<>]*?(?:token|key|secret|passw(?:or)?d|pass|pwd|auth|sig|signature|credential|session|bearer)[^=&;#\s'"<>]*=)[^&;#\s'"<>]+/gi;
+const SECRET_NAME = "(?:token|key|secret|passw(?:or)?d|pass|pwd|auth|sig|signature|credential|session|bearer)";
+const SECRET_PARAM = new RegExp(`([?&;#][^=&;#\\s'"<>]*?${SECRET_NAME}[^=&;#\\s'"<>]*=)[^&;#\\s'"<>]+`, "gi");
 // any other parameter whose value looks like a token: long, and letters mixed with digits
 const PARAM_VALUE = /([?&;][^=&;#\s'"<>]+=)([A-Za-z0-9._~+/%-]{20,})/g;
 // well-known token shapes, wherever they appear
-const KNOWN_TOKENS =
-  /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|npm_[A-Za-z0-9]{30,}|pypi-[A-Za-z0-9_-]{30,})\b/g;
+const KNOWN_TOKENS = new RegExp(
+  [
+    "gh[pousr]_[A-Za-z0-9]{20,}",
+    "github_pat_[A-Za-z0-9_]{20,}",
+    "glpat-[A-Za-z0-9_-]{20,}",
+    "xox[abprs]-[A-Za-z0-9-]{10,}",
+    "AKIA[0-9A-Z]{16}",
+    "npm_[A-Za-z0-9]{30,}",
+    "pypi-[A-Za-z0-9_-]{30,}",
+  ]
+    .map((p) => `\\b${p}\\b`)
+    .join("|"),
+  "g",
+);
 const AUTH_HEADER = /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 
 const looksLikeToken = (value: string): boolean => /[A-Za-z]/.test(value) && /[0-9]/.test(value);
