@@ -10,6 +10,7 @@ import {
 import { PackageGuardError } from "../errors.js";
 import { withFileLock } from "../util/file-lock.js";
 import { readStateFile, writeFileAtomic } from "../util/fs.js";
+import type { WhitelistWatch } from "./whitelist-watch.js";
 import { isValidProjectName, normalizeName } from "./names.js";
 import { parseSpecifier } from "./requirement.js";
 import {
@@ -45,14 +46,21 @@ const mtimeKey = async (path: string | null): Promise<string> => {
  */
 export class WhitelistSources {
   private cached: Cached | undefined;
+  // The files' texts as last read, for the watch.
+  private texts: Record<string, string | null> = {};
 
-  constructor(private readonly config: PackageGuardConfig["whitelist"]) {}
+  constructor(
+    private readonly config: PackageGuardConfig["whitelist"],
+    /** Audits changes made to the whitelist files by anyone but us (see whitelist-watch.ts). */
+    private readonly watch?: WhitelistWatch,
+  ) {}
 
   async current(): Promise<Whitelist> {
     const key = `${await mtimeKey(this.config.file)}|${await mtimeKey(this.config.overlayFile)}`;
     if (this.cached?.key === key) return this.cached.whitelist;
     const layers = await this.baseLayers();
     layers.push(await this.readLayer(this.config.overlayFile, false));
+    await this.watch?.check(this.texts);
     const whitelist = Whitelist.fromLayers(layers);
     this.cached = { key, whitelist };
     return whitelist;
@@ -147,6 +155,7 @@ export class WhitelistSources {
         });
       }
       assertHeld();
+      await this.watch?.willWrite(file, text);
       await writeFileAtomic(file, text, { what: "The whitelist overlay" });
       this.cached = undefined;
     });
@@ -173,6 +182,7 @@ export class WhitelistSources {
     // The overlay is our state file: never read through a link. whitelist.file is the operator's own and may be one.
     const text =
       path === this.config.overlayFile ? await readStateFile(path, "The whitelist overlay") : await readOptional(path);
+    this.texts[path] = text;
     if (text !== null) return parseWhitelistYaml(text, path);
     if (required)
       throw new PackageGuardError("CONFIG_INVALID", `Whitelist file ${path} does not exist (whitelist.file)`);
