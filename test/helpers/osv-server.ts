@@ -51,22 +51,30 @@ export type OsvServer = {
 /*
  * The server decides matches with its own small rules, not the product's matcher: an oracle that shares the code
  * under test cannot catch that code's mistakes. It understands what test records use: PyPI names (PEP 503
- * folding), `versions` lists and ECOSYSTEM ranges over dotted numeric versions, `withdrawn`. Anything else throws,
- * so a test that needs more says so instead of silently matching nothing.
+ * folding), `versions` lists, ECOSYSTEM ranges over dotted numeric versions with an optional a/b/rc pre-release
+ * (GIT ranges name commits, not versions, and are skipped as osv.dev does for a version query), `withdrawn`.
+ * Any other version form throws, so a test that needs more says so instead of silently matching nothing.
  */
 const pep503 = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, "-");
 
-const numeric = (version: string): number[] => {
-  if (!/^\d+(\.\d+)*$/.test(version))
-    throw new Error(`osv-server compares dotted numeric versions only; got '${version}' (extend the test oracle)`);
-  return version.split(".").map(Number);
+// A final release sorts after its pre-releases: a < b < rc < final.
+const PRE_RANK: Record<string, number> = { a: 0, b: 1, rc: 2 };
+const FINAL = 3;
+
+const parts = (version: string): { release: number[]; pre: [number, number] } => {
+  const m = /^(\d+(?:\.\d+)*)(?:(a|b|rc)(\d+))?$/.exec(version);
+  if (!m)
+    throw new Error(`osv-server compares N.N.N[a|b|rcN] versions only; got '${version}' (extend the test oracle)`);
+  return { release: m[1]!.split(".").map(Number), pre: m[2] ? [PRE_RANK[m[2]]!, Number(m[3])] : [FINAL, 0] };
 };
 
 const compare = (a: string, b: string): number => {
-  const [x, y] = [numeric(a), numeric(b)];
-  for (let i = 0; i < Math.max(x.length, y.length); i++)
-    if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
-  return 0;
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(x.release.length, y.release.length); i++) {
+    const d = (x.release[i] ?? 0) - (y.release[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return x.pre[0] - y.pre[0] || x.pre[1] - y.pre[1];
 };
 
 const inRange = (events: Record<string, string>[], version: string): boolean => {
@@ -97,6 +105,7 @@ const matching = (records: OsvRecord[], query: OsvQuery): OsvRecord[] => {
           pep503(a.package.name) === name &&
           ((a.versions ?? []).includes(query.version) ||
             (a.ranges ?? []).some((range) => {
+              if (range.type === "GIT") return false;
               if (range.type !== "ECOSYSTEM") throw new Error(`osv-server: range type ${range.type} not modelled`);
               return inRange(range.events, query.version);
             })),

@@ -16,8 +16,9 @@ process.env.TMPDIR = root;
 
 afterAll(() => {
   process.env.TMPDIR = outer;
-  // tsx keeps its compile cache in TMPDIR/tsx-<uid> for the children a test forks with it: a tool's cache, not a leak.
-  const left = readdirSync(root).filter((name) => !/^tsx-\d+$/.test(name));
+  // Tools' own caches, not leaks: tsx (TMPDIR/tsx-<uid>) for children forked with it, and Node's module compile cache
+  // (TMPDIR/node-compile-cache) that OpenClaw's CLI enables.
+  const left = readdirSync(root).filter((name) => !/^tsx-\d+$/.test(name) && name !== "node-compile-cache");
   rmSync(root, { recursive: true, force: true });
   if (left.length > 0)
     throw new Error(`This test file left ${left.length} temporary entr(ies) behind: ${left.slice(0, 10).join(", ")}`);

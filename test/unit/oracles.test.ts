@@ -45,6 +45,18 @@ describe("test oracles are independent of the code under test", () => {
         affected: [{ package: { name: "tinycalc", ecosystem: "PyPI" }, versions: ["1.2"] }],
       },
       { id: "N", affected: [{ package: { name: "tinycalc", ecosystem: "npm" }, versions: ["1.2"] }] },
+      {
+        id: "P",
+        affected: [
+          {
+            package: { name: "tiny-calc", ecosystem: "PyPI" },
+            ranges: [
+              { type: "GIT", events: [{ introduced: "0" }, { fixed: "c45d7c49ea75" }] },
+              { type: "ECOSYSTEM", events: [{ introduced: "3.0a1" }, { fixed: "3.0rc2" }] },
+            ],
+          },
+        ],
+      },
     ]);
     const ask = async (version: string): Promise<string[]> => {
       const response = await fetch(server.url, {
@@ -59,6 +71,9 @@ describe("test oracles are independent of the code under test", () => {
       expect(await ask("1.9.9")).toEqual(["A"]);
       expect(await ask("1.10")).toEqual([]);
       expect(await ask("2.0.0")).toEqual(["B"]);
+      expect(await ask("3.0b1")).toEqual(["P"]);
+      expect(await ask("3.0rc2")).toEqual([]);
+      expect(await ask("3.0")).toEqual([]);
     } finally {
       await server.close();
     }
