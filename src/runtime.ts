@@ -6,7 +6,7 @@ import type { PackageGuardConfig } from "./config.js";
 import { ApprovalStore } from "./policy/approvals.js";
 import { OverrideStore } from "./policy/overrides.js";
 import { WhitelistSources } from "./policy/whitelist-sources.js";
-import { WhitelistWatch } from "./policy/whitelist-watch.js";
+import { describeChange, WhitelistWatch } from "./policy/whitelist-watch.js";
 import { PythonEnvironment } from "./python/environment.js";
 import { ScanCache } from "./scan/cache.js";
 import { createScanner } from "./scan/factory.js";
@@ -39,14 +39,7 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
     config.whitelist,
     new WhitelistWatch(join(config.dataDir, "whitelist-seen.json"), async (changes) => {
       for (const change of changes)
-        await audit.append({
-          source: "system",
-          status: "whitelist_changed",
-          reason:
-            `${change.file} ${change.after === null ? "was removed" : change.before === null ? "appeared" : "changed"} ` +
-            `outside package-guard (not through packages.whitelist.add/remove)`,
-          details: { action: "edited", file: change.file, sha256Before: change.before, sha256After: change.after },
-        });
+        await audit.append({ source: "system", status: "whitelist_changed", ...describeChange(change) });
     }),
   );
   const python = new PythonEnvironment(config, runner);

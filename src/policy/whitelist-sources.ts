@@ -10,9 +10,9 @@ import {
 import { PackageGuardError } from "../errors.js";
 import { withFileLock } from "../util/file-lock.js";
 import { readStateFile, writeFileAtomic } from "../util/fs.js";
-import type { WhitelistWatch } from "./whitelist-watch.js";
 import { isValidProjectName, normalizeName } from "./names.js";
 import { parseSpecifier } from "./requirement.js";
+import type { WhitelistWatch } from "./whitelist-watch.js";
 import {
   Whitelist,
   loadDefaultLayer,

@@ -4,6 +4,15 @@ import { JsonStore } from "../util/json-store.js";
 /** A whitelist file whose content changed since package-guard last read or wrote it (sha256 digests). */
 export type SourceChange = { file: string; before: string | null; after: string | null };
 
+/** How a change by another writer is written down: what happened to which file, with both digests. */
+export const describeChange = (change: SourceChange): { reason: string; details: Record<string, unknown> } => {
+  const what = change.after === null ? "was removed" : change.before === null ? "appeared" : "changed";
+  return {
+    reason: `${change.file} ${what} outside package-guard (not through packages.whitelist.add/remove)`,
+    details: { action: "edited", file: change.file, sha256Before: change.before, sha256After: change.after },
+  };
+};
+
 type Seen = { version: 1; files: Record<string, string | null> };
 
 const isSeen = (x: unknown): x is Seen =>

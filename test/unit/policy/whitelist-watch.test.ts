@@ -27,7 +27,7 @@ const edits = async () =>
     .map((r) => ({ file: r.details?.file, source: r.source, before: r.details?.sha256Before !== null }));
 
 describe("a whitelist change made by any other writer is audited", () => {
-  it("a hand edit of the overlay (an agent with a shell, a script) becomes a record; our own writes do not double", async () => {
+  it("a hand edit of the overlay (by a script, a shell) becomes a record; our own writes are not doubled", async () => {
     await services.operator.whitelistList("student");
     const baseline = await edits();
     await services.operator.whitelistAdd({ package: "datakit", maturity: "student" }, { source: "cli", client: "cli" });
