@@ -29,7 +29,6 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
-          setupFiles: ["test/setup/tmp-guard.ts"],
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,
