@@ -19,6 +19,13 @@ export const AUDIT_STATUSES = [
   "vetted",
   // An operator removed archived audit files; the record names the last seq and hash they held.
   "pruned",
+  // The managed advisory database was replaced (advisories update).
+  "advisories_updated",
+  // A re-scan of what is installed found a new advisory or malware in a skill's venv.
+  "rescan",
+  // A skill's venv was made unusable, and later given back (restored or rebuilt).
+  "quarantined",
+  "quarantine_released",
 ] as const;
 
 export type AuditSource = (typeof AUDIT_SOURCES)[number];

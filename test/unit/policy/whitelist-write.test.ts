@@ -7,7 +7,6 @@ import { parseConfig, type PackageGuardConfig } from "../../../src/config.js";
 import { WhitelistSources } from "../../../src/policy/whitelist-sources.js";
 import type { PythonEnvironment } from "../../../src/python/environment.js";
 import { OperatorService } from "../../../src/service/operator.js";
-import type { ServiceDeps } from "../../../src/service/pipeline.js";
 
 let dir: string;
 let config: PackageGuardConfig;
@@ -24,7 +23,7 @@ beforeEach(async () => {
     whitelist: new WhitelistSources(config.whitelist),
     audit,
     python,
-  } as unknown as ServiceDeps);
+  } as unknown as ConstructorParameters<typeof OperatorService>[0]);
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -48,6 +48,13 @@ describe("gateway methods", () => {
       "packages.audit.verify": "operator.read",
       "packages.audit.prune": "operator.admin",
       "packages.doctor": "operator.read",
+      "packages.advisories.status": "operator.read",
+      "packages.advisories.update": "operator.admin",
+      "packages.exposure": "operator.read",
+      "packages.rescan": "operator.write",
+      "packages.quarantine": "operator.admin",
+      "packages.quarantine.release": "operator.admin",
+      "packages.quarantine.list": "operator.read",
     });
   });
 

@@ -30,13 +30,27 @@ describe("one date rule for overrides and scan.ignore", () => {
     expect(() => parseConfig({ scan: { ignore: [{ id: "PYSEC-1", reason: "r", expires }] } }, "/tmp/s")).toThrow(
       /scan\/ignore\/0\/expires/,
     );
-    const finding = { id: "PYSEC-1", aliases: [], package: "p", version: "1", fixedVersions: [] };
+    const finding = {
+      ecosystem: "PyPI" as const,
+      id: "PYSEC-1",
+      aliases: [],
+      package: "p",
+      version: "1",
+      fixedVersions: [],
+    };
     const result = applyIgnoreRules([finding], [{ id: "PYSEC-1", reason: "r", expires }], new Date("2026-01-01"));
     expect(result.ignored).toEqual([]);
   });
 
   it("both accept a real day, and a leap day in a leap year, through its last second (UTC)", async () => {
-    const finding = { id: "PYSEC-1", aliases: [], package: "p", version: "1", fixedVersions: [] };
+    const finding = {
+      ecosystem: "PyPI" as const,
+      id: "PYSEC-1",
+      aliases: [],
+      package: "p",
+      version: "1",
+      fixedVersions: [],
+    };
     const rule = { id: "PYSEC-1", reason: "r", expires: "2028-02-29" };
     expect(() => parseConfig({ scan: { ignore: [rule] } }, "/tmp/s")).not.toThrow();
     expect(applyIgnoreRules([finding], [rule], new Date("2028-02-29T23:59:59Z")).ignored).toHaveLength(1);

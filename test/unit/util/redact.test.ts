@@ -95,7 +95,11 @@ describe("index credentials never leave the process", () => {
       "/tmp/pg-redact-doctor",
     );
     const python = { tools: async () => ({ uv: null, python: null, pipAudit: null }) } as unknown as PythonEnvironment;
-    const report = await runDoctor(config, python);
+    // A scanner whose probe quotes its URL, as a failing mirror would.
+    const scan = async () => ({
+      probe: async () => ({ ok: false, backend: "pip-audit", problem: `https://osv.internal/?key=${SECRET} down` }),
+    });
+    const report = await runDoctor(config, python, scan);
     expect(report.index.reachable).toBe(false);
     expect(JSON.stringify(report)).not.toContain(SECRET);
     expect(report.index.url).toBe("http://***@127.0.0.1:9/simple");
