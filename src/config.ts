@@ -44,6 +44,7 @@ const IgnoreRuleSchema = Type.Object(
     id: Type.String({ minLength: 1, maxLength: 100 }),
     reason: Type.String({ minLength: 1, maxLength: 1000 }),
     expires: Type.String({ format: "date", description: "YYYY-MM-DD; the rule stops applying after this day (UTC)" }),
+    ecosystem: Type.Optional(Type.Enum(["PyPI", "npm"], { description: "only findings in this ecosystem" })),
   },
   { additionalProperties: false },
 );
@@ -101,6 +102,24 @@ export const ConfigSchema = Type.Object(
           vulnerabilityService: Type.Optional(Type.Enum(["pypi", "osv"])),
           osvUrl: Type.Optional(Type.Union([Type.String({ pattern: "^https?://[^\\s]+$" }), Type.Null()])),
           osvDbDir: Type.Optional(Type.Union([PathString, Type.Null()])),
+          osvDbUrl: Type.Optional(
+            Type.String({
+              pattern: "^https?://[^\\s]+$",
+              description: "OSV's bucket or a mirror of it: advisories update fetches <osvDbUrl>/<ecosystem>/all.zip",
+            }),
+          ),
+          maxAdvisoryAgeDays: Type.Optional(
+            Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 3650 }), Type.Null()], {
+              description: "an offline advisory database older than this fails every scan (SCANNER_UNAVAILABLE)",
+            }),
+          ),
+          rescanHours: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              maximum: 24 * 30,
+              description: "re-scan installed skills this often; 0: only on updates",
+            }),
+          ),
           cacheTtlHours: Type.Optional(Type.Number({ minimum: 0, maximum: 24 * 30 })),
           timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
           ignore: Type.Optional(Type.Array(IgnoreRuleSchema)),
@@ -114,6 +133,11 @@ export const ConfigSchema = Type.Object(
         {
           file: Type.Optional(Type.Union([PathString, Type.Null()])),
           rotateBytes: Type.Optional(Type.Integer({ minimum: 4096 })),
+          signingKey: Type.Optional(
+            Type.Union([PathString, Type.Null()], {
+              description: "PEM Ed25519 private key that signs the audit head (openssl genpkey -algorithm ed25519)",
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -123,6 +147,8 @@ export const ConfigSchema = Type.Object(
         {
           ttlHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365 })),
           maxPending: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+          maxPendingPerAgent: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+          pendingTtlHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365 })),
         },
         { additionalProperties: false },
       ),
@@ -150,6 +176,23 @@ export const ConfigSchema = Type.Object(
                 "its installed version, never upgraded, or remove it",
             }),
           ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    widgets: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean({ description: "Gate show_widget (before_tool_call)" })),
+          esmSh: Type.Optional(
+            Type.Boolean({
+              description: "Let widgets load esm.sh modules: policy-checked, but no integrity binds them",
+            }),
+          ),
+          fonts: Type.Optional(Type.Boolean({ description: "Let widgets load CSS and fonts from the font hosts" })),
+          registry: Type.Optional(Type.String({ pattern: "^https?://[^\\s@]+$" })),
+          timeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 14_000 })),
+          maxTarballBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 512 * 1024 * 1024 })),
         },
         { additionalProperties: false },
       ),
@@ -184,19 +227,44 @@ export type PackageGuardConfig = {
     vulnerabilityService: "pypi" | "osv";
     osvUrl: string | null;
     osvDbDir: string | null;
+    osvDbUrl: string;
+    maxAdvisoryAgeDays: number | null;
+    rescanHours: number;
     cacheTtlHours: number;
     timeoutMs: number;
     ignore: IgnoreRule[];
     cacheFile: string;
+    /** The managed advisory database (scan.scanner "osv-db" with no osvDbDir). */
+    advisoryDbDir: string;
+    /** What the last re-scan found, per skill. */
+    exposureFile: string;
   };
   venvRoot: string;
-  audit: { file: string; rotateBytes: number };
-  approvals: { ttlHours: number; maxPending: number; file: string };
+  audit: { file: string; rotateBytes: number; signingKey: string | null };
+  approvals: {
+    ttlHours: number;
+    maxPending: number;
+    maxPendingPerAgent: number;
+    pendingTtlHours: number;
+    file: string;
+  };
   hooks: { maturity: Maturity; preinstall: boolean };
   policy: { dependencies: "scanned" | "whitelisted"; delisted: "keep" | "remove" };
+  widgets: {
+    enabled: boolean;
+    esmSh: boolean;
+    fonts: boolean;
+    registry: string;
+    timeoutMs: number;
+    maxTarballBytes: number;
+  };
 };
 
+export const DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/";
+
 export const DEFAULT_INDEX_URL = "https://pypi.org/simple";
+/** OSV's public bucket: <url>/PyPI/all.zip is every PyPI advisory (PYSEC, GHSA, MAL) as OSV JSON. */
+export const DEFAULT_OSV_DB_URL = "https://osv-vulnerabilities.storage.googleapis.com";
 
 export type ConfigProblem = { path: string; message: string };
 
@@ -277,23 +345,40 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
       vulnerabilityService: c.scan?.vulnerabilityService ?? "pypi",
       osvUrl: c.scan?.osvUrl ?? null,
       osvDbDir: c.scan?.osvDbDir ? absolute(c.scan.osvDbDir, baseDir) : null,
+      osvDbUrl: c.scan?.osvDbUrl ?? DEFAULT_OSV_DB_URL,
+      maxAdvisoryAgeDays: c.scan?.maxAdvisoryAgeDays ?? null,
+      rescanHours: c.scan?.rescanHours ?? 24,
       cacheTtlHours: c.scan?.cacheTtlHours ?? 24,
       timeoutMs: c.scan?.timeoutMs ?? 60_000,
       ignore: c.scan?.ignore ?? [],
       cacheFile: join(dataDir, "scan-cache.json"),
+      advisoryDbDir: join(dataDir, "advisories"),
+      exposureFile: join(dataDir, "exposure.json"),
     },
     venvRoot: c.venvRoot ? absolute(c.venvRoot, baseDir) : join(dataDir, "venvs"),
     audit: {
       file: c.audit?.file ? absolute(c.audit.file, baseDir) : join(dataDir, "audit.jsonl"),
       rotateBytes: c.audit?.rotateBytes ?? 100 * 1024 * 1024,
+      signingKey: c.audit?.signingKey ? absolute(c.audit.signingKey, baseDir) : null,
     },
     approvals: {
       ttlHours: c.approvals?.ttlHours ?? 72,
       maxPending: c.approvals?.maxPending ?? 50,
+      maxPendingPerAgent: c.approvals?.maxPendingPerAgent ?? 5,
+      pendingTtlHours: c.approvals?.pendingTtlHours ?? 24,
       file: join(dataDir, "approvals.json"),
     },
     hooks: { maturity: c.hooks?.maturity ?? defaultMaturity, preinstall: c.hooks?.preinstall ?? true },
     policy: { dependencies: c.policy?.dependencies ?? "scanned", delisted: c.policy?.delisted ?? "keep" },
+    widgets: {
+      enabled: c.widgets?.enabled ?? true,
+      esmSh: c.widgets?.esmSh ?? false,
+      fonts: c.widgets?.fonts ?? true,
+      registry: c.widgets?.registry ?? DEFAULT_NPM_REGISTRY,
+      // OpenClaw fails a before_tool_call handler closed after 15 s; the gate answers first with its own reason.
+      timeoutMs: c.widgets?.timeoutMs ?? 12_000,
+      maxTarballBytes: c.widgets?.maxTarballBytes ?? 64 * 1024 * 1024,
+    },
   };
 };
 

@@ -13,6 +13,8 @@ export type SkillPaths = {
   fingerprint: string;
   /** The OpenClaw skill the venv belongs to, once one claimed it (skill-owner.ts). */
   owner: string;
+  /** Present while an operator has the skill quarantined. */
+  quarantine: string;
 };
 
 export const skillsRoot = (config: PackageGuardConfig): string => join(config.dataDir, "skills");
@@ -28,5 +30,9 @@ export const skillPaths = (config: PackageGuardConfig, skill: string): SkillPath
     pending: join(data, "pending.json"),
     fingerprint: join(data, "venv.json"),
     owner: join(data, "owner.json"),
+    quarantine: join(data, "quarantine.json"),
   };
 };
+
+/** Where quarantined venvs are kept: beside the venvs (one filesystem, so a move is a rename), hidden from lookups. */
+export const quarantineRoot = (config: PackageGuardConfig): string => join(config.venvRoot, ".quarantine");

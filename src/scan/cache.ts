@@ -1,12 +1,13 @@
-import { readFile } from "node:fs/promises";
 import { LRUCache } from "lru-cache";
-import { writeFileAtomic } from "../util/fs.js";
-import { pinKey, type Finding, type ScanPin } from "./types.js";
+import { isPackageGuardError } from "../errors.js";
+import { readStateFile, writeFileAtomic } from "../util/fs.js";
+import { isEcosystem, pinKey, type Finding, type ScanPin } from "./types.js";
 
 type Entry = { scannedAt: number; findings: Finding[] };
 type StoredEntry = { key: string; scannedAt: string; findings: Finding[] };
 
-const FORMAT_VERSION = 1;
+// 2: findings carry their ecosystem, keys their advisory source version; older entries are dropped on load.
+const FORMAT_VERSION = 2;
 const HOUR_MS = 3_600_000;
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === "string");
@@ -17,6 +18,7 @@ const isFinding = (v: unknown): v is Finding => {
   return (
     typeof f.id === "string" &&
     isStrings(f.aliases) &&
+    isEcosystem(f.ecosystem) &&
     typeof f.package === "string" &&
     typeof f.version === "string" &&
     isStrings(f.fixedVersions) &&
@@ -28,11 +30,13 @@ const copy = (findings: readonly Finding[]): Finding[] =>
   findings.map((f) => ({ ...f, aliases: [...f.aliases], fixedVersions: [...f.fixedVersions] }));
 
 // Entries from an unreadable or foreign file are dropped one by one; a cache can always be rebuilt by scanning.
+// SECURITY: a link is refused (CONFIG_INVALID), not read: planted "clean" results would let anything through.
 const readStored = async (file: string): Promise<StoredEntry[]> => {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(file, "utf8"));
-  } catch {
+    parsed = JSON.parse((await readStateFile(file, "The scan cache")) ?? "");
+  } catch (error) {
+    if (isPackageGuardError(error)) throw error;
     return [];
   }
   const body = parsed as { version?: unknown; entries?: unknown };
@@ -53,8 +57,10 @@ const readStored = async (file: string): Promise<StoredEntry[]> => {
 };
 
 /**
- * Scan results per (scanner, pin): least-recently-used in memory, persisted as JSON so they survive a
- * gateway restart. An entry older than `ttlHours` is a miss, since advisories are published all the time.
+ * Scan results per (advisory source, pin): least-recently-used in memory, persisted as JSON so they survive a
+ * gateway restart. The source key names the scanner, where its data comes from and the data's version, so a result
+ * from older data, or another source, is never read back. An entry older than `ttlHours` is a miss, since online
+ * services publish advisories all the time.
  */
 export class ScanCache {
   private readonly entries: LRUCache<string, Entry>;
@@ -86,9 +92,9 @@ export class ScanCache {
     return cache;
   }
 
-  get(scannerId: string, pin: ScanPin): Finding[] | undefined {
+  get(sourceKey: string, pin: ScanPin): Finding[] | undefined {
     if (this.ttlMs === 0) return undefined;
-    const key = cacheKey(scannerId, pin);
+    const key = cacheKey(sourceKey, pin);
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     if (!this.fresh(entry)) {
@@ -99,9 +105,9 @@ export class ScanCache {
     return copy(entry.findings);
   }
 
-  set(scannerId: string, pin: ScanPin, findings: Finding[]): void {
+  set(sourceKey: string, pin: ScanPin, findings: Finding[]): void {
     if (this.ttlMs === 0) return;
-    this.entries.set(cacheKey(scannerId, pin), { scannedAt: this.now().getTime(), findings: copy(findings) });
+    this.entries.set(cacheKey(sourceKey, pin), { scannedAt: this.now().getTime(), findings: copy(findings) });
     this.dirty = true;
   }
 
@@ -115,7 +121,9 @@ export class ScanCache {
         stored.push({ key, scannedAt: new Date(entry.scannedAt).toISOString(), findings: entry.findings });
     });
     const data = `${JSON.stringify({ version: FORMAT_VERSION, entries: stored })}\n`;
-    const write = this.writing.catch(() => undefined).then(() => writeFileAtomic(this.file, data));
+    const write = this.writing
+      .catch(() => undefined)
+      .then(() => writeFileAtomic(this.file, data, { what: "The scan cache" }));
     this.writing = write.catch((error: unknown) => {
       this.dirty = true; // try again at the next flush
       throw error;
@@ -130,4 +138,4 @@ export class ScanCache {
   }
 }
 
-const cacheKey = (scannerId: string, pin: ScanPin): string => `${scannerId} ${pinKey(pin)}`;
+const cacheKey = (sourceKey: string, pin: ScanPin): string => `${sourceKey} ${pinKey(pin)}`;

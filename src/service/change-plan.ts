@@ -5,17 +5,18 @@ import { mentionsPrerelease, specifierContains } from "../policy/ranges.js";
 import type { Whitelist } from "../policy/whitelist.js";
 import type { Pin, SkillVenv, Wanted } from "../python/environment.js";
 import type { ScanOutcome } from "../scan/scan-service.js";
+import { pypiPins, type ScanPin } from "../scan/types.js";
 import { sameVersion } from "../util/pep440.js";
 import { handleDelisted, type DelistedAction } from "./delisted.js";
 import { checkEnteringPins } from "./dependency-policy.js";
-import { describeFindings } from "./results.js";
+import { describeFindings, maliciousError } from "./results.js";
 import type { ProgressFn, VulnerabilityFinding } from "./types.js";
 
 export type Overridden = { finding: VulnerabilityFinding; override: VulnerabilityOverride };
 
 export type PlanDeps = {
   config: PackageGuardConfig;
-  scan(): Promise<{ scan(pins: Pin[], signal?: AbortSignal): Promise<ScanOutcome> }>;
+  scan(): Promise<{ scan(pins: ScanPin[], signal?: AbortSignal): Promise<ScanOutcome> }>;
   applyOverrides(
     skill: string,
     findings: VulnerabilityFinding[],
@@ -161,7 +162,9 @@ export const planChange = async (
   if (toScan.length === 0)
     return { pins, wanted: request.wanted, scan: null, overridden: [], delisted: delisted.actions, grants };
   req.onProgress?.("scanning", `Scanning ${toScan.length} package(s) for known vulnerabilities`);
-  const scan = await (await deps.scan()).scan(toScan, signal);
+  const scan = await (await deps.scan()).scan(pypiPins(toScan), signal);
+  // SECURITY: malware blocks whatever ignore rule or override exists (MALICIOUS), before vulnerabilities.
+  if (scan.malware.length > 0) throw maliciousError(req.package, scan.malware);
   const { blocking, overridden } = await deps.applyOverrides(req.skill, scan.findings);
   if (blocking.length > 0) {
     throw new PackageGuardError(

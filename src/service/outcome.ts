@@ -35,6 +35,8 @@ export const installResult = (
   const pin = installed.find((p) => p.name === name);
   if (!pin) throw new PackageGuardError("INSTALL_FAILED", `${name} is not in the virtualenv after the install`);
   const scan = plan.scan;
+  // SECURITY: an install always scans its whole set; a result without a scan would mean something went in unscanned.
+  if (!scan) throw new PackageGuardError("INSTALL_FAILED", `The set installing ${name} was not scanned`);
   return {
     package: pin.name,
     version: pin.version,
@@ -45,7 +47,7 @@ export const installResult = (
     // Findings an operator override let through are still vulnerabilities in the venv: counted and named.
     vulnerabilitiesFound: plan.overridden.length,
     ignoredVulnerabilities: [
-      ...(scan?.ignored ?? []).map((i) => ({
+      ...scan.ignored.map((i) => ({
         id: i.finding.id,
         package: i.finding.package,
         version: i.finding.version,
@@ -61,7 +63,7 @@ export const installResult = (
       })),
     ],
     resources: buildResources(installed, whitelist, maturity),
-    scan: { scanner: scan?.scannerId ?? "none", fromCache: scan?.fromCache ?? 0, scanned: scan?.scanned ?? 0 },
+    scan: { scanner: scan.scannerId, fromCache: scan.fromCache, scanned: scan.scanned, source: scan.source },
     ...(plan.delisted.length > 0 ? { delisted: plan.delisted } : {}),
     installedAt: now.toISOString(),
     durationMs: now.getTime() - started.getTime(),

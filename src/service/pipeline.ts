@@ -10,6 +10,7 @@ import { formatRequirement } from "../policy/requirement.js";
 import type { WhitelistSources } from "../policy/whitelist-sources.js";
 import type { Pin, PythonEnvironment, SkillVenv } from "../python/environment.js";
 import type { VulnerabilityScanService } from "../scan/scan-service.js";
+import { isMalware } from "../scan/types.js";
 import { planChange, type ChangeRequest, type PlanDeps } from "./change-plan.js";
 import type { DelistedAction } from "./delisted.js";
 import { advisoriesByPin, auditFailed, completedRecord, installResult } from "./outcome.js";
@@ -99,12 +100,17 @@ export class PackageService {
       sessionKey: caller.sessionKey ?? null,
       client: caller.client ?? null,
       maturity,
-      requested: typeof request.package === "string" ? request.package : String(request.package),
+      // Raw: whatever an agent sent (even an object nested 100,000 deep) is the audit log's to bound and record.
+      requested: request.package as unknown,
       skillId: typeof request.skill === "string" ? request.skill : null,
     };
     let decision: PolicyDecision | undefined;
     try {
-      onProgress?.("checking", `Checking ${base.requested} against the ${maturity} whitelist`);
+      onProgress?.(
+        "checking",
+        `Checking ${typeof request.package === "string" ? request.package : "the request"} against the ${maturity} ` +
+          `whitelist`,
+      );
       const skill = this.deps.python.validateSkill(request.skill);
       decision = await this.decide(request.package, request.version, maturity);
       const grant = decision.requiresApproval ? await this.requireApproval(decision, maturity, skill, caller) : null;
@@ -212,7 +218,7 @@ export class PackageService {
       source: caller.source,
       agentId: caller.agentId ?? null,
       client: caller.client ?? null,
-      requested: String(request.package),
+      requested: request.package as unknown,
       skillId: typeof request.skill === "string" ? request.skill : null,
     };
     let name: string | null = null;
@@ -351,7 +357,8 @@ export class PackageService {
     const blocking: VulnerabilityFinding[] = [];
     const overridden: { finding: VulnerabilityFinding; override: VulnerabilityOverride }[] = [];
     for (const finding of findings) {
-      const override = overrideFor(live, skill, finding, now);
+      // SECURITY: malware is never overridable, whatever an override names.
+      const override = isMalware(finding) ? undefined : overrideFor(live, skill, finding, now);
       if (override) overridden.push({ finding, override });
       else blocking.push(finding);
     }

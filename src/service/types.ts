@@ -1,7 +1,7 @@
 import type { Maturity } from "../config.js";
 import type { ErrorCode } from "../errors.js";
 import type { WhitelistEntry } from "../policy/whitelist.js";
-import type { Finding } from "../scan/types.js";
+import type { AdvisorySourceInfo, Finding, ScannerHealth } from "../scan/types.js";
 
 // The filters the surfaces accept, from the modules that define them.
 export { AUDIT_STATUSES } from "../audit/log.js";
@@ -42,7 +42,8 @@ export type InstallResult = {
   vulnerabilitiesFound: number;
   ignoredVulnerabilities: { id: string; package: string; version: string; reason: string; expires: string }[];
   resources: ResourceProfile;
-  scan: { scanner: string; fromCache: number; scanned: number };
+  /** `source`: the advisory data's identity, version and (offline) age. */
+  scan: { scanner: string; fromCache: number; scanned: number; source: AdvisorySourceInfo };
   /** Earlier requirements of the skill that the whitelist no longer allows, and what this change did with them. */
   delisted?: { package: string; version: string | null; action: "kept" | "removed" }[];
   installedAt: string;
@@ -71,7 +72,8 @@ export type DoctorReport = {
   installer: "uv" | "pip" | null;
   stateDir: { path: string; writable: boolean };
   index: { url: string; reachable: boolean | null; problem?: string };
-  scanner: { backend: string; ok: boolean; problem?: string };
+  /** The scanner's probe (src/scan/types.ts ScannerHealth): data layout, count, newest change, version, age. */
+  scanner: ScannerHealth;
   config: Record<string, unknown>;
   fixes: string[];
 };

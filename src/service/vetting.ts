@@ -6,6 +6,7 @@ import type { PolicyDecision } from "../policy/decide.js";
 import type { Whitelist } from "../policy/whitelist.js";
 import type { Pin, SkillVenv, Wanted } from "../python/environment.js";
 import { ownerConflict, ownerName } from "../python/skill-owner.js";
+import { recordedId, type AdvisorySourceInfo } from "../scan/types.js";
 import type { ChangePlan, ChangeRequest } from "./change-plan.js";
 import type { VulnerabilityFinding } from "./types.js";
 
@@ -52,6 +53,8 @@ export type VetResult = {
   decision: VetDecision;
   items: VetItem[];
   problems: number;
+  /** The advisory data the scans used (absent when nothing got as far as a scan). */
+  source?: AdvisorySourceInfo;
 };
 
 /** What vetting needs from the service: the same steps an install takes, minus the install. */
@@ -172,6 +175,7 @@ const resolveAndScan = async (
   maturity: Maturity,
   pending: Pending[],
   input: VetInput,
+  sources: AdvisorySourceInfo[],
   signal?: AbortSignal,
 ): Promise<VetItem[]> => {
   const whitelist = await ctx.whitelist.current();
@@ -208,6 +212,7 @@ const resolveAndScan = async (
             },
             signal,
           );
+          if (plan.scan) sources.push(plan.scan.source);
           const version = plan.pins.find((p) => p.name === name)?.version;
           const through = plan.overridden.map(({ finding, override }) => ({
             advisory: finding.id,
@@ -281,7 +286,7 @@ const auditRecord = (item: VetItem, r: { skill: string | null; maturity: Maturit
   code: item.code ?? null,
   reason: item.message,
   vulnerabilitiesFound: item.findings?.length ?? item.overridden?.length ?? 0,
-  vulnerabilities: item.findings?.map((f) => f.id) ?? item.overridden?.map((o) => o.advisory) ?? [],
+  vulnerabilities: item.findings?.map(recordedId) ?? item.overridden?.map((o) => o.advisory) ?? [],
   details: {
     vet: true,
     ...(item.approvalId ? { approvalId: item.approvalId } : {}),
@@ -296,6 +301,7 @@ const finish = async (
   r: { skill: string | null; maturity: Maturity; input: VetInput },
   items: VetItem[],
   shownSkill?: string,
+  source?: AdvisorySourceInfo,
 ): Promise<VetResult> => {
   const problems = r.input.problems ?? [];
   if (problems.length > 0) {
@@ -312,7 +318,14 @@ const finish = async (
   }
   for (const item of items) await ctx.audit.append(auditRecord(item, r));
   const decision = problems.length > 0 ? "block" : overallDecision(items);
-  return { skill: r.skill ?? shownSkill ?? "", maturity: r.maturity, decision, items, problems: problems.length };
+  return {
+    skill: r.skill ?? shownSkill ?? "",
+    maturity: r.maturity,
+    decision,
+    items,
+    problems: problems.length,
+    ...(source ? { source } : {}),
+  };
 };
 
 /** Policy, resolve and scan for each dependency of a skill, installing nothing; one audit record per dependency. */
@@ -337,10 +350,11 @@ export const vetRequirements = async (
   const decided: (Pending | VetItem)[] = [];
   for (const raw of input.requirements) decided.push(await policyStep(ctx, raw, skill, maturity, input));
   const pending = decided.filter((d): d is Pending => "decision" in d);
+  const sources: AdvisorySourceInfo[] = [];
   let resolved: VetItem[] = [];
   if (pending.length > 0) {
     try {
-      resolved = await resolveAndScan(ctx, skill, maturity, pending, input, signal);
+      resolved = await resolveAndScan(ctx, skill, maturity, pending, input, sources, signal);
     } catch (error) {
       // The venv or its lock (BUSY): nothing could be resolved, so each of these is denied with that reason.
       resolved = pending.map((p) =>
@@ -351,5 +365,5 @@ export const vetRequirements = async (
   // Back in the order they were declared.
   items = decided.map((d) => ("decision" in d ? resolved.shift()! : d));
   items = await claimForOwner(ctx, skill, input, items);
-  return finish(ctx, { skill, maturity, input }, items);
+  return finish(ctx, { skill, maturity, input }, items, undefined, sources.at(-1));
 };

@@ -12,9 +12,11 @@ export const writeAhead = async (audit: Audit, input: Omit<AuditInput, "status">
   try {
     await audit.append({ ...input, status: "started" });
   } catch (error) {
-    const e = toPackageGuardError(error);
+    const e = toPackageGuardError(error, "AUDIT_UNAVAILABLE");
+    // The audit log says why in its own words (AUDIT_UNAVAILABLE); anything else is said to have stopped the same.
+    if (e.code === "AUDIT_UNAVAILABLE") throw e;
     throw new PackageGuardError(
-      e.code === "BUSY" ? "BUSY" : "INSTALL_FAILED",
+      "AUDIT_UNAVAILABLE",
       `The audit log cannot record this attempt, so nothing was changed: ${e.message}`,
       { details: { reason: "audit-unavailable" }, cause: error },
     );
