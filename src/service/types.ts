@@ -54,6 +54,8 @@ export type CheckResult = {
   specifier: string | null;
   maturity: Maturity;
   requiresApproval?: boolean;
+  /** The live grant that lets a package needing approval through. */
+  approvalId?: string;
   hints?: string[];
 };
 

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { MATURITY_LEVELS, type Maturity, type PackageGuardConfig } from "../../config.js";
-import { PackageGuardError, toPackageGuardError } from "../../errors.js";
+import { PackageGuardError, toPackageGuardError, type ErrorCode } from "../../errors.js";
 import type { Services } from "../../service/services.js";
 import { loadCliConfig, type CliPaths } from "../cli-context.js";
 import { printResult, type Output } from "../cli-output.js";
@@ -29,6 +29,9 @@ export type CliKit = {
 };
 
 export const EXIT = { ok: 0, denied: 1, usage: 2 } as const;
+
+/** The README's exit status for a refusal: 2 for a configuration or usage error, 1 for any other denial. */
+export const exitFor = (code: ErrorCode | undefined): number => (code === "CONFIG_INVALID" ? EXIT.usage : EXIT.denied);
 
 export const withCommon = (cmd: Command): Command =>
   cmd
@@ -66,7 +69,7 @@ export const createKit = (deps: CliDeps): CliKit => {
         const e = toPackageGuardError(error);
         if (opts.json) out.stdout(`${JSON.stringify(e.toJSON())}\n`);
         else out.stderr(`${e.code}: ${e.message}\n`);
-        process.exitCode = e.code === "CONFIG_INVALID" ? EXIT.usage : EXIT.denied;
+        process.exitCode = exitFor(e.code);
       }
     };
   return { run, out, loadConfig, deps };
