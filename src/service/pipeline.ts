@@ -134,6 +134,7 @@ export class PackageService {
       requested: typeof request.package === "string" ? request.package : String(request.package),
       skillId: typeof request.skill === "string" ? request.skill : null,
     };
+    const claimed = request.claimedMaturity === undefined ? {} : { claimedMaturity: request.claimedMaturity };
     let decision: PolicyDecision | undefined;
     let grant: Approval | undefined;
     try {
@@ -223,6 +224,7 @@ export class PackageService {
         vulnerabilities: result.overridden.map((o) => o.finding.id),
         durationMs: out.durationMs,
         details: {
+          ...claimed,
           dependencies: out.dependencies,
           ignored: out.ignoredVulnerabilities,
           scan: out.scan,
@@ -243,10 +245,12 @@ export class PackageService {
       const e = toPackageGuardError(error);
       // A denial before the decision (not whitelisted, bad range) still names the package when it could be parsed.
       const named = decision?.requirement.name ?? (typeof e.details?.package === "string" ? e.details.package : null);
+      const failure = auditFromError(e);
       await this.deps.audit.append({
         ...base,
         package: named,
-        ...auditFromError(e),
+        ...failure,
+        ...(request.claimedMaturity === undefined ? {} : { details: { ...failure.details, ...claimed } }),
         durationMs: this.now().getTime() - started.getTime(),
       });
       throw e;

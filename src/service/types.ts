@@ -16,7 +16,13 @@ export type CallerContext = {
   client?: string | null;
 };
 
-export type InstallRequest = { package: string; version?: string; skill: string };
+export type InstallRequest = {
+  package: string;
+  version?: string;
+  skill: string;
+  /** The seed's `agent_maturity`, as the caller sent it: audited, never used for the decision. */
+  claimedMaturity?: string;
+};
 export type UninstallRequest = { package: string; skill: string };
 
 export type ProgressStage = "checking" | "resolving" | "scanning" | "installing";
