@@ -1,9 +1,8 @@
 import { definePluginEntry } from "openclaw/plugin-sdk/plugin-entry";
 import { resolveStateDir } from "openclaw/plugin-sdk/state-paths";
 import { parseConfig } from "./config.js";
-import { openServices } from "./runtime.js";
-import type { Services } from "./service/services.js";
-import { loadCliConfig, pluginBlockOf } from "./surfaces/cli-context.js";
+import { openGuard, openServices } from "./runtime.js";
+import { hostAgentIds, loadCliConfig, loadHostAgents, pluginBlockOf } from "./surfaces/cli-context.js";
 import { CLI_DESCRIPTOR } from "./surfaces/cli-descriptor.js";
 import { buildCommands } from "./surfaces/cli/index.js";
 import { registerGatewayMethods } from "./surfaces/gateway.js";
@@ -24,14 +23,11 @@ export default definePluginEntry({
     } catch {
       stateDir = resolveStateDir();
     }
-    // A bad block fails the plugin's load (and so every install): closed, and loud in the gateway log.
-    const config = parseConfig(api.pluginConfig, stateDir);
-    let opened: Promise<Services> | undefined;
-    const getServices = (): Promise<Services> =>
-      (opened ??= openServices(config).catch((error: unknown) => {
-        opened = undefined;
-        throw error;
-      }));
+    // SECURITY: a bad block must close the guard, not remove it. Throwing here would fail the plugin's load and leave
+    // the gateway without install_package, the before_install hook or any refusal. So every surface is registered
+    // and gets CONFIG_INVALID (naming each problem) from getServices() instead.
+    const guard = openGuard(api.pluginConfig, stateDir, { logger: api.logger });
+    const { getServices } = guard;
 
     const tools = createToolFactories(getServices);
     api.registerTool((ctx) => tools.installPackage(ctx), { name: "install_package" });
@@ -39,6 +35,7 @@ export default definePluginEntry({
     registerGatewayMethods(
       (method, handler, opts) => api.registerGatewayMethod(method, handler as never, opts),
       getServices,
+      () => hostAgentIds(api.config),
     );
     api.registerCli(
       ({ program, config: hostConfig }) => {
@@ -48,6 +45,8 @@ export default definePluginEntry({
             paths.config || paths.stateDir
               ? loadCliConfig(paths)
               : Promise.resolve(parseConfig(pluginBlockOf(hostConfig), stateDir)),
+          hostAgents: (paths) =>
+            paths.config || paths.stateDir ? loadHostAgents(paths) : Promise.resolve(hostAgentIds(hostConfig)),
         });
       },
       { descriptors: [{ ...CLI_DESCRIPTOR }] },
@@ -61,7 +60,14 @@ export default definePluginEntry({
     api.registerService({
       id: "package-guard",
       async start(ctx) {
-        const recovered = await (await getServices()).packages.recover();
+        // What would make installs fail is said at start, with what to do, not at the first refused install.
+        if (guard.problem) {
+          ctx.logger.error(guard.problem.message);
+          return;
+        }
+        const services = await getServices();
+        for (const line of await services.operator.startupProblems()) ctx.logger.error(line);
+        const recovered = await services.packages.recover();
         if (recovered > 0) ctx.logger.warn(`package-guard: rolled back ${recovered} interrupted install(s)`);
       },
     });

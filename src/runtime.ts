@@ -1,7 +1,8 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { AuditLog } from "./audit/log.js";
-import type { PackageGuardConfig } from "./config.js";
+import { parseConfig, type PackageGuardConfig } from "./config.js";
+import { PackageGuardError, toPackageGuardError } from "./errors.js";
 import { ApprovalStore } from "./policy/approvals.js";
 import { OverrideStore } from "./policy/overrides.js";
 import { WhitelistSources } from "./policy/whitelist-sources.js";
@@ -9,30 +10,42 @@ import { PythonEnvironment } from "./python/environment.js";
 import { ScanCache } from "./scan/cache.js";
 import { createScanner } from "./scan/factory.js";
 import { VulnerabilityScanService } from "./scan/scan-service.js";
+import type { Scanner } from "./scan/types.js";
+import { logDecisions, type DecisionLogger } from "./service/decision-log.js";
 import { OperatorService } from "./service/operator.js";
 import { PackageService } from "./service/pipeline.js";
 import type { Services } from "./service/services.js";
 import { runProcess, type Runner } from "./util/exec.js";
 
-export type RuntimeOptions = { runner?: Runner; now?: () => Date };
+export type RuntimeOptions = {
+  runner?: Runner;
+  now?: () => Date;
+  /** The gateway's logger: one line per decision (the CLI prints its own results instead). */
+  logger?: DecisionLogger;
+};
 
 /** Wires the services from a parsed configuration: the only place that knows every concrete backend. */
 export const openServices = async (config: PackageGuardConfig, options: RuntimeOptions = {}): Promise<Services> => {
   const runner = options.runner ?? runProcess;
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const audit = await AuditLog.open(config.audit.file, { rotateBytes: config.audit.rotateBytes });
+  const audit = await AuditLog.open(config.audit.file, {
+    rotateBytes: config.audit.rotateBytes,
+    ...(options.logger ? { onAppend: logDecisions(options.logger) } : {}),
+  });
   const whitelist = new WhitelistSources(config.whitelist);
   const python = new PythonEnvironment(config, runner);
   let scan: Promise<VulnerabilityScanService> | undefined;
-  const openScan = async (): Promise<VulnerabilityScanService> => {
+  const scanner = async (): Promise<Scanner> => {
     const tools = await python.tools();
-    const scanner = createScanner(
+    return createScanner(
       { ...config.scan, pipAudit: tools.pipAudit?.path ?? config.python.pipAudit, cacheDir: config.python.cacheDir },
       runner,
     );
+  };
+  const openScan = async (): Promise<VulnerabilityScanService> => {
     const cache = await ScanCache.open({ file: config.scan.cacheFile, ttlHours: config.scan.cacheTtlHours });
     return new VulnerabilityScanService({
-      scanner,
+      scanner: await scanner(),
       cache,
       ignore: config.scan.ignore,
       ...(options.now ? { now: options.now } : {}),
@@ -57,5 +70,43 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
       })),
     ...(options.now ? { now: options.now } : {}),
   };
-  return { packages: new PackageService(deps), operator: new OperatorService(deps) };
+  return { packages: new PackageService(deps), operator: new OperatorService({ ...deps, scanner }) };
 };
+
+/** The services for a plugin block, or the reason there are none: what every surface of the plugin calls. */
+export type Guard = {
+  config: PackageGuardConfig | null;
+  /** CONFIG_INVALID naming each problem: the guard is closed and every surface refuses with it. */
+  problem: PackageGuardError | null;
+  getServices: () => Promise<Services>;
+};
+
+/**
+ * A bad block closes the guard instead of removing it: the plugin still registers every surface, and each one gets
+ * this CONFIG_INVALID from getServices(), so installs are refused with the problems named, never let through.
+ */
+export const openGuard = (block: unknown, stateDir: string, options: RuntimeOptions = {}): Guard => {
+  let config: PackageGuardConfig;
+  try {
+    config = parseConfig(block, stateDir);
+  } catch (error) {
+    const problem = closedBy(toPackageGuardError(error, "CONFIG_INVALID"));
+    return { config: null, problem, getServices: () => Promise.reject(problem) };
+  }
+  let opened: Promise<Services> | undefined;
+  const getServices = (): Promise<Services> =>
+    (opened ??= openServices(config, options).catch((error: unknown) => {
+      opened = undefined;
+      throw error;
+    }));
+  return { config, problem: null, getServices };
+};
+
+const closedBy = (e: PackageGuardError): PackageGuardError =>
+  new PackageGuardError(
+    "CONFIG_INVALID",
+    `package-guard is closed: ${e.message}. Every install is refused until plugins.entries.package-guard.config in ` +
+      `openclaw.json is fixed (do not run 'openclaw doctor --fix' for this: it would disable the plugin and delete ` +
+      `its block).`,
+    { details: { ...e.details, closed: true }, cause: e },
+  );

@@ -16,7 +16,13 @@ export type { AuditBody, AuditInput, AuditRecord, AuditSource, AuditStatus } fro
 export { AUDIT_SOURCES, AUDIT_STATUSES } from "./record.js";
 export type { VerifyResult } from "./verify.js";
 
-export type AuditLogOptions = { rotateBytes?: number; lockTimeoutMs?: number; now?: () => Date };
+export type AuditLogOptions = {
+  rotateBytes?: number;
+  lockTimeoutMs?: number;
+  now?: () => Date;
+  /** Told of each record once it is written (the gateway log's decision lines); what it throws is ignored. */
+  onAppend?: (record: AuditRecord) => void;
+};
 
 const DEFAULT_ROTATE_BYTES = 100 * 1024 * 1024;
 const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
@@ -37,9 +43,11 @@ export class AuditLog {
   private readonly rotateBytes: number;
   private readonly lockTimeoutMs: number;
   private readonly now: () => Date;
+  private readonly onAppend: ((record: AuditRecord) => void) | undefined;
 
   private constructor(file: string, options: AuditLogOptions) {
     this.file = file;
+    this.onAppend = options.onAppend;
     this.rotateBytes = positive("rotateBytes", options.rotateBytes, DEFAULT_ROTATE_BYTES);
     this.lockTimeoutMs = positive("lockTimeoutMs", options.lockTimeoutMs, DEFAULT_LOCK_TIMEOUT_MS);
     this.now = options.now ?? (() => new Date());
@@ -71,7 +79,14 @@ export class AuditLog {
     void settled.then(() => {
       if (queues.get(this.file) === settled) queues.delete(this.file);
     });
-    return run;
+    if (this.onAppend === undefined) return run;
+    const record = await run;
+    try {
+      this.onAppend(record);
+    } catch {
+      // A listener's failure must never turn a written record into a failed attempt.
+    }
+    return record;
   }
 
   query(q: AuditQuery = {}): Promise<AuditRecord[]> {

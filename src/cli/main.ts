@@ -7,8 +7,7 @@ import { runInstallPolicy } from "../surfaces/install-policy.js";
 export const main = async (argv: string[] = process.argv): Promise<void> => {
   const program = new Command("package-guard")
     .description("Whitelisted, vulnerability-scanned Python packages for OpenClaw agent skills")
-    .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text) });
+    .exitOverride();
   buildCommands(program, {
     openService: (c) => openServices(c),
     installPolicy: async (config) => {

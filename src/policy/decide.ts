@@ -82,7 +82,7 @@ const checkRange = (requirement: ParsedRequirement, entry: WhitelistEntry): void
       details,
     );
   }
-  // The seed's semantics: the resolver gets both ranges, so only a request sharing no version with the entry is refused.
+  // The seed's semantics: the resolver gets both ranges; only a request sharing no version with the entry is refused.
   if (specifierIsEmpty(intersectSpecifiers(requirement.specifier, entry.version))) {
     throw violation(
       `Requested '${requested}' has no version in common with the approved range '${entry.version}' for ` +

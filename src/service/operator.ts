@@ -4,6 +4,8 @@ import type { ApprovalFilter, Approval, ApprovalView } from "../policy/approvals
 import { resolveMaturity } from "../policy/maturity.js";
 import type { OverrideInput, VulnerabilityOverride } from "../policy/overrides.js";
 import { parseRequest } from "../policy/request.js";
+import type { Scanner } from "../scan/types.js";
+import { whitelistChecks } from "./doctor-whitelist.js";
 import { runDoctor } from "./doctor.js";
 import type { ServiceDeps } from "./pipeline.js";
 import { toView } from "./results.js";
@@ -20,7 +22,7 @@ export class OperatorService {
     private readonly deps: Pick<
       ServiceDeps,
       "config" | "whitelist" | "audit" | "python" | "approvals" | "overrides" | "now"
-    >,
+    > & { scanner: () => Promise<Scanner> },
   ) {
     this.now = deps.now ?? (() => new Date());
   }
@@ -87,8 +89,31 @@ export class OperatorService {
     return { removed, package: name, stillInstalledIn };
   }
 
-  async doctor(): Promise<DoctorReport> {
-    return runDoctor(this.deps.config, this.deps.python);
+  /** The health check; `hostAgents` are the gateway's agent ids when the caller knows them. */
+  async doctor(hostAgents: readonly string[] | null = null, signal?: AbortSignal): Promise<DoctorReport> {
+    return runDoctor({
+      config: this.deps.config,
+      python: this.deps.python,
+      whitelist: this.deps.whitelist,
+      scanner: this.deps.scanner,
+      hostAgents,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  /** At start: what makes installs fail that needs no network to find (the whitelist's sources and ranges). */
+  async startupProblems(): Promise<string[]> {
+    const checks = await whitelistChecks({
+      config: this.deps.config,
+      python: this.deps.python,
+      whitelist: this.deps.whitelist,
+      scanner: this.deps.scanner,
+      hostAgents: null,
+      indexReachable: false,
+    });
+    return checks
+      .filter((c) => c.status === "fail")
+      .map((c) => `package-guard: ${c.check}: ${c.detail}${c.fix ? `. Fix: ${c.fix}` : ""}`);
   }
 
   async overridesList(): Promise<(VulnerabilityOverride & { live: boolean })[]> {

@@ -70,13 +70,4 @@ export type WhitelistView = Omit<WhitelistEntry, "displayName" | "source">;
 
 export type ToolStatus = { name: string; path: string | null; version: string | null; ok: boolean; problem?: string };
 
-export type DoctorReport = {
-  ok: boolean;
-  tools: ToolStatus[];
-  installer: "uv" | "pip" | null;
-  stateDir: { path: string; writable: boolean };
-  index: { url: string; reachable: boolean | null; problem?: string };
-  scanner: { backend: string; ok: boolean; problem?: string };
-  config: Record<string, unknown>;
-  fixes: string[];
-};
+export type { DoctorCheck, DoctorReport } from "./doctor.js";

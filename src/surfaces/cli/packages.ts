@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { MATURITY_LEVELS } from "../../config.js";
 import { PackageGuardError } from "../../errors.js";
 import { EXIT, exitFor, parseMaturity, withCommon, type CliKit, type CommonOptions } from "./kit.js";
+import { installedTable } from "./views.js";
 
 /** check, install, uninstall and installed: the pipeline from the command line */
 export const mountPackages = (root: Command, { run }: CliKit): void => {
@@ -64,6 +65,9 @@ export const mountPackages = (root: Command, { run }: CliKit): void => {
     .description("What is really installed in each skill's virtualenv")
     .option("--skill <id>", "only this skill")
     .action(
-      run(async (service, opts) => ({ value: await service.operator.installed((opts as { skill?: string }).skill) })),
+      run(async (service, opts) => {
+        const packages = await service.operator.installed((opts as { skill?: string }).skill);
+        return { value: packages, human: installedTable(packages) };
+      }),
     );
 };

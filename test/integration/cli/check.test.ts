@@ -90,7 +90,7 @@ describe("package-guard check (steps 1-3 only)", () => {
     });
   });
 
-  it("follows the seed: a request range that overlaps the approved one is allowed, within both (issue 14.1)", async () => {
+  it("follows the seed: a range overlapping the approved one is allowed, within both (issue 14.1)", async () => {
     const r = await json("check", "pandas>=2.0.0", "--maturity", "student");
     expect(r.code).toBe(0);
     expect(r.body).toMatchObject({ allowed: true, specifier: ">=2.0.0,<3.0.0" });
