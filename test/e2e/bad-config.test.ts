@@ -69,7 +69,8 @@ describe("a bad plugin block closes the guard; the gateway keeps running", () =>
 
   it("the before_install hook blocks a skill whose dependencies it cannot judge", async () => {
     const skill =
-      "---\nname: closed-demo\ndescription: closed guard e2e\ndependencies:\n  python:\n    - package: pyyaml\n---\n# x\n";
+      "---\nname: closed-demo\ndescription: closed guard e2e\n" +
+      "dependencies:\n  python:\n    - package: pyyaml\n---\n# x\n";
     const r = await uploadAndInstallSkill(admin, "closed-demo", { "SKILL.md": skill });
     expect(r.ok).toBe(false);
     expect(JSON.stringify(r)).toContain("CONFIG_INVALID");
