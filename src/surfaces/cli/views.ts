@@ -86,8 +86,8 @@ export const doctorText = (report: DoctorReport): string => {
   const lines = [
     report.ok
       ? `package-guard doctor: installs can work${warnings ? ` (${warnings} warning(s))` : ""}`
-      : `package-guard doctor: ${failures} problem(s) would make installs fail` +
-        `${report.configValid ? "" : " (the plugin block is invalid: the guard is closed)"}`,
+      : `package-guard doctor: ${failures} problem(s) would make installs fail`,
+    ...(report.configValid ? [] : ["The plugin block is invalid, so the guard is closed: every install is refused."]),
     "",
     `${"".padEnd(4)}  ${"check".padEnd(checkWidth)}  detail`,
   ];
