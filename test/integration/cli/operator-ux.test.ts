@@ -163,7 +163,7 @@ describe("human output and exit codes (issue 14.9)", () => {
       const human = await pg(state, ...args);
       expect(human.code, args.join(" ")).toBe(0);
       expect(widest(human.stdout), `${args.join(" ")}:\n${human.stdout}`).toBeLessThanOrEqual(100);
-      expect(() => JSON.parse(human.stdout)).toThrow();
+      expect(() => JSON.parse(human.stdout)).toThrow(SyntaxError);
       const json = await pg(state, ...args, "--json");
       expect(Array.isArray(JSON.parse(json.stdout)), args.join(" ")).toBe(true);
     }
