@@ -201,7 +201,7 @@ describe("the bin and the set-up script as a person meets them (issue 14.7, 14.8
     expect(lines[0]).not.toContain("TEXT_ENCODINGS");
   });
 
-  it("sourced in a fresh shell, provision.sh keeps its options, puts node, openclaw, package-guard on PATH", async () => {
+  it("sourced in a fresh shell, provision.sh keeps its options; node, openclaw, package-guard on PATH", async () => {
     const script =
       `source ${JSON.stringify(join(REPO_ROOT, "scripts", "provision.sh"))} >/dev/null 2>&1; echo "rc=$?"; ` +
       `echo "opts=$-"; shopt -qo pipefail && echo pipefail-on; ` +
