@@ -185,7 +185,7 @@ describe("human output and exit codes (issue 14.9)", () => {
 const oldNode = ["/usr/bin/node", "/usr/local/bin/node"].find((p) => existsSync(p));
 
 describe("the bin and the set-up script as a person meets them (issue 14.7, 14.8)", () => {
-  it(`under an old Node (${oldNode ?? "none found"}) the bin says in one line which Node it needs, exit 2`, async () => {
+  it(`under an old Node (${oldNode ?? "none found"}) the bin names the Node it needs in one line, exit 2`, async () => {
     if (oldNode === undefined) throw new Error("no /usr/bin/node or /usr/local/bin/node to test the bin under");
     const version = (await exec(oldNode, ["-p", "process.versions.node"])).stdout.trim();
     const [major = 0, minor = 0] = version.split(".").map(Number);
