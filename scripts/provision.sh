@@ -55,8 +55,10 @@ pg_provision() (
     echo "$want" > "$PG_TOOLS/py.stamp"
   fi
 
-  # --- package-guard on PATH (the bin, by its published name) -------------------------------------
+  # --- on PATH: the bin by its published name, and the pinned uv and pip-audit (not the tools venv's python) --
   ln -sfn "$PG_ROOT/bin/package-guard.mjs" "$PG_TOOLS/bin/package-guard"
+  ln -sfn "$PY_BIN/uv" "$PG_TOOLS/bin/uv"
+  ln -sfn "$PY_BIN/pip-audit" "$PG_TOOLS/bin/pip-audit"
 )
 
 if pg_provision; then
