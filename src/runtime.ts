@@ -10,8 +10,8 @@ import { PythonEnvironment } from "./python/environment.js";
 import { ScanCache } from "./scan/cache.js";
 import { createScanner } from "./scan/factory.js";
 import { VulnerabilityScanService } from "./scan/scan-service.js";
-import type { Scanner } from "./scan/types.js";
 import { logDecisions, type DecisionLogger } from "./service/decision-log.js";
+import { ExposureService } from "./service/exposure.js";
 import { OperatorService } from "./service/operator.js";
 import { PackageService } from "./service/pipeline.js";
 import type { Services } from "./service/services.js";
@@ -35,17 +35,21 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
   const whitelist = new WhitelistSources(config.whitelist);
   const python = new PythonEnvironment(config, runner);
   let scan: Promise<VulnerabilityScanService> | undefined;
-  const scanner = async (): Promise<Scanner> => {
+  const openScan = async (): Promise<VulnerabilityScanService> => {
     const tools = await python.tools();
-    return createScanner(
-      { ...config.scan, pipAudit: tools.pipAudit?.path ?? config.python.pipAudit, cacheDir: config.python.cacheDir },
+    const scanner = createScanner(
+      {
+        ...config.scan,
+        pipAudit: tools.pipAudit?.path ?? config.python.pipAudit,
+        pipAuditVersion: tools.pipAudit?.version ?? null,
+        cacheDir: config.python.cacheDir,
+        ...(options.now ? { now: options.now } : {}),
+      },
       runner,
     );
-  };
-  const openScan = async (): Promise<VulnerabilityScanService> => {
     const cache = await ScanCache.open({ file: config.scan.cacheFile, ttlHours: config.scan.cacheTtlHours });
     return new VulnerabilityScanService({
-      scanner: await scanner(),
+      scanner,
       cache,
       ignore: config.scan.ignore,
       ...(options.now ? { now: options.now } : {}),
@@ -70,7 +74,12 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
       })),
     ...(options.now ? { now: options.now } : {}),
   };
-  return { packages: new PackageService(deps), operator: new OperatorService({ ...deps, scanner }) };
+  const exposure = new ExposureService(deps);
+  return {
+    packages: new PackageService(deps),
+    operator: new OperatorService({ ...deps, exposure }),
+    exposure,
+  };
 };
 
 /** The services for a plugin block, or the reason there are none: what every surface of the plugin calls. */

@@ -1,7 +1,7 @@
 import type { PackageGuardConfig } from "../config.js";
 import type { WhitelistSources } from "../policy/whitelist-sources.js";
 import type { PythonEnvironment } from "../python/environment.js";
-import type { Scanner } from "../scan/types.js";
+import type { ScannerHealth } from "../scan/types.js";
 
 /** ok: nothing to do; warn: installs work, but something is off; fail: installs will fail (doctor exits 1). */
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -9,23 +9,12 @@ export type CheckStatus = "ok" | "warn" | "fail";
 /** One line of the health check: what was checked, what was found, and for a problem exactly what to do. */
 export type DoctorCheck = { check: string; status: CheckStatus; detail: string; fix?: string };
 
-/** What the scanner's own probe says (the Scanner interface's probe(); see scan/types.ts). */
-export type ScannerHealth = {
-  ok: boolean;
-  problem?: string;
-  fix?: string;
-  advisories?: number;
-  newest?: string;
-  source?: string;
-  version?: string;
-  ageDays?: number;
-};
-
 export type DoctorContext = {
   config: PackageGuardConfig;
   python: PythonEnvironment;
   whitelist: WhitelistSources;
-  scanner: () => Promise<Scanner>;
+  /** The scan service; its probe() is the scanner's own health check. */
+  scan: () => Promise<{ probe(signal?: AbortSignal): Promise<ScannerHealth> }>;
   /** The gateway's agent ids (OpenClaw's `agents.entries`), or null when the host config is not at hand. */
   hostAgents: readonly string[] | null;
   /** Whether the index answered (whitelist ranges are checked against it only then). */

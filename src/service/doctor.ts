@@ -1,15 +1,15 @@
-import { access, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { access, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ConfigProblem } from "../config.js";
 import { toPackageGuardError, type PackageGuardError } from "../errors.js";
 import type { PythonChoice } from "../python/interpreter.js";
-import type { Tools } from "../python/types.js";
+import type { ScannerHealth } from "../scan/types.js";
 import { agentChecks, pythonCheck } from "./doctor-host.js";
-import type { DoctorCheck, DoctorContext, DoctorSection, ScannerHealth } from "./doctor-types.js";
+import type { DoctorCheck, DoctorContext, DoctorSection } from "./doctor-types.js";
 import { whitelistChecks } from "./doctor-whitelist.js";
 import type { ToolStatus } from "./types.js";
 
-export type { CheckStatus, DoctorCheck, DoctorContext, DoctorSection, ScannerHealth } from "./doctor-types.js";
+export type { CheckStatus, DoctorCheck, DoctorContext, DoctorSection } from "./doctor-types.js";
 
 export type DoctorReport = {
   /** False when anything would make installs fail (doctor exits 1; 2 when the plugin block itself is invalid). */
@@ -21,7 +21,8 @@ export type DoctorReport = {
   python: PythonChoice | null;
   stateDir: { path: string; writable: boolean } | null;
   index: { url: string; reachable: boolean | null; problem?: string } | null;
-  scanner: ({ backend: string } & ScannerHealth) | null;
+  /** The scanner's probe (scan/types.ts ScannerHealth): data layout, count, newest change, version, age. */
+  scanner: ScannerHealth | null;
   config: Record<string, unknown> | null;
   /** Every problem's fix, failures first. */
   fixes: string[];
@@ -56,38 +57,19 @@ const probeIndex = async (url: string): Promise<{ reachable: boolean; problem?: 
   }
 };
 
-const isDirectory = (dir: string): Promise<boolean> =>
-  stat(dir).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-
-/** The scanner's own probe when it has one; otherwise what can be seen from outside (binary found, folder there). */
-const scannerHealth = async (ctx: DoctorContext, tools: Tools): Promise<ScannerHealth> => {
+// The scanner's own probe: for osv-db the data's layout, count, newest change and age; for pip-audit one known pin
+// through the configured service. Bounded by scan.timeoutMs.
+const scannerHealth = async (ctx: DoctorContext): Promise<ScannerHealth> => {
   try {
-    const scanner = (await ctx.scanner()) as { probe?: (signal?: AbortSignal) => Promise<ScannerHealth> };
-    if (typeof scanner.probe === "function") return await scanner.probe(ctx.signal);
+    return await (await ctx.scan()).probe(AbortSignal.timeout(ctx.config.scan.timeoutMs));
   } catch (error) {
-    const e = toPackageGuardError(error, "SCANNER_UNAVAILABLE");
-    return { ok: false, problem: e.message, fix: "Correct the scan block of the plugin configuration" };
+    return {
+      ok: false,
+      backend: ctx.config.scan.scanner,
+      problem: toPackageGuardError(error, "SCANNER_UNAVAILABLE").message,
+      fix: "Correct the scan block of the plugin configuration",
+    };
   }
-  const { scan } = ctx.config;
-  if (scan.scanner === "osv-db") {
-    return scan.osvDbDir !== null && (await isDirectory(scan.osvDbDir))
-      ? { ok: true, source: scan.osvDbDir }
-      : {
-          ok: false,
-          problem: `advisory directory ${scan.osvDbDir} not found`,
-          fix: "Set scan.osvDbDir to a copy of the PyPA advisory database (its vulns/ folder)",
-        };
-  }
-  return tools.pipAudit
-    ? { ok: true, source: `pip-audit ${tools.pipAudit.version} (${scan.vulnerabilityService})` }
-    : {
-        ok: false,
-        problem: `pip-audit not found ('${ctx.config.python.pipAudit}')`,
-        fix: "Install pip-audit or set python.pipAudit to its absolute path",
-      };
 };
 
 const toolCheck = (
@@ -215,7 +197,7 @@ export const runDoctor = async (
       });
   }
 
-  const health = await scannerHealth(ctx, found);
+  const health = await scannerHealth(ctx);
   const counted =
     health.advisories === undefined
       ? ""
@@ -244,7 +226,7 @@ export const runDoctor = async (
     python: choice,
     stateDir: { path: config.dataDir, writable: stateWritable },
     index: { url: config.index.url, ...index },
-    scanner: { backend: config.scan.scanner, ...health },
+    scanner: health,
     config: {
       defaultMaturity: config.defaultMaturity,
       agents: config.agents,
@@ -257,6 +239,9 @@ export const runDoctor = async (
         service: config.scan.vulnerabilityService,
         osvUrl: config.scan.osvUrl,
         osvDbDir: config.scan.osvDbDir,
+        osvDbUrl: config.scan.osvDbUrl,
+        maxAdvisoryAgeDays: config.scan.maxAdvisoryAgeDays,
+        rescanHours: config.scan.rescanHours,
         cacheTtlHours: config.scan.cacheTtlHours,
         ignoreRules: config.scan.ignore.length,
       },
