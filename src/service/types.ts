@@ -1,7 +1,7 @@
 import type { Maturity } from "../config.js";
 import type { ErrorCode } from "../errors.js";
 import type { WhitelistEntry } from "../policy/whitelist.js";
-import type { AdvisorySourceInfo, Finding, ScannerHealth } from "../scan/types.js";
+import type { AdvisorySourceInfo, Finding } from "../scan/types.js";
 
 // The filters the surfaces accept, from the modules that define them.
 export { AUDIT_STATUSES } from "../audit/log.js";
