@@ -65,11 +65,12 @@ export default definePluginEntry({
     });
     // Inline, so the SDK's (unexported) event and result types check this handler.
     api.on("before_install", (event) => beforeInstall(event));
-    if (config.widgets.enabled) {
+    // A closed guard (no config) still gates widgets: the hook gets its CONFIG_INVALID and blocks.
+    if (guard.config === null || guard.config.widgets.enabled) {
       const widgetHook = createWidgetHook({
         getGate: async () => (await getServices()).widgets,
         logger: api.logger,
-        budgetMs: config.widgets.timeoutMs,
+        budgetMs: guard.config?.widgets.timeoutMs ?? 12_000,
       });
       api.on("before_tool_call", (event, ctx) => widgetHook(event, ctx), { matcher: [SHOW_WIDGET] });
     }
