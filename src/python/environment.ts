@@ -4,6 +4,7 @@ import { isPackageGuardError, PackageGuardError, toPackageGuardError } from "../
 import type { Runner } from "../util/exec.js";
 import { pathExists } from "../util/fs.js";
 import { queryBaseInterpreter, type BaseInterpreter } from "./base-python.js";
+import { choosePython, type PythonChoice } from "./interpreter.js";
 import { skillPaths, skillsRoot } from "./layout.js";
 import { withSkillLock } from "./lock.js";
 import { ensurePipTool } from "./pip-tool.js";
@@ -61,6 +62,7 @@ export class PythonEnvironment {
   private toolsFound: Promise<Tools> | undefined;
   private toolchainFound: Promise<Toolchain> | undefined;
   private changeLog: ChangeLog = SILENT;
+  private chosen: Promise<PythonChoice> | undefined;
 
   constructor(
     private readonly config: PackageGuardConfig,
@@ -79,14 +81,21 @@ export class PythonEnvironment {
   /** uv, python and pip-audit as configured, with versions; probed once per instance. */
   tools(): Promise<Tools> {
     this.toolsFound ??= (async () => {
+      const choice = await this.pythonChoice();
       const [uv, python, pipAudit] = await Promise.all([
         probeTool(this.runner, this.config.python.uv),
-        probeTool(this.runner, this.config.python.python),
+        choice.path === null ? null : probeTool(this.runner, choice.path),
         probeTool(this.runner, this.config.python.pipAudit),
       ]);
       return { uv, python, pipAudit };
     })();
     return this.toolsFound;
+  }
+
+  /** The interpreter new venvs are made from, by the one rule of interpreter.ts (memoized per instance). */
+  pythonChoice(): Promise<PythonChoice> {
+    this.chosen ??= choosePython(this.config);
+    return this.chosen;
   }
 
   /**

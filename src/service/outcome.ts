@@ -76,6 +76,8 @@ export const completedRecord = (
   plan: ChangePlan,
   venv: SkillVenv,
   grant: { id: string } | null,
+  /** What the caller said about itself (the seed's agent_maturity): recorded, never decisive. */
+  claimed: Record<string, unknown> = {},
 ): AuditInput => ({
   ...base,
   package: out.package,
@@ -85,6 +87,7 @@ export const completedRecord = (
   vulnerabilities: plan.overridden.map((o) => o.finding.id),
   durationMs: out.durationMs,
   details: {
+    ...claimed,
     dependencies: out.dependencies,
     ignored: out.ignoredVulnerabilities,
     scan: out.scan,

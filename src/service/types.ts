@@ -1,7 +1,7 @@
 import type { Maturity } from "../config.js";
 import type { ErrorCode } from "../errors.js";
 import type { WhitelistEntry } from "../policy/whitelist.js";
-import type { AdvisorySourceInfo, Finding, ScannerHealth } from "../scan/types.js";
+import type { AdvisorySourceInfo, Finding } from "../scan/types.js";
 
 // The filters the surfaces accept, from the modules that define them.
 export { AUDIT_STATUSES } from "../audit/log.js";
@@ -16,8 +16,15 @@ export type CallerContext = {
   client?: string | null;
 };
 
-/** `owner`: the OpenClaw skill a hook's pre-install is for (never from an agent; surfaces do not pass it). */
-export type InstallRequest = { package: string; version?: string; skill: string; owner?: string };
+export type InstallRequest = {
+  package: string;
+  version?: string;
+  skill: string;
+  /** The OpenClaw skill a hook's pre-install is for (never from an agent; surfaces do not pass it). */
+  owner?: string;
+  /** The seed's `agent_maturity`, as the caller sent it: audited, never used for the decision. */
+  claimedMaturity?: string;
+};
 export type UninstallRequest = { package: string; skill: string };
 
 export type ProgressStage = "checking" | "waiting" | "resolving" | "scanning" | "installing";
@@ -58,6 +65,8 @@ export type CheckResult = {
   specifier: string | null;
   maturity: Maturity;
   requiresApproval?: boolean;
+  /** The live grant that lets a package needing approval through. */
+  approvalId?: string;
   hints?: string[];
 };
 
@@ -66,14 +75,4 @@ export type WhitelistView = Omit<WhitelistEntry, "displayName" | "source">;
 
 export type ToolStatus = { name: string; path: string | null; version: string | null; ok: boolean; problem?: string };
 
-export type DoctorReport = {
-  ok: boolean;
-  tools: ToolStatus[];
-  installer: "uv" | "pip" | null;
-  stateDir: { path: string; writable: boolean };
-  index: { url: string; reachable: boolean | null; problem?: string };
-  /** The scanner's probe (src/scan/types.ts ScannerHealth): data layout, count, newest change, version, age. */
-  scanner: ScannerHealth;
-  config: Record<string, unknown>;
-  fixes: string[];
-};
+export type { DoctorCheck, DoctorReport } from "./doctor.js";
