@@ -2,12 +2,16 @@ import { definePluginEntry } from "openclaw/plugin-sdk/plugin-entry";
 import { resolveStateDir } from "openclaw/plugin-sdk/state-paths";
 import { parseConfig } from "./config.js";
 import { openServices } from "./runtime.js";
+import { EXEC_ENV } from "./service/exec-env.js";
 import type { Services } from "./service/services.js";
+import { GATED_TOOLS, guardPaths, ShellGate } from "./service/shell-gate.js";
+import { createInstallApprovalGate } from "./surfaces/approval-gate.js";
 import { loadCliConfig, pluginBlockOf } from "./surfaces/cli-context.js";
 import { CLI_DESCRIPTOR } from "./surfaces/cli-descriptor.js";
 import { buildCommands } from "./surfaces/cli/index.js";
 import { registerGatewayMethods } from "./surfaces/gateway.js";
 import { createBeforeInstallHandler } from "./surfaces/hooks.js";
+import { createToolGate } from "./surfaces/tool-gate.js";
 import { createToolFactories } from "./surfaces/tools.js";
 
 export default definePluginEntry({
@@ -33,7 +37,24 @@ export default definePluginEntry({
         throw error;
       }));
 
-    const tools = createToolFactories(getServices);
+    // The shell gate decides from the config alone; it needs the services only to record (fail closed without them).
+    const shellGate = new ShellGate({
+      shell: config.shell,
+      paths: guardPaths(config, stateDir),
+      record: async (input) => (await getServices()).operator.record(input),
+    });
+    const toolGate = createToolGate({ gate: () => shellGate, logger: api.logger });
+    api.on("before_tool_call", (event, ctx) => toolGate(event, ctx), { matcher: [...GATED_TOOLS], priority: 100 });
+    api.on("resolve_exec_env", () => (shellGate.shell.execEnv ? { ...EXEC_ENV } : undefined));
+    const installApprovals = createInstallApprovalGate({
+      service: async () => (await getServices()).installApprovals,
+      timeoutMs: () => config.approvals.askTimeoutMs,
+      logger: api.logger,
+    });
+    api.on("before_tool_call", (event, ctx) => installApprovals.beforeToolCall(event, ctx), {
+      matcher: ["install_package"],
+    });
+    const tools = createToolFactories(getServices, installApprovals);
     api.registerTool((ctx) => tools.installPackage(ctx), { name: "install_package" });
     api.registerTool((ctx) => tools.listPackages(ctx), { name: "list_packages" });
     registerGatewayMethods(

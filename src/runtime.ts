@@ -9,6 +9,7 @@ import { PythonEnvironment } from "./python/environment.js";
 import { ScanCache } from "./scan/cache.js";
 import { createScanner } from "./scan/factory.js";
 import { VulnerabilityScanService } from "./scan/scan-service.js";
+import { InstallApprovalService } from "./service/install-approval.js";
 import { OperatorService } from "./service/operator.js";
 import { PackageService } from "./service/pipeline.js";
 import type { Services } from "./service/services.js";
@@ -57,5 +58,10 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
       })),
     ...(options.now ? { now: options.now } : {}),
   };
-  return { packages: new PackageService(deps), operator: new OperatorService(deps) };
+  const packages = new PackageService(deps);
+  return {
+    packages,
+    operator: new OperatorService(deps),
+    installApprovals: new InstallApprovalService({ ...deps, packages }),
+  };
 };

@@ -155,6 +155,14 @@ export class ApprovalStore {
     });
   }
 
+  /** Ends an approved grant now (an allow-once grant after the one request it was for). */
+  async expire(id: string): Promise<void> {
+    await this.edit((file) => {
+      const approval = file.approvals.find((a) => a.id === id);
+      if (approval?.status === "approved") approval.expiresAt = this.now().toISOString();
+    });
+  }
+
   private async edit<T>(change: (file: StoreFile) => T): Promise<T> {
     return this.store.edit((file) => {
       const result = change(file);

@@ -1,4 +1,4 @@
-import type { AuditQuery, AuditRecord, VerifyResult } from "../audit/log.js";
+import type { AuditInput, AuditQuery, AuditRecord, VerifyResult } from "../audit/log.js";
 import type { Maturity } from "../config.js";
 import type { ApprovalFilter, Approval, ApprovalView } from "../policy/approvals.js";
 import { resolveMaturity } from "../policy/maturity.js";
@@ -31,6 +31,11 @@ export class OperatorService {
 
   async installations(query: AuditQuery): Promise<AuditRecord[]> {
     return this.deps.audit.query(query);
+  }
+
+  /** A record from a gate that decides outside the pipeline (the shell gate). */
+  async record(input: AuditInput): Promise<AuditRecord> {
+    return this.deps.audit.append(input);
   }
 
   async verifyAudit(): Promise<VerifyResult> {

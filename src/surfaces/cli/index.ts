@@ -6,6 +6,7 @@ import { mountInstallPolicy } from "./install-policy.js";
 import { createKit, type CliDeps } from "./kit.js";
 import { mountOverrides } from "./overrides.js";
 import { mountPackages } from "./packages.js";
+import { mountShell } from "./shell.js";
 import { mountWhitelist } from "./whitelist.js";
 
 export { EXIT, type CliDeps, type CommonOptions } from "./kit.js";
@@ -21,6 +22,7 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
     mountAudit,
     mountDoctor,
     mountInstallPolicy,
+    mountShell,
   ]) {
     mount(root, kit);
   }
