@@ -10,20 +10,13 @@ import {
   type Invocation,
 } from "./interpreters.js";
 import { mentionedInstaller, NETWORK_FETCHERS, programName, TRANSFORMERS } from "./names.js";
-import { hasOption, optionValue } from "./options.js";
+import { hasOption } from "./options.js";
 import { loadShellParser, MAX_SOURCE_CHARS, parseLoaded, type Node } from "./parser.js";
 import { FIND_WRITES, READ_ONLY_PROGRAMS, touchesProtected } from "./paths.js";
+import { collectScript, walk, type Script } from "./script.js";
 import { commandsIn, commandWords, stdinOf, substitutionOutput, type StdinInfo } from "./stdin.js";
 import type { AnalyzeOptions, Analysis, Field, Finding, PathContext } from "./types.js";
-import {
-  DEFAULT_IFS,
-  globRegExp,
-  resolveArgv,
-  resolveString,
-  resolveWord,
-  type VarValue,
-  type WordContext,
-} from "./words.js";
+import { globRegExp, resolveArgv, resolveWord, type VarValue } from "./words.js";
 import { fdCommands, findCommands, isFind, WRAPPERS } from "./wrappers.js";
 
 /** Shell strings inside shell strings (`bash -c "sh -c '…'"`) are read this deep, then refused. */
@@ -110,16 +103,6 @@ type Run = {
   parseError: boolean;
 };
 
-type Script = {
-  ctx: WordContext;
-  aliases: Map<string, string[]>;
-  /** An installer named in an assigned value or alias: a command the gate cannot read may be that installer. */
-  tainted: string | null;
-  /** Files a network fetcher writes in this command. */
-  fetched: Set<string>;
-  cwds: string[];
-};
-
 type Scope = {
   run: Run;
   script: Script;
@@ -153,107 +136,6 @@ const reportVerdict = (scope: Scope, verdict: FamilyVerdict, hops: number): void
 
 const reportControl = (scope: Scope, verdict: ControlVerdict): void => {
   if (verdict) report(scope, { kind: "guard", family: verdict.family, reason: verdict.reason });
-};
-
-// --- first pass: what the command defines before it runs anything ------------------------------------------------
-
-const walk = (node: Node, visit: (n: Node) => void): void => {
-  visit(node);
-  for (const c of node.namedChildren) walk(c, visit);
-};
-
-const setVar = (vars: Map<string, VarValue>, name: string, values: string[] | null): void => {
-  const entry = vars.get(name) ?? { values: [], dynamic: false };
-  if (values === null) entry.dynamic = true;
-  else for (const v of values) if (!entry.values.includes(v)) entry.values.push(v);
-  vars.set(name, entry);
-};
-
-const READS_INTO_VARIABLES = new Set(["read", "mapfile", "readarray", "getopts"]);
-
-const collect = (root: Node, inherited: Map<string, VarValue>, run: Run): Script => {
-  const vars = new Map(inherited);
-  const aliases = new Map<string, string[]>();
-  const fetched = new Set<string>();
-  const cwds = [...(run.paths?.cwds ?? [])];
-  let splitChars = DEFAULT_IFS;
-  // Twice, so `a=pip; b=$a` resolves b.
-  for (let pass = 0; pass < 2; pass++) {
-    const ctx: WordContext = { vars, splitChars };
-    walk(root, (n) => {
-      if (n.type === "variable_assignment") {
-        const name = n.childForFieldName("name")?.text;
-        if (!name) return;
-        const value = n.childForFieldName("value");
-        const append = n.children.some((c) => c.type === "+=");
-        const values = append ? null : value ? resolveString(value, ctx) : [""];
-        setVar(vars, name, values);
-        if (name === "IFS" && values)
-          for (const v of values) for (const c of v) if (!splitChars.includes(c)) splitChars += c;
-      } else if (n.type === "for_statement") {
-        const name = n.childForFieldName("variable")?.text;
-        if (!name) return;
-        const values = n.childrenForFieldName("value");
-        if (values.length === 0) return setVar(vars, name, null);
-        for (const v of values) {
-          for (const reading of resolveWord(v, ctx)) {
-            for (const f of reading) setVar(vars, name, f.known ? [f.text] : null);
-          }
-        }
-      } else if (n.type === "command") {
-        const argv = resolveArgv(commandWords(n), ctx)[0] ?? [];
-        const [head, ...args] = argv;
-        if (!head?.known) return;
-        const prog = programName(head.text);
-        if (READS_INTO_VARIABLES.has(prog) || prog === "printf") {
-          const target = prog === "printf" ? optionValue(args, "-v") : undefined;
-          const names =
-            prog === "printf" ? (target ? [target] : []) : args.filter((f) => f.known && !f.text.startsWith("-"));
-          for (const f of names) if (f.known) setVar(vars, f.text, null);
-        } else if (prog === "alias") {
-          for (const f of args) {
-            const eq = f.known ? f.text.indexOf("=") : -1;
-            if (eq > 0)
-              aliases.set(f.text.slice(0, eq), [...(aliases.get(f.text.slice(0, eq)) ?? []), f.text.slice(eq + 1)]);
-          }
-        } else if ((prog === "cd" || prog === "pushd") && run.paths) {
-          const target = args.find((f) => !(f.known && f.text.startsWith("-")));
-          if (target) cwds.push(pathOf(target, run.paths));
-        } else if (NETWORK_FETCHERS.has(prog)) {
-          const out = optionValue(args, "-o", "--output", "-O", "--output-document");
-          if (out?.known && !out.text.startsWith("-")) fetched.add(out.text);
-          if (hasOption(args, "-O", "--remote-name") || (prog.startsWith("wget") && !out)) {
-            for (const f of args)
-              if (f.known && /^[a-z]+:\/\//i.test(f.text))
-                fetched.add(
-                  f.text
-                    .replace(/[?#].*$/, "")
-                    .split("/")
-                    .pop() ?? "",
-                );
-          }
-        }
-      } else if (n.type === "redirected_statement") {
-        const body = n.childForFieldName("body");
-        if (!body || !commandsIn(body).some((c) => NETWORK_FETCHERS.has(programName(commandWords(c)[0]?.text ?? ""))))
-          return;
-        for (const r of n.childrenForFieldName("redirect")) {
-          const dest = r.childForFieldName("destination");
-          if (r.type === "file_redirect" && dest && r.children.some((c) => c.type === ">" || c.type === ">>"))
-            for (const v of resolveString(dest, ctx) ?? []) fetched.add(v);
-        }
-      }
-    });
-  }
-  let tainted: string | null = null;
-  for (const [, v] of vars) for (const value of v.values) tainted ??= mentionedInstaller(value);
-  for (const [, values] of aliases) for (const value of values) tainted ??= mentionedInstaller(value);
-  return { ctx: { vars, splitChars }, aliases, tainted, fetched, cwds };
-};
-
-const pathOf = (f: Field, paths: PathContext): string => {
-  const text = (f.known ? f.text : f.source).replace(/^~(?=\/|$)/, paths.home);
-  return text.startsWith("/") ? text : `${paths.cwds[0] ?? paths.stateDir}/${text}`;
 };
 
 // --- the parts of a command line that run code --------------------------------------------------------------
@@ -520,7 +402,6 @@ export const analyzeArgv = (argv: Field[], scope: Scope, hops = 0): void => {
       });
     return;
   }
-  checkArgPaths(prog, args, scope);
   const alias = scope.script.aliases.get(name.text);
   if (alias && hops < 4) {
     for (const value of alias) nested(scope, `${value} ${args.map(shellQuote).join(" ")}`, `alias ${name.text}`);
@@ -529,9 +410,10 @@ export const analyzeArgv = (argv: Field[], scope: Scope, hops = 0): void => {
   if (prog === "package-guard") return reportControl(scope, guardCliVerdict(args, "package-guard"));
   if (prog === "openclaw") return reportControl(scope, openclawVerdict(args));
   const wrap = WRAPPERS.get(prog);
-  if (wrap) {
-    const inner = wrap(args);
-    if (!inner) return;
+  const inner = wrap?.(args);
+  // A wrapper's command is checked for the files it writes on its own (`sudo cat <guard file>` only reads).
+  if (!inner || !("argv" in inner)) checkArgPaths(prog, args, scope);
+  if (inner) {
     if ("argv" in inner) return analyzeArgv(inner.argv, scope, hops + 1);
     const text = [inner.script, ...(inner.extra ?? [])];
     if (text.every((f) => f.known)) return nested(scope, text.map((f) => f.text).join(" "), prog);
@@ -619,7 +501,7 @@ const analyzeSource = (
       run.parseError = true;
       fallback("could not be fully parsed as a shell command");
     }
-    const script = collect(root, inherited, run);
+    const script = collectScript(root, inherited, run.paths);
     for (const [k, v] of aliases) if (!script.aliases.has(k)) script.aliases.set(k, v);
     walk(root, (node) => {
       if (node.type === "command") analyzeCommandNode(node, script, run, depth);

@@ -90,9 +90,14 @@ const PIP_PLAIN_FLAGS = set(
 );
 
 /** pip, pip3, pip3.12, `python -m pip`, `uv pip` (install/sync share the logic). */
-export const pipVerdict = (args: Field[], family: InstallFamily = "pip", prefix = "pip"): FamilyVerdict => {
+export const pipVerdict = (
+  args: Field[],
+  family: InstallFamily = "pip",
+  prefix = "pip",
+  installVerbs: ReadonlySet<string> = PIP_INSTALL_VERBS,
+): FamilyVerdict => {
   const ps = positionals(args, PIP_VALUE_OPTIONS);
-  const verb = any(ps, PIP_INSTALL_VERBS);
+  const verb = any(ps, installVerbs);
   if (!verb) return null;
   const at = args.indexOf(verb);
   const rest = args.slice(at + 1);
@@ -173,7 +178,8 @@ const uvVerdict: Analyzer = (args) => {
   const second = ps[1]?.field;
   if (fieldIs(sub, set("pip"), globRegExp)) {
     const rest = args.slice(ps[0]!.index + 1);
-    if (fieldIs(second, set("install", "sync"), globRegExp)) return pipVerdict(rest, "uv", "uv pip");
+    if (fieldIs(second, set("install", "sync"), globRegExp))
+      return pipVerdict(rest, "uv", "uv pip", set("install", "sync"));
     return null;
   }
   if (fieldIs(sub, UV_INSTALLS, globRegExp))
@@ -207,7 +213,9 @@ const verbs =
     const scan = runAt >= 0 ? ps.slice(0, runAt) : ps;
     const verb = any(scan, installVerbs);
     if (verb) return install(family, `\`${name} ${word(verb)}\` installs packages`);
-    if (runAt >= 0) return { inner: args.slice(ps[runAt]!.index + 1) };
+    // The command after `run` and run's own options (`conda run -n base pip …`).
+    const command = ps[runAt + 1];
+    if (runAt >= 0 && command) return { inner: args.slice(command.index) };
     return null;
   };
 const NONE: ReadonlySet<string> = new Set();

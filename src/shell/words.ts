@@ -138,7 +138,9 @@ const variableName = (node: Node): string | null => {
 const variable = (name: string | null, ctx: WordContext, quoted: boolean): Seq[] => {
   const value = name === null ? undefined : ctx.vars.get(name);
   if (!value) return [null];
-  const out: Seq[] = value.values.map((v) => chars(v, quoted, true));
+  // "$@" is one word per argument even inside quotes (arguments holding spaces split here too: conservative).
+  const q = quoted && name !== "@";
+  const out: Seq[] = value.values.map((v) => chars(v, q, true));
   if (value.dynamic) out.push(null);
   return out;
 };

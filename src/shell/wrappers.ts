@@ -67,7 +67,9 @@ const env = (args: Field[]): Unwrapped => {
 const withShellString =
   (valueOptions: ReadonlySet<string>, operands = 0) =>
   (args: Field[]): Unwrapped => {
-    const at = args.findIndex((f) => f.known && (f.text === "-c" || f.text === "--command" || f.text === "--run"));
+    const at = args.findIndex(
+      (f) => f.known && (/^-[A-Za-z]*c$/.test(f.text) || f.text === "--command" || f.text === "--run"),
+    );
     if (at >= 0) return args[at + 1] ? { script: args[at + 1]! } : null;
     const joined = args.find((f) => f.known && /^--(command|run)=/.test(f.text));
     if (joined) return { script: { ...joined, text: joined.text.replace(/^--(command|run)=/, "") } };
@@ -287,6 +289,20 @@ export const WRAPPERS: ReadonlyMap<string, (args: Field[]) => Unwrapped> = new M
   ["parallel", parallel],
   ["entr", afterOptions(set())],
 ]);
+
+/** The command a chain of wrappers finally runs (`sudo env timeout 5 curl …` -> `curl …`). */
+export const innermost = (argv: Field[]): Field[] => {
+  let current = argv;
+  for (let hops = 0; hops < 12; hops++) {
+    const head = current[0];
+    if (!head?.known) return current;
+    const wrap = WRAPPERS.get((head.text.split("/").pop() ?? "").toLowerCase());
+    const inner = wrap?.(current.slice(1));
+    if (!inner || !("argv" in inner)) return current;
+    current = inner.argv;
+  }
+  return current;
+};
 
 /** The commands a program runs for each file it finds (`find -exec`). */
 export const isFind = (name: string): boolean =>
