@@ -60,6 +60,10 @@ export default definePluginEntry({
     registerGatewayMethods(
       (method, handler, opts) => api.registerGatewayMethod(method, handler as never, opts),
       getServices,
+      async (command, options) => {
+        const d = await shellGate.checkCommand(command, options);
+        return { ...d, mode: shellGate.mode, findings: d.findings.map(({ packages: _p, ...f }) => f) };
+      },
     );
     api.registerCli(
       ({ program, config: hostConfig }) => {

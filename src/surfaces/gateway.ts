@@ -20,8 +20,15 @@ const invalidDecision = (): never => {
   });
 };
 
+/** The shell gate's decision for one command (packages.shell.check, as `shell-check` on the command line). */
+export type ShellCheck = (command: string, options: { agentId: string | null; workdir?: string }) => Promise<unknown>;
+
 /** Every method goes through one wrapper: parse, call one service method, map PackageGuardError. */
-export const registerGatewayMethods = (register: Register, getService: () => Promise<Services>): string[] => {
+export const registerGatewayMethods = (
+  register: Register,
+  getService: () => Promise<Services>,
+  shellCheck?: ShellCheck,
+): string[] => {
   const methods: string[] = [];
   const method = (
     name: string,
@@ -111,5 +118,14 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
   });
   method("packages.audit.verify", "operator.read", (s) => s.operator.verifyAudit());
   method("packages.doctor", "operator.read", (s) => s.operator.doctor());
+  if (shellCheck) {
+    method("packages.shell.check", "operator.read", (_s, p) => {
+      const workdir = stringParam(p, "workdir");
+      return shellCheck(stringParam(p, "command", true), {
+        agentId: stringParam(p, "agentId") ?? null,
+        ...(workdir ? { workdir } : {}),
+      });
+    });
+  }
   return methods;
 };

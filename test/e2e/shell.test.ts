@@ -1,0 +1,240 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { GatewayClient } from "../helpers/gateway-client.js";
+import { REPO_ROOT, startGateway, type Gateway } from "../helpers/gateway.js";
+import {
+  agentTurn,
+  messageText,
+  mockModelConfig,
+  startMockModel,
+  toolResultsSinceUser,
+  userText,
+  type MockModel,
+  type ToolCall,
+} from "../helpers/mock-model.js";
+import { DEMO_PACKAGES, startPackageIndex, type PackageIndex } from "../helpers/package-index.js";
+import { toolConfig } from "../helpers/tool-paths.js";
+
+/**
+ * The shell gate in a real gateway, driven by real agent turns (/tools/invoke never offers exec): a loopback mock
+ * model calls exec, process and install_package the way a model would. One gateway for the file; approve mode is
+ * switched on by editing its config (OpenClaw re-registers the plugin with the new block).
+ */
+
+let gateway: Gateway;
+let model: MockModel;
+let index: PackageIndex;
+let scratch: string;
+let admin: GatewayClient;
+
+/** A turn: each step sees the tool results so far and returns the next tool calls, or null to answer. */
+type Step = (results: string[]) => ToolCall[] | null;
+const turns = new Map<string, Step>();
+const once =
+  (...calls: ToolCall[]): Step =>
+  (results) =>
+    results.length === 0 ? calls : null;
+
+const turn = async (agentId: string, key: string, step: Step): Promise<string[]> => {
+  turns.set(key, step);
+  const outcome = await agentTurn(gateway, agentId, `run:${key}`);
+  expect(outcome.status, JSON.stringify(outcome.body)).toBe(200);
+  // What the model was given back as tool results in this turn (the blockReason, or the command's output).
+  const last = model.requests.findLast((r) => userText(r).includes(`run:${key}`));
+  return last ? toolResultsSinceUser(last).map(messageText) : [];
+};
+
+const exec = (command: string, extra: Record<string, unknown> = {}): ToolCall => ({
+  name: "exec",
+  arguments: { command, ...extra },
+});
+
+type AuditRow = {
+  source: string;
+  status: string;
+  agentId: string | null;
+  requested: string | null;
+  details: Record<string, unknown> | null;
+};
+const execRecords = async (): Promise<AuditRow[]> => {
+  const r = await admin.call<AuditRow[]>("packages.installations", { limit: 500 });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.payload.filter((x) => x.source === "exec");
+};
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "pg-shell-e2e-"));
+  index = await startPackageIndex({ packages: DEMO_PACKAGES });
+  model = await startMockModel((request) => {
+    const key = /run:([\w.-]+)/.exec(userText(request))?.[1];
+    const step = key === undefined ? undefined : turns.get(key);
+    if (!step) return { text: "No scripted turn for this message." };
+    const results = toolResultsSinceUser(request).map(messageText);
+    const calls = step(results);
+    return calls ? { toolCalls: calls } : { text: `TOOL RESULTS: ${JSON.stringify(results)}` };
+  });
+  gateway = await startGateway({
+    agents: ["main", "research"],
+    pluginConfig: {
+      agents: { research: "autonomous" },
+      whitelist: { tiers: { autonomous: [{ package: "datakit", version: ">=1,<2", requires_approval: true }] } },
+      python: toolConfig(),
+      index: { url: index.url },
+      scan: { scanner: "osv-db", osvDbDir: join(REPO_ROOT, "test", "fixtures", "pypa-advisories") },
+    },
+    extraConfig: mockModelConfig(model, { toolSearch: false }),
+  });
+  // An approval route: an operator client that handles plugin approvals (OpenClaw needs admin + approvals scopes).
+  admin = await gateway.connect(["operator.admin", "operator.read", "operator.write", "operator.approvals"], {
+    caps: ["plugin-approvals"],
+  });
+});
+
+afterAll(async () => {
+  await gateway?.stop();
+  await model?.close();
+  await index?.close();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+describe("shell.mode block (the default)", () => {
+  it("exec `pip install requests` is blocked with package-guard's reason, nothing runs, and it is audited", async () => {
+    const marker = join(scratch, "ran-1");
+    const results = await turn("main", "pip", once(exec(`touch ${marker} && pip install requests`)));
+    expect(results).toHaveLength(1);
+    expect(results[0]).toContain("[SHELL_BLOCKED]");
+    expect(results[0]).toContain('install_package {"package":"requests","skill":"<your skill id>"}');
+    expect(existsSync(marker)).toBe(false);
+    const [record] = await execRecords();
+    expect(record).toMatchObject({ source: "exec", status: "blocked", agentId: "main" });
+    expect(record?.requested).toContain("pip install requests");
+    expect(record?.details).toMatchObject({ tool: "exec", family: "pip", decision: "block" });
+  });
+
+  it("an ordinary command runs: python3 -c 'print(6*7)'", async () => {
+    const results = await turn("main", "python", once(exec("python3 -c 'print(6*7)'")));
+    expect(results[0]).toContain("42");
+    expect(results[0]).not.toContain("SHELL_BLOCKED");
+  });
+
+  it("the exec environment carries package-guard's variables", async () => {
+    const results = await turn("main", "env", once(exec("env | sort")));
+    for (const line of ["PIP_NO_INDEX=1", "PIP_REQUIRE_VIRTUALENV=1", "UV_OFFLINE=1"])
+      expect(results[0]).toContain(line);
+  });
+
+  it("input written to a running shell through `process` is gated too", async () => {
+    const marker = join(scratch, "ran-2");
+    const results = await turn("main", "process", (seen) => {
+      if (seen.length === 0) return [exec("bash --norc", { background: true, pty: true })];
+      const session = /session ([\w-]+)/.exec(seen[0] ?? "")?.[1];
+      if (seen.length === 1 && session)
+        return [
+          {
+            name: "process",
+            arguments: { action: "write", sessionId: session, data: `touch ${marker}; python3 -m pip  install six\r` },
+          },
+        ];
+      if (seen.length === 2 && session) return [{ name: "process", arguments: { action: "kill", sessionId: session } }];
+      return null;
+    });
+    expect(results[0]).toMatch(/still running \(session /);
+    expect(results[1]).toContain("[SHELL_BLOCKED]");
+    expect(existsSync(marker)).toBe(false);
+    const records = await execRecords();
+    expect(records.some((r) => r.details?.tool === "process" && r.status === "blocked")).toBe(true);
+  });
+
+  it("the guard's own controls are out of the agent's reach from exec", async () => {
+    const results = await turn(
+      "main",
+      "controls",
+      once(
+        exec("openclaw packages whitelist add requests"),
+        exec("openclaw approvals resolve plugin:1 allow-once"),
+        exec(`echo '{}' > ${gateway.stateDir}/package-guard/approvals.json`),
+      ),
+    );
+    expect(results).toHaveLength(3);
+    for (const r of results) expect(r).toContain("[SHELL_BLOCKED]");
+  });
+});
+
+describe("install_package approvals through OpenClaw's plugin approvals", () => {
+  it("a request that needs approval waits for the gateway's approval and installs after allow-once", async () => {
+    const requested = admin.waitForEvent<{ id: string; request?: { title?: string } }>("plugin.approval.requested");
+    const turnDone = turn(
+      "research",
+      "datakit",
+      once({ name: "install_package", arguments: { package: "datakit", skill: "pipeline" } }),
+    );
+    const event = await requested;
+    expect(event.request?.title).toContain("datakit");
+    const resolved = await admin.call("plugin.approval.resolve", { id: event.id, decision: "allow-once" });
+    expect(resolved.ok, JSON.stringify(resolved)).toBe(true);
+    const results = await turnDone;
+    expect(results[0]).toContain("Installed datakit==1.0.0 into skill 'pipeline'");
+    // allow-once granted this request only: the grant has ended.
+    const approved = await admin.call<{ package: string }[]>("packages.approvals.list", { status: "approved" });
+    expect(approved).toMatchObject({ ok: true, payload: [] });
+  });
+});
+
+describe("shell.mode approve", () => {
+  beforeAll(async () => {
+    const file = join(gateway.stateDir, "openclaw.json");
+    const config = JSON.parse(await readFile(file, "utf8")) as {
+      plugins: { entries: { "package-guard": { config: Record<string, unknown> } } };
+    };
+    config.plugins.entries["package-guard"].config.shell = { mode: "approve" };
+    await writeFile(file, JSON.stringify(config, null, 2));
+    // OpenClaw watches its config and re-registers a plugin whose entry changed: wait until the new one answers.
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const r = await admin.call<{ mode: string }>("packages.shell.check", { command: "pip install six" });
+      if (r.ok && r.payload.mode === "approve") break;
+      if (Date.now() > deadline) throw new Error(`shell.mode approve did not take effect: ${JSON.stringify(r)}`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  });
+
+  it("the call waits for the user; a denial blocks it", async () => {
+    const marker = join(scratch, "ran-3");
+    const requested = admin.waitForEvent<{ id: string; request?: { description?: string } }>(
+      "plugin.approval.requested",
+      (p) => (p.request?.description ?? "").includes("ran-3"),
+    );
+    const turnDone = turn("main", "deny", once(exec(`touch ${marker} && pip install --no-index six`)));
+    const event = await requested;
+    expect(event.request?.description).toContain("Agent main wants to run");
+    expect(existsSync(marker)).toBe(false);
+    await admin.call("plugin.approval.resolve", { id: event.id, decision: "deny" });
+    await turnDone;
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("an approval lets it run, and the request and the answer are audited", async () => {
+    const marker = join(scratch, "ran-4");
+    const requested = admin.waitForEvent<{ id: string; request?: { description?: string } }>(
+      "plugin.approval.requested",
+      (p) => (p.request?.description ?? "").includes("ran-4"),
+    );
+    const turnDone = turn("main", "allow", once(exec(`touch ${marker} && pip install --no-index six`)));
+    const event = await requested;
+    await admin.call("plugin.approval.resolve", { id: event.id, decision: "allow-once" });
+    await turnDone;
+    expect(existsSync(marker)).toBe(true);
+    const resolutions = (await execRecords())
+      .filter((r) => r.status === "approval_resolved")
+      .map((r) => r.details?.resolution);
+    expect(resolutions.toSorted()).toEqual(["allow-once", "deny"]);
+  });
+
+  it("audit verify stays ok after all of it", async () => {
+    const verify = await admin.call<{ ok: boolean; records: number }>("packages.audit.verify");
+    expect(verify).toMatchObject({ ok: true, payload: { ok: true } });
+  });
+});
