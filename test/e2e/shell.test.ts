@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,6 +18,7 @@ import {
 } from "../helpers/mock-model.js";
 import { DEMO_PACKAGES, startPackageIndex, type PackageIndex } from "../helpers/package-index.js";
 import { toolConfig } from "../helpers/tool-paths.js";
+import { CONTROLS, INSTALLS, OPAQUE } from "../unit/shell/table.js";
 
 /**
  * The shell gate in a real gateway, driven by real agent turns (/tools/invoke never offers exec): a loopback mock
@@ -65,7 +67,21 @@ const execRecords = async (): Promise<AuditRow[]> => {
   return r.payload.filter((x) => x.source === "exec");
 };
 
+// A safety net, should the gate ever let one of the table's installs through: the gateway (and every exec it
+// runs) reaches the internet only through a proxy that does not exist. Loopback stays direct.
+const PROXY_ENV = {
+  HTTP_PROXY: "http://127.0.0.1:9",
+  HTTPS_PROXY: "http://127.0.0.1:9",
+  ALL_PROXY: "http://127.0.0.1:9",
+  NO_PROXY: "127.0.0.1,localhost",
+};
+const savedEnv: Record<string, string | undefined> = {};
+
 beforeAll(async () => {
+  for (const [k, v] of Object.entries(PROXY_ENV)) {
+    savedEnv[k] = process.env[k];
+    process.env[k] = v;
+  }
   scratch = await mkdtemp(join(tmpdir(), "pg-shell-e2e-"));
   index = await startPackageIndex({ packages: DEMO_PACKAGES });
   model = await startMockModel((request) => {
@@ -94,6 +110,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const [k, v] of Object.entries(savedEnv)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
   await gateway?.stop();
   await model?.close();
   await index?.close();
@@ -160,6 +180,34 @@ describe("shell.mode block (the default)", () => {
     );
     expect(results).toHaveLength(3);
     for (const r of results) expect(r).toContain("[SHELL_BLOCKED]");
+  });
+});
+
+describe("every family, in every position and wrapper of the unit table, through the real gateway's exec", () => {
+  // The table's guard rows (not its writes to ~/.openclaw, which is not this gateway's state dir).
+  const rows = [...INSTALLS, ...OPAQUE, ...CONTROLS.filter(([, expected]) => expected.startsWith("guard:"))];
+  const CHUNK = 40;
+
+  it(`all ${rows.length} are blocked, each with the family the unit table expects in its audit record`, async () => {
+    const blocked: string[] = [];
+    for (let at = 0; at < rows.length; at += CHUNK) {
+      const chunk = rows.slice(at, at + CHUNK);
+      const results = await turn("main", `table-${at}`, once(...chunk.map(([command]) => exec(command))));
+      expect(results).toHaveLength(chunk.length);
+      chunk.forEach(([command], i) => {
+        if (!results[i]?.startsWith("[SHELL_BLOCKED]")) blocked.push(`${command} -> ${results[i]?.slice(0, 120)}`);
+      });
+    }
+    expect(blocked).toEqual([]);
+    const bySha = new Map((await execRecords()).map((r) => [String(r.details?.commandSha256), r]));
+    const mismatched = rows
+      .map(([command, expected]) => {
+        const record = bySha.get(createHash("sha256").update(command).digest("hex"));
+        const got = record ? `${String(record.details?.kind)}:${String(record.details?.family)}` : "no record";
+        return got === expected ? null : `${command}: ${got} (expected ${expected})`;
+      })
+      .filter((m) => m !== null);
+    expect(mismatched).toEqual([]);
   });
 });
 
