@@ -10,6 +10,7 @@ const require = createRequire(import.meta.url);
 /** Longer commands are not parsed (the gate decides on their text instead, see analyze.ts). */
 export const MAX_SOURCE_CHARS = 128 * 1024;
 const MAX_PARSE_MS = 500;
+const SHORT_SOURCE_CHARS = 4096;
 
 let loading: Promise<Parser> | undefined;
 let ready: Parser | undefined;
@@ -34,6 +35,8 @@ export const shellParserLoaded = (): boolean => ready !== undefined;
  */
 export const parseLoaded = (source: string): Tree | null => {
   if (!ready) throw new Error("The shell grammar is not loaded; await loadShellParser() first");
+  // The progress callback costs more than parsing a short command; only long ones can run long.
+  if (source.length <= SHORT_SOURCE_CHARS) return ready.parse(source);
   const deadline = performance.now() + MAX_PARSE_MS;
   const tree = ready.parse(source, null, { progressCallback: () => performance.now() > deadline });
   if (!tree) ready.reset();

@@ -1,7 +1,7 @@
 import { mentionedInstaller, NETWORK_FETCHERS, programName } from "./names.js";
 import { hasOption, optionValue } from "./options.js";
 import type { Node } from "./parser.js";
-import { commandsIn, commandWords } from "./stdin.js";
+import { commandWords } from "./stdin.js";
 import type { Field, PathContext } from "./types.js";
 import { DEFAULT_IFS, resolveArgv, resolveString, resolveWord, type VarValue, type WordContext } from "./words.js";
 import { innermost } from "./wrappers.js";
@@ -38,10 +38,11 @@ const pathOf = (f: Field, paths: PathContext): string => {
 };
 
 /** Files a download writes: curl -o/-O, wget -O or wget's default name (the URL's last segment). */
-const recordDownload = (argv: Field[], fetched: Set<string>): void => {
+const recordDownload = (argv: Field[], fetched: Set<string>, command: Node, ctx: WordContext): void => {
   const [fetcher, ...args] = innermost(argv);
   const prog = fetcher?.known ? programName(fetcher.text) : "";
   if (!NETWORK_FETCHERS.has(prog)) return;
+  for (const target of redirectTargets(command, ctx)) fetched.add(target);
   const out = optionValue(args, "-o", "--output", "-O", "--output-document");
   if (out?.known && !out.text.startsWith("-")) fetched.add(out.text);
   if (hasOption(args, "-O", "--remote-name") || (prog.startsWith("wget") && !out)) {
@@ -57,9 +58,22 @@ const recordDownload = (argv: Field[], fetched: Set<string>): void => {
   }
 };
 
-const fetches = (command: Node, ctx: WordContext): boolean => {
-  const head = innermost(resolveArgv(commandWords(command), ctx)[0] ?? [])[0];
-  return head?.known === true && NETWORK_FETCHERS.has(programName(head.text));
+/**
+ * `curl … > file`: the file a download's output goes to. The grammar hangs a list's last redirect on a statement
+ * around the whole list (`a && curl x > f` nests), so the nearest enclosing statement's `>` targets count.
+ */
+const redirectTargets = (command: Node, ctx: WordContext): string[] => {
+  for (let cur: Node | null = command.parent; cur && cur.type !== "program"; cur = cur.parent) {
+    if (cur.type !== "redirected_statement") continue;
+    const out: string[] = [];
+    for (const r of cur.childrenForFieldName("redirect")) {
+      const dest = r.childForFieldName("destination");
+      if (r.type === "file_redirect" && dest && r.children.some((c) => c.type === ">" || c.type === ">>"))
+        out.push(...(resolveString(dest, ctx) ?? []));
+    }
+    return out;
+  }
+  return [];
 };
 
 const visitCommand = (
@@ -69,7 +83,7 @@ const visitCommand = (
   paths: PathContext | undefined,
 ): void => {
   const argv = resolveArgv(commandWords(n), ctx)[0] ?? [];
-  recordDownload(argv, state.fetched);
+  recordDownload(argv, state.fetched, n, ctx);
   const [head, ...args] = argv;
   if (!head?.known) return;
   const prog = programName(head.text);
@@ -105,12 +119,15 @@ export const collectScript = (
     cwds: [...(paths?.cwds ?? [])],
   };
   let splitChars = DEFAULT_IFS;
-  for (let pass = 0; pass < 2; pass++) {
+  /** One walk over the tree; true when it saw an assignment. */
+  const pass = (): boolean => {
+    let assigned = false;
     const ctx: WordContext = { vars: state.vars, splitChars };
     walk(root, (n) => {
       if (n.type === "variable_assignment") {
         const name = n.childForFieldName("name")?.text;
         if (!name) return;
+        assigned = true;
         const value = n.childForFieldName("value");
         const values = n.children.some((c) => c.type === "+=") ? null : value ? resolveString(value, ctx) : [""];
         setVar(state.vars, name, values);
@@ -119,6 +136,7 @@ export const collectScript = (
       } else if (n.type === "for_statement") {
         const name = n.childForFieldName("variable")?.text;
         if (!name) return;
+        assigned = true;
         const values = n.childrenForFieldName("value");
         if (values.length === 0) return setVar(state.vars, name, null);
         for (const v of values)
@@ -126,17 +144,12 @@ export const collectScript = (
             for (const f of reading) setVar(state.vars, name, f.known ? [f.text] : null);
       } else if (n.type === "command") {
         visitCommand(n, ctx, state, paths);
-      } else if (n.type === "redirected_statement") {
-        const body = n.childForFieldName("body");
-        if (!body || !commandsIn(body).some((c) => fetches(c, ctx))) return;
-        for (const r of n.childrenForFieldName("redirect")) {
-          const dest = r.childForFieldName("destination");
-          if (r.type === "file_redirect" && dest && r.children.some((c) => c.type === ">" || c.type === ">>"))
-            for (const v of resolveString(dest, ctx) ?? []) state.fetched.add(v);
-        }
       }
     });
-  }
+    return assigned;
+  };
+  // A second pass only after assignments: `a=pip; b=$a` needs a's value to read b's.
+  if (pass()) pass();
   let tainted: string | null = null;
   for (const [, v] of state.vars) for (const value of v.values) tainted ??= mentionedInstaller(value);
   for (const [, values] of state.aliases) for (const value of values) tainted ??= mentionedInstaller(value);

@@ -121,7 +121,7 @@ afterAll(async () => {
 });
 
 describe("shell.mode block (the default)", () => {
-  it("exec `pip install requests` is blocked with package-guard's reason, nothing runs, and it is audited", async () => {
+  it("exec `pip install requests` is blocked with package-guard's reason, runs nothing, and is audited", async () => {
     const marker = join(scratch, "ran-1");
     const results = await turn("main", "pip", once(exec(`touch ${marker} && pip install requests`)));
     expect(results).toHaveLength(1);
