@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   "BUSY",
   "NOT_FOUND",
   "CONFIG_INVALID",
+  // The shell gate refused a tool call (an install through exec, code it cannot read, the guard's own controls).
+  "SHELL_BLOCKED",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -29,6 +31,7 @@ export const ERROR_SURFACE: Record<ErrorCode, { gateway: string; http: number; r
   BUSY: { gateway: "UNAVAILABLE", http: 409, retryable: true },
   NOT_FOUND: { gateway: "INVALID_REQUEST", http: 404, retryable: false },
   CONFIG_INVALID: { gateway: "INVALID_REQUEST", http: 400, retryable: false },
+  SHELL_BLOCKED: { gateway: "FORBIDDEN", http: 403, retryable: false },
 };
 
 export type ErrorDetails = Record<string, unknown>;

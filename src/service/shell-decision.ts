@@ -1,4 +1,5 @@
 import type { ShellMode } from "../config.js";
+import type { ErrorCode } from "../errors.js";
 import { formatRequirement, parseRequirement } from "../policy/requirement.js";
 import type { Finding, FindingKind } from "../shell/types.js";
 import { redactSecrets } from "../util/redact.js";
@@ -21,7 +22,7 @@ export type ShellDecision = {
 };
 
 /** The stable code every shell-gate refusal starts with. */
-export const SHELL_CODE = "SHELL_BLOCKED";
+export const SHELL_CODE: ErrorCode = "SHELL_BLOCKED";
 
 const PYTHON_FAMILIES = new Set([
   "pip",
