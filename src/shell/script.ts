@@ -5,6 +5,7 @@ import { commandWords } from "./stdin.js";
 import type { Field, PathContext } from "./types.js";
 import { DEFAULT_IFS, resolveArgv, resolveString, resolveWord, type VarValue, type WordContext } from "./words.js";
 import { innermost } from "./wrappers.js";
+import { emptyWrites, outputTargets, recordWrites, type Writes } from "./writes.js";
 
 /** What a command defines before it runs anything: variables, aliases, downloads, folders it changes into. */
 export type Script = {
@@ -16,6 +17,7 @@ export type Script = {
   fetched: Set<string>;
   /** Folders relative paths may be relative to (the exec's, and every `cd` target). */
   cwds: string[];
+  writes: Writes;
 };
 
 export const walk = (node: Node, visit: (n: Node) => void): void => {
@@ -42,7 +44,12 @@ const recordDownload = (argv: Field[], fetched: Set<string>, command: Node, ctx:
   const [fetcher, ...args] = innermost(argv);
   const prog = fetcher?.known ? programName(fetcher.text) : "";
   if (!NETWORK_FETCHERS.has(prog)) return;
-  for (const target of redirectTargets(command, ctx)) fetched.add(target);
+  // The grammar hangs a list's last redirect on a statement around the whole list (`a && curl x > f` nests).
+  for (let cur: Node | null = command.parent; cur && cur.type !== "program"; cur = cur.parent) {
+    if (cur.type !== "redirected_statement") continue;
+    for (const target of outputTargets(cur.childrenForFieldName("redirect"), ctx)) fetched.add(target);
+    break;
+  }
   const out = optionValue(args, "-o", "--output", "-O", "--output-document");
   if (out?.known && !out.text.startsWith("-")) fetched.add(out.text);
   if (hasOption(args, "-O", "--remote-name") || (prog.startsWith("wget") && !out)) {
@@ -58,35 +65,36 @@ const recordDownload = (argv: Field[], fetched: Set<string>, command: Node, ctx:
   }
 };
 
-/**
- * `curl … > file`: the file a download's output goes to. The grammar hangs a list's last redirect on a statement
- * around the whole list (`a && curl x > f` nests), so the nearest enclosing statement's `>` targets count.
- */
-const redirectTargets = (command: Node, ctx: WordContext): string[] => {
-  for (let cur: Node | null = command.parent; cur && cur.type !== "program"; cur = cur.parent) {
-    if (cur.type !== "redirected_statement") continue;
-    const out: string[] = [];
-    for (const r of cur.childrenForFieldName("redirect")) {
-      const dest = r.childForFieldName("destination");
-      if (r.type === "file_redirect" && dest && r.children.some((c) => c.type === ">" || c.type === ">>"))
-        out.push(...(resolveString(dest, ctx) ?? []));
-    }
-    return out;
-  }
-  return [];
+type State = {
+  vars: Map<string, VarValue>;
+  aliases: Map<string, string[]>;
+  fetched: Set<string>;
+  cwds: string[];
+  writes: Writes;
 };
 
-const visitCommand = (
-  n: Node,
-  ctx: WordContext,
-  state: { vars: Map<string, VarValue>; aliases: Map<string, string[]>; fetched: Set<string>; cwds: string[] },
-  paths: PathContext | undefined,
-): void => {
+/** `set -- a b c` (or `set a b`) sets $1, $2 … and "$@". */
+const setPositional = (args: Field[], vars: Map<string, VarValue>): void => {
+  const dash = args.findIndex((f) => f.known && f.text === "--");
+  const values = dash >= 0 ? args.slice(dash + 1) : args[0]?.known && /^[-+]/.test(args[0].text) ? null : args;
+  if (!values) return;
+  values.forEach((f, i) => setVar(vars, String(i + 1), f.known ? [f.text] : null));
+  const all = values.every((f) => f.known) ? [values.map((f) => f.text).join(" ")] : null;
+  setVar(vars, "@", all);
+  setVar(vars, "*", all);
+};
+
+const visitCommand = (n: Node, ctx: WordContext, state: State, paths: PathContext | undefined): boolean => {
   const argv = resolveArgv(commandWords(n), ctx)[0] ?? [];
   recordDownload(argv, state.fetched, n, ctx);
+  recordWrites(n, argv, ctx, state.writes);
   const [head, ...args] = argv;
-  if (!head?.known) return;
+  if (!head?.known) return false;
   const prog = programName(head.text);
+  if (prog === "set" && args.length > 0) {
+    setPositional(args, state.vars);
+    return true;
+  }
   if (READS_INTO_VARIABLES.has(prog)) {
     for (const f of args) if (f.known && !f.text.startsWith("-")) setVar(state.vars, f.text, null);
   } else if (prog === "printf") {
@@ -104,7 +112,13 @@ const visitCommand = (
     const target = args.find((f) => !(f.known && f.text.startsWith("-")));
     if (target) state.cwds.push(pathOf(target, paths));
   }
+  return false;
 };
+
+/** `declare -n r=p` makes r a name for p: its value is whatever p holds, which the gate does not follow. */
+const isNameref = (assignment: Node): boolean =>
+  assignment.parent?.type === "declaration_command" &&
+  assignment.parent.children.some((c) => c.type === "word" && /^-[a-zA-Z]*n/.test(c.text));
 
 /** The first pass over a parsed command (twice, so `a=pip; b=$a` resolves b). */
 export const collectScript = (
@@ -112,11 +126,12 @@ export const collectScript = (
   inherited: ReadonlyMap<string, VarValue>,
   paths: PathContext | undefined,
 ): Script => {
-  const state = {
+  const state: State = {
     vars: new Map(inherited),
     aliases: new Map<string, string[]>(),
     fetched: new Set<string>(),
     cwds: [...(paths?.cwds ?? [])],
+    writes: emptyWrites(),
   };
   let splitChars = DEFAULT_IFS;
   /** One walk over the tree; true when it saw an assignment. */
@@ -129,7 +144,8 @@ export const collectScript = (
         if (!name) return;
         assigned = true;
         const value = n.childForFieldName("value");
-        const values = n.children.some((c) => c.type === "+=") ? null : value ? resolveString(value, ctx) : [""];
+        const unknown = n.children.some((c) => c.type === "+=") || isNameref(n);
+        const values = unknown ? null : value ? resolveString(value, ctx) : [""];
         setVar(state.vars, name, values);
         if (name === "IFS" && values)
           for (const v of values) for (const c of v) if (!splitChars.includes(c)) splitChars += c;
@@ -143,13 +159,19 @@ export const collectScript = (
           for (const reading of resolveWord(v, ctx))
             for (const f of reading) setVar(state.vars, name, f.known ? [f.text] : null);
       } else if (n.type === "command") {
-        visitCommand(n, ctx, state, paths);
+        if (visitCommand(n, ctx, state, paths)) assigned = true;
       }
     });
     return assigned;
   };
   // A second pass only after assignments: `a=pip; b=$a` needs a's value to read b's.
-  if (pass()) pass();
+  if (pass()) {
+    state.writes = emptyWrites();
+    state.fetched.clear();
+    state.aliases.clear();
+    state.cwds = [...(paths?.cwds ?? [])];
+    pass();
+  }
   let tainted: string | null = null;
   for (const [, v] of state.vars) for (const value of v.values) tainted ??= mentionedInstaller(value);
   for (const [, values] of state.aliases) for (const value of values) tainted ??= mentionedInstaller(value);
@@ -159,5 +181,6 @@ export const collectScript = (
     tainted,
     fetched: state.fetched,
     cwds: state.cwds,
+    writes: state.writes,
   };
 };

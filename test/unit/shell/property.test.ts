@@ -28,7 +28,7 @@ const caught = [...INSTALLS, ...OPAQUE, ...CONTROLS].map(([c]) => c);
 // alias, cd or assignment, it runs a program named `{`, `if`, `alias`, `cd` … and the rest is a syntax error or
 // another command. Those rows stay as they are in the sudo context: sudo means something only before a simple command.
 const SHELL_SYNTAX_FIRST =
-  /^(\{|\(|!|if |for |while |until |case |alias |cd |[A-Za-z_]\w*\(\)|[A-Za-z_]\w*=("[^"]*"|'[^']*'|\S)*;)/;
+  /^(\{|\(|!|if |for |while |until |case |alias |cd |set |[A-Za-z_]\w*\(\)|[A-Za-z_]\w*=("[^"]*"|'[^']*'|\S)*;)/;
 const sudoable = (c: string): boolean => !SHELL_SYNTAX_FIRST.test(c);
 
 describe("a caught command stays caught", () => {
