@@ -1,4 +1,4 @@
-import { positionals, optionValue } from "./options.js";
+import { positionals, optionValue, words } from "./options.js";
 import type { Field } from "./types.js";
 
 /** A command that reaches the guard's own controls from an agent's shell. */
@@ -7,27 +7,13 @@ export type ControlVerdict = { family: string; reason: string } | null;
 const set = (...items: string[]): ReadonlySet<string> => new Set(items);
 const text = (f: Field | undefined): string => (f ? (f.known ? f.text : f.source) : "");
 
-const CLI_VALUE_OPTIONS = set(
-  "--config",
-  "--state-dir",
-  "--agent",
-  "--maturity",
-  "--skill",
-  "--version",
-  "--status",
-  "--limit",
-  "--package",
-  "--since",
-  "--category",
-  "--ttl-hours",
-  "--note",
-  "--reason",
-  "--expires",
-  "--advisory",
+const CLI_VALUE_OPTIONS = words(
+  "--config --state-dir --agent --maturity --skill --version --status --limit --package --since " +
+    "--category --ttl-hours --note --reason --expires --advisory",
 );
 // Commands of our CLI that only read. Anything else (install, whitelist add, approvals resolve, overrides add …,
 // and commands added later) changes what the guard allows and is refused from an agent's shell.
-const READ_ONLY = set("check", "installed", "doctor", "shell-check", "install-policy", "help");
+const READ_ONLY = words("check installed doctor shell-check install-policy help");
 const READ_ONLY_GROUPS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ["whitelist", set("list", "help")],
   ["approvals", set("list", "help")],
@@ -60,20 +46,9 @@ const MUTATING_METHODS =
   /^(config\.(set|unset|patch|apply|replace)|plugins\.(install|uninstall|enable|disable|update|remove))$/i;
 const TOUCHES_GUARD = /plugins|package-guard|installpolicy/i;
 
-const OPENCLAW_VALUE_OPTIONS = set(
-  "--profile",
-  "--log-level",
-  "--container",
-  "--params",
-  "--timeout",
-  "--url",
-  "--token",
-  "--password",
-  "--expect-final",
-  "--config",
-  "--agent",
-  "--path",
-  "--value",
+const OPENCLAW_VALUE_OPTIONS = words(
+  "--profile --log-level --container --params --timeout --url --token --password --expect-final " +
+    "--config --agent --path --value",
 );
 
 const openclawGateway = (args: Field[], ps: ReturnType<typeof positionals>): ControlVerdict => {
@@ -109,7 +84,7 @@ export const openclawVerdict = (args: Field[]): ControlVerdict => {
     case "gateway":
       return openclawGateway(args, ps);
     case "approvals":
-      if (!sub || (sub.known && set("list", "pending", "get", "show", "status", "help").has(sub.text))) return null;
+      if (!sub || (sub.known && words("list pending get show status help").has(sub.text))) return null;
       return {
         family: "approvals",
         reason: `\`openclaw approvals ${text(sub)}\` decides approvals; an agent may not approve its own requests`,
@@ -117,21 +92,7 @@ export const openclawVerdict = (args: Field[]): ControlVerdict => {
     case "config":
       if (
         !sub ||
-        (sub.known &&
-          !set(
-            "set",
-            "unset",
-            "patch",
-            "apply",
-            "edit",
-            "import",
-            "set-ref",
-            "reset",
-            "rm",
-            "delete",
-            "del",
-            "replace",
-          ).has(sub.text))
+        (sub.known && !words("set unset patch apply edit import set-ref reset rm delete del replace").has(sub.text))
       )
         return null;
       if (sub.known && ["edit", "apply", "import", "reset", "replace"].includes(sub.text))
@@ -145,7 +106,7 @@ export const openclawVerdict = (args: Field[]): ControlVerdict => {
     case "plugins":
       if (
         sub &&
-        (!sub.known || set("disable", "uninstall", "remove", "update", "deny", "link").has(sub.text)) &&
+        (!sub.known || words("disable uninstall remove update deny link").has(sub.text)) &&
         (/package-guard|--all/i.test(all) || args.some((f) => !f.known))
       )
         return { family: "plugins", reason: `\`openclaw plugins ${text(sub)}\` would change or remove package-guard` };

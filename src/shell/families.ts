@@ -1,4 +1,4 @@
-import { fieldIs, hasOption, positionals, type Positional } from "./options.js";
+import { fieldIs, hasOption, positionals, type Positional, words } from "./options.js";
 import type { Field, InstallFamily } from "./types.js";
 import { globRegExp } from "./words.js";
 
@@ -21,72 +21,19 @@ const word = (f: Field | undefined): string => (f ? (f.known ? f.text : f.source
 
 // --- Python ----------------------------------------------------------------------------------------------------
 
-const PIP_VALUE_OPTIONS = set(
-  "--log",
-  "--log-file",
-  "--proxy",
-  "--retries",
-  "--timeout",
-  "--exists-action",
-  "--trusted-host",
-  "--cert",
-  "--client-cert",
-  "--cache-dir",
-  "--python",
-  "--use-feature",
-  "--use-deprecated",
-  "--keyring-provider",
-  "--resume-retries",
-  "-r",
-  "--requirement",
-  "-c",
-  "--constraint",
-  "-e",
-  "--editable",
-  "-i",
-  "--index-url",
-  "--extra-index-url",
-  "-f",
-  "--find-links",
-  "-t",
-  "--target",
-  "--platform",
-  "--python-version",
-  "--implementation",
-  "--abi",
-  "--root",
-  "--prefix",
-  "--src",
-  "--upgrade-strategy",
-  "--global-option",
-  "--config-settings",
-  "-C",
-  "--no-binary",
-  "--only-binary",
-  "--progress-bar",
-  "--report",
-  "-d",
-  "--dest",
-  "-w",
-  "--wheel-dir",
-  "--format",
-  "--path",
-  "--group",
+const PIP_VALUE_OPTIONS = words(
+  "--log --log-file --proxy --retries --timeout --exists-action --trusted-host --cert --client-cert " +
+    "--cache-dir --python --use-feature --use-deprecated --keyring-provider --resume-retries -r " +
+    "--requirement -c --constraint -e --editable -i --index-url --extra-index-url -f --find-links -t " +
+    "--target --platform --python-version --implementation --abi --root --prefix --src --upgrade-strategy " +
+    "--global-option --config-settings -C --no-binary --only-binary --progress-bar --report -d --dest -w " +
+    "--wheel-dir --format --path --group",
 );
 const PIP_INSTALL_VERBS = set("install", "download", "wheel");
 // Options that leave `pip install <names>` a plain request install_package can take over.
-const PIP_PLAIN_FLAGS = set(
-  "-q",
-  "--quiet",
-  "-v",
-  "--verbose",
-  "-U",
-  "--upgrade",
-  "--no-input",
-  "--disable-pip-version-check",
-  "--break-system-packages",
-  "--user",
-  "--no-cache-dir",
+const PIP_PLAIN_FLAGS = words(
+  "-q --quiet -v --verbose -U --upgrade --no-input --disable-pip-version-check --break-system-packages " +
+    "--user --no-cache-dir",
 );
 
 /** pip, pip3, pip3.12, `python -m pip`, `uv pip` (install/sync share the logic). */
@@ -113,62 +60,16 @@ export const pipVerdict = (
   return install(family, reason, what === "install" && plain && names.length > 0 ? names : undefined);
 };
 
-const UV_VALUE_OPTIONS = set(
-  "--cache-dir",
-  "--python-preference",
-  "--color",
-  "--directory",
-  "--project",
-  "--config-file",
-  "--allow-insecure-host",
-  "-p",
-  "--python",
-  "--with",
-  "--with-requirements",
-  "--with-editable",
-  "--from",
-  "--index",
-  "--index-url",
-  "-i",
-  "--extra-index-url",
-  "--default-index",
-  "--find-links",
-  "-f",
-  "--package",
-  "--extra",
-  "--group",
-  "--only-group",
-  "--no-group",
-  "--env-file",
-  "--index-strategy",
-  "--keyring-provider",
-  "--resolution",
-  "--prerelease",
-  "--exclude-newer",
-  "--link-mode",
-  "-C",
-  "--config-setting",
-  "--refresh-package",
-  "--reinstall-package",
-  "--upgrade-package",
-  "-P",
-  "-c",
-  "--constraint",
-  "--constraints",
-  "--override",
-  "--overrides",
-  "-r",
-  "--requirements",
-  "-e",
-  "--editable",
-  "-t",
-  "--target",
-  "--prefix",
-  "-o",
-  "--output-file",
-  "--script",
+const UV_VALUE_OPTIONS = words(
+  "--cache-dir --python-preference --color --directory --project --config-file --allow-insecure-host -p " +
+    "--python --with --with-requirements --with-editable --from --index --index-url -i --extra-index-url " +
+    "--default-index --find-links -f --package --extra --group --only-group --no-group --env-file " +
+    "--index-strategy --keyring-provider --resolution --prerelease --exclude-newer --link-mode -C " +
+    "--config-setting --refresh-package --reinstall-package --upgrade-package -P -c --constraint " +
+    "--constraints --override --overrides -r --requirements -e --editable -t --target --prefix -o " +
+    "--output-file --script",
 );
-const UV_INSTALLS = set("add", "sync", "remove", "run", "build", "format");
+const UV_INSTALLS = words("add sync remove run build format");
 
 const uvVerdict: Analyzer = (args) => {
   const ps = positionals(args, UV_VALUE_OPTIONS);
@@ -219,23 +120,9 @@ const verbs =
     return null;
   };
 const NONE: ReadonlySet<string> = new Set();
-const COMMON_VALUE_OPTIONS = set(
-  "-n",
-  "--name",
-  "-p",
-  "--prefix",
-  "-c",
-  "--channel",
-  "--directory",
-  "-C",
-  "--project",
-  "-e",
-  "--env",
-  "--python",
-  "-r",
-  "--root-prefix",
-  "--file",
-  "--manifest-path",
+const COMMON_VALUE_OPTIONS = words(
+  "-n --name -p --prefix -c --channel --directory -C --project -e --env --python -r --root-prefix " +
+    "--file --manifest-path",
 );
 
 /** Tools where everything installs except a few read-only subcommands. */
@@ -257,64 +144,14 @@ const setupPyVerdict = (args: Field[]): FamilyVerdict => {
 
 // --- Node --------------------------------------------------------------------------------------------------
 
-const NPM_VALUE_OPTIONS = set(
-  "--prefix",
-  "--registry",
-  "--cache",
-  "--userconfig",
-  "--globalconfig",
-  "-w",
-  "--workspace",
-  "--loglevel",
-  "--omit",
-  "--include",
-  "--save-prefix",
-  "--tag",
-  "--otp",
-  "--scope",
-  "-C",
-  "--dir",
-  "--filter",
-  "--reporter",
-  "--cwd",
+const NPM_VALUE_OPTIONS = words(
+  "--prefix --registry --cache --userconfig --globalconfig -w --workspace --loglevel --omit --include " +
+    "--save-prefix --tag --otp --scope -C --dir --filter --reporter --cwd",
 );
-const NPM_INSTALLS = set(
-  "install",
-  "i",
-  "in",
-  "ins",
-  "inst",
-  "insta",
-  "instal",
-  "isnt",
-  "isnta",
-  "isntal",
-  "isntall",
-  "add",
-  "ci",
-  "clean-install",
-  "ic",
-  "install-clean",
-  "isntall-clean",
-  "install-test",
-  "it",
-  "install-ci-test",
-  "cit",
-  "clean-install-test",
-  "sit",
-  "update",
-  "up",
-  "upgrade",
-  "udpate",
-  "exec",
-  "x",
-  "rebuild",
-  "rb",
-  "link",
-  "ln",
-  "dedupe",
-  "ddp",
-  "create",
+const NPM_INSTALLS = words(
+  "install i in ins inst insta instal isnt isnta isntal isntall add ci clean-install ic install-clean " +
+    "isntall-clean install-test it install-ci-test cit clean-install-test sit update up upgrade udpate " +
+    "exec x rebuild rb link ln dedupe ddp create",
 );
 
 const npmVerdict: Analyzer = (args) => {
@@ -347,26 +184,9 @@ const npxVerdict: Analyzer = (args) => {
   return install("npm", "`npx` downloads and runs a package that is not installed yet");
 };
 
-const PNPM_INSTALLS = set(
-  "add",
-  "install",
-  "i",
-  "update",
-  "up",
-  "upgrade",
-  "dlx",
-  "create",
-  "fetch",
-  "rebuild",
-  "rb",
-  "install-test",
-  "it",
-  "import",
-  "dedupe",
-  "link",
-  "ln",
-  "self-update",
-  "setup",
+const PNPM_INSTALLS = words(
+  "add install i update up upgrade dlx create fetch rebuild rb install-test it import dedupe link ln " +
+    "self-update setup",
 );
 const pnpmVerdict: Analyzer = (args) => {
   const ps = positionals(args, NPM_VALUE_OPTIONS);
@@ -378,21 +198,8 @@ const pnpmVerdict: Analyzer = (args) => {
   return null;
 };
 
-const YARN_INSTALLS = set(
-  "add",
-  "install",
-  "up",
-  "upgrade",
-  "upgrade-interactive",
-  "dlx",
-  "create",
-  "global",
-  "import",
-  "set",
-  "plugin",
-  "workspaces",
-  "link",
-  "rebuild",
+const YARN_INSTALLS = words(
+  "add install up upgrade upgrade-interactive dlx create global import set plugin workspaces link rebuild",
 );
 const yarnVerdict: Analyzer = (args) => {
   const ps = positionals(args, NPM_VALUE_OPTIONS);
@@ -410,8 +217,8 @@ const yarnVerdict: Analyzer = (args) => {
   return null;
 };
 
-const BUN_INSTALLS = set("install", "i", "add", "a", "update", "upgrade", "x", "create", "c", "link", "patch");
-const BUN_SAFE = set("build", "pm", "help", "init", "outdated", "audit", "info", "publish", "completions");
+const BUN_INSTALLS = words("install i add a update upgrade x create c link patch");
+const BUN_SAFE = words("build pm help init outdated audit info publish completions");
 const bunVerdict: Analyzer = (args) => {
   const ps = positionals(args, NPM_VALUE_OPTIONS);
   const verb = any(ps, BUN_INSTALLS);
@@ -430,7 +237,7 @@ const bunVerdict: Analyzer = (args) => {
 
 const DENO_INSTALLS = set("install", "i", "add", "outdated", "x");
 const denoVerdict: Analyzer = (args) => {
-  const ps = positionals(args, set("--config", "-c", "--import-map", "--lock", "--cert", "--location", "-L"));
+  const ps = positionals(args, words("--config -c --import-map --lock --cert --location -L"));
   const verb = any(ps.slice(0, 1), DENO_INSTALLS);
   if (verb) return install("deno", `\`deno ${verb.text}\` installs packages`);
   const remote = args.find((f) => /^(npm|jsr):|^https?:\/\//i.test(f.known ? f.text : f.source));
@@ -440,9 +247,9 @@ const denoVerdict: Analyzer = (args) => {
 const corepackVerdict: Analyzer = (args) => {
   const sub = first(positionals(args));
   if (!sub) return null;
-  if (fieldIs(sub, set("npm", "pnpm", "yarn", "pnpx", "npx", "yarnpkg"), globRegExp))
+  if (fieldIs(sub, words("npm pnpm yarn pnpx npx yarnpkg"), globRegExp))
     return { inner: args.slice(args.indexOf(sub)) };
-  if (fieldIs(sub, set("install", "prepare", "use", "up", "hydrate", "pack"), globRegExp))
+  if (fieldIs(sub, words("install prepare use up hydrate pack"), globRegExp))
     return install("corepack", `\`corepack ${sub.text}\` downloads package managers`);
   return null;
 };
@@ -469,7 +276,7 @@ const PYTHON_OR_NODE_PACKAGE = new RegExp(
 const systemVerdict =
   (installVerbs: ReadonlySet<string>, installFlags: string[] = []) =>
   (args: Field[], name: string): FamilyVerdict => {
-    const ps = positionals(args, set("-o", "--option", "-t", "--target-release", "-c", "-f", "--file", "-A", "--attr"));
+    const ps = positionals(args, words("-o --option -t --target-release -c -f --file -A --attr"));
     const flagged = installFlags.length > 0 && hasOption(args, ...installFlags);
     const at = flagged ? -1 : ps.findIndex((p) => fieldIs(p.field, installVerbs));
     if (!flagged && at < 0) return null;
@@ -493,32 +300,18 @@ export const FAMILY_ANALYZERS: ReadonlyMap<string, (args: Field[], name: string)
     "pipx",
     verbs(
       "pipx",
-      set(
-        "install",
-        "install-all",
-        "inject",
-        "upgrade",
-        "upgrade-all",
-        "upgrade-shared",
-        "reinstall",
-        "reinstall-all",
-        "run",
-        "runpip",
-      ),
+      words("install install-all inject upgrade upgrade-all upgrade-shared reinstall reinstall-all run runpip"),
     ),
   ],
   ["pipenv", verbs("pipenv", set("install", "sync", "update", "upgrade"), set("run"))],
   ["poetry", verbs("poetry", set("install", "add", "update", "sync", "self"), set("run"))],
-  ["pdm", verbs("pdm", set("install", "add", "sync", "update", "self", "py", "python"), set("run"))],
-  ["hatch", allExcept("hatch", set("version", "status", "config", "dep", "project", "clean", "new", "help"))],
-  ["conda", verbs("conda", set("install", "create", "update", "upgrade", "self-update", "env"), set("run"))],
-  ["mamba", verbs("conda", set("install", "create", "update", "upgrade", "self-update", "env"), set("run"))],
-  ["micromamba", verbs("conda", set("install", "create", "update", "upgrade", "self-update", "env"), set("run"))],
-  [
-    "pixi",
-    allExcept("pixi", set("list", "info", "tree", "search", "init", "help", "config", "auth", "clean", "completion")),
-  ],
-  ["rye", allExcept("rye", set("list", "show", "version", "help", "config", "fmt", "lint", "init"))],
+  ["pdm", verbs("pdm", words("install add sync update self py python"), set("run"))],
+  ["hatch", allExcept("hatch", words("version status config dep project clean new help"))],
+  ["conda", verbs("conda", words("install create update upgrade self-update env"), set("run"))],
+  ["mamba", verbs("conda", words("install create update upgrade self-update env"), set("run"))],
+  ["micromamba", verbs("conda", words("install create update upgrade self-update env"), set("run"))],
+  ["pixi", allExcept("pixi", words("list info tree search init help config auth clean completion"))],
+  ["rye", allExcept("rye", words("list show version help config fmt lint init"))],
   ["npm", npmVerdict],
   ["cnpm", npmVerdict],
   ["npx", npxVerdict],

@@ -1,3 +1,4 @@
+import { words } from "./options.js";
 import type { Field } from "./types.js";
 
 /** How an interpreter was asked to run code. */
@@ -77,17 +78,8 @@ export const INTERPRETERS: ReadonlyMap<string, InlineSpec> = new Map<string, Inl
     "node",
     {
       code: set("-e", "--eval", "-p", "--print"),
-      values: set(
-        "-r",
-        "--require",
-        "--import",
-        "--loader",
-        "--experimental-loader",
-        "-C",
-        "--conditions",
-        "--title",
-        "--input-type",
-        "--inspect-port",
+      values: words(
+        "-r --require --import --loader --experimental-loader -C --conditions --title --input-type --inspect-port",
       ),
       stdin: true,
     },
@@ -97,12 +89,12 @@ export const INTERPRETERS: ReadonlyMap<string, InlineSpec> = new Map<string, Inl
     "perl",
     {
       code: set("-e", "-E"),
-      values: set("-I", "-M", "-m", "-x", "-i", "-l", "-0", "-C"),
+      values: words("-I -M -m -x -i -l -0 -C"),
       clustered: "eE",
       stdin: true,
     },
   ],
-  ["ruby", { code: set("-e"), values: set("-I", "-r", "-E", "-C", "-x", "-F", "-W"), clustered: "e", stdin: true }],
+  ["ruby", { code: set("-e"), values: words("-I -r -E -C -x -F -W"), clustered: "e", stdin: true }],
   ["php", { code: set("-r", "-B", "-R", "-E"), values: set("-c", "-d", "-z", "-t"), stdin: true }],
   ["lua", { code: set("-e"), values: set("-l"), stdin: true }],
   ["luajit", { code: set("-e"), values: set("-l", "-j", "-O", "-b"), stdin: true }],
@@ -111,7 +103,7 @@ export const INTERPRETERS: ReadonlyMap<string, InlineSpec> = new Map<string, Inl
     "julia",
     {
       code: set("-e", "--eval", "-E", "--print"),
-      values: set("-J", "--sysimage", "-p", "--procs", "-t", "--threads", "--project"),
+      values: words("-J --sysimage -p --procs -t --threads --project"),
       stdin: true,
     },
   ],
@@ -121,15 +113,12 @@ export const INTERPRETERS: ReadonlyMap<string, InlineSpec> = new Map<string, Inl
   [
     "pwsh",
     {
-      code: set("-c", "-command", "-Command", "-EncodedCommand", "-e", "-ec"),
+      code: words("-c -command -Command -EncodedCommand -e -ec"),
       values: set("-File", "-f"),
       stdin: true,
     },
   ],
-  [
-    "powershell",
-    { code: set("-c", "-command", "-Command", "-EncodedCommand", "-e", "-ec"), values: set(), stdin: true },
-  ],
+  ["powershell", { code: words("-c -command -Command -EncodedCommand -e -ec"), values: set(), stdin: true }],
   ["awk", { code: set(), values: set("-F", "-v", "-f"), programOperand: true, stdin: false }],
   [
     "gawk",
@@ -177,29 +166,8 @@ export const inlineInvocation = (spec: InlineSpec, args: Field[]): Invocation =>
   return spec.stdin ? { kind: "stdin" } : { kind: "stdin" };
 };
 
-const SHELL_NAMES = set(
-  "sh",
-  "bash",
-  "dash",
-  "zsh",
-  "ksh",
-  "ksh93",
-  "mksh",
-  "pdksh",
-  "ash",
-  "yash",
-  "posh",
-  "rbash",
-  "fish",
-  "hush",
-  "lksh",
-  "oksh",
-  "loksh",
-  "elvish",
-  "nu",
-  "xonsh",
-  "csh",
-  "tcsh",
+const SHELL_NAMES = words(
+  "sh bash dash zsh ksh ksh93 mksh pdksh ash yash posh rbash fish hush lksh oksh loksh elvish nu xonsh csh tcsh",
 );
 
 export const isShell = (name: string): boolean => SHELL_NAMES.has(name);

@@ -1,3 +1,4 @@
+import { words } from "./options.js";
 /**
  * Names of programs as the gate compares them: the last path segment, lower-cased (macOS file systems ignore
  * case, so `PIP` runs pip there), without a Windows extension. `\pip`, `p''ip` and `"pip"` arrive here as `pip`.
@@ -37,64 +38,16 @@ const MENTION = new RegExp(`(?<![A-Za-z0-9_])(?:${INSTALLER_WORDS.join("|")})(?!
 export const mentionedInstaller = (text: string): string | null => MENTION.exec(text)?.[0] ?? null;
 
 /** Programs that fetch content from the network. */
-export const NETWORK_FETCHERS: ReadonlySet<string> = new Set([
-  "curl",
-  "wget",
-  "wget2",
-  "fetch",
-  "http",
-  "https",
-  "xh",
-  "xhs",
-  "aria2c",
-  "axel",
-  "lynx",
-  "w3m",
-  "links",
-  "elinks",
-  "nc",
-  "ncat",
-  "netcat",
-  "socat",
-  "telnet",
-  "ssh",
-  "ftp",
-  "tftp",
-  "lftp",
-  "gh",
-  "hub",
-  "openssl",
-  "s3cmd",
-  "aws",
-  "gsutil",
-]);
+export const NETWORK_FETCHERS: ReadonlySet<string> = words(
+  "curl wget wget2 fetch http https xh xhs aria2c axel lynx w3m links elinks nc ncat netcat socat " +
+    "telnet ssh ftp tftp lftp gh hub openssl s3cmd aws gsutil",
+);
 
 /**
  * Programs whose output, piped into a shell or interpreter, is decoded or rewritten content: what runs cannot be
  * read from the command (named in the reason; any other producer except echo, printf and cat is refused too).
  */
-export const TRANSFORMERS: ReadonlySet<string> = new Set([
-  "base64",
-  "base32",
-  "basenc",
-  "xxd",
-  "gpg",
-  "gzip",
-  "gunzip",
-  "zcat",
-  "bzip2",
-  "bunzip2",
-  "bzcat",
-  "xz",
-  "unxz",
-  "xzcat",
-  "zstd",
-  "unzstd",
-  "zstdcat",
-  "uudecode",
-  "rev",
-  "tr",
-  "iconv",
-  "sed",
-  "awk",
-]);
+export const TRANSFORMERS: ReadonlySet<string> = words(
+  "base64 base32 basenc xxd gpg gzip gunzip zcat bzip2 bunzip2 bzcat xz unxz xzcat zstd unzstd zstdcat " +
+    "uudecode rev tr iconv sed awk",
+);

@@ -64,3 +64,6 @@ export const fieldIs = (f: Field | undefined, names: ReadonlySet<string>, match?
   }
   return false;
 };
+
+/** A set of words written as one space-separated string (long option and verb lists stay readable). */
+export const words = (list: string): ReadonlySet<string> => new Set(list.split(" ").filter(Boolean));

@@ -1,4 +1,5 @@
 import { posix } from "node:path";
+import { words } from "./options.js";
 import type { Field, PathContext } from "./types.js";
 
 const expandKnown = (text: string, ctx: PathContext): string =>
@@ -38,83 +39,12 @@ export const touchesProtected = (field: Field, ctx: PathContext, cwds: readonly 
 };
 
 /** Programs that only read the files they are given: they may name the guard's files. */
-export const READ_ONLY_PROGRAMS: ReadonlySet<string> = new Set([
-  "cat",
-  "tac",
-  "less",
-  "more",
-  "head",
-  "tail",
-  "ls",
-  "ll",
-  "dir",
-  "stat",
-  "file",
-  "wc",
-  "grep",
-  "egrep",
-  "fgrep",
-  "rg",
-  "ag",
-  "jq",
-  "yq",
-  "diff",
-  "cmp",
-  "sha256sum",
-  "sha1sum",
-  "sha512sum",
-  "md5sum",
-  "b2sum",
-  "cksum",
-  "du",
-  "df",
-  "tree",
-  "realpath",
-  "readlink",
-  "basename",
-  "dirname",
-  "test",
-  "[",
-  "[[",
-  "echo",
-  "printf",
-  "cd",
-  "pushd",
-  "popd",
-  "source",
-  ".",
-  "openclaw",
-  "package-guard",
-  "nl",
-  "od",
-  "hexdump",
-  "xxd",
-  "strings",
-  "column",
-  "sort",
-  "uniq",
-  "cut",
-  "zcat",
-  "zless",
-  "bat",
-  "batcat",
-  "pwd",
-  "true",
-  "false",
-  "type",
-  "which",
-  "whereis",
-]);
+export const READ_ONLY_PROGRAMS: ReadonlySet<string> = words(
+  "cat tac less more head tail ls ll dir stat file wc grep egrep fgrep rg ag jq yq diff cmp sha256sum " +
+    "sha1sum sha512sum md5sum b2sum cksum du df tree realpath readlink basename dirname test [ [[ echo " +
+    "printf cd pushd popd source . openclaw package-guard nl od hexdump xxd strings column sort uniq cut " +
+    "zcat zless bat batcat pwd true false type which whereis",
+);
 
 /** find writes or runs things with these. */
-export const FIND_WRITES = new Set([
-  "-delete",
-  "-exec",
-  "-execdir",
-  "-ok",
-  "-okdir",
-  "-fprint",
-  "-fprint0",
-  "-fprintf",
-  "-fls",
-]);
+export const FIND_WRITES = words("-delete -exec -execdir -ok -okdir -fprint -fprint0 -fprintf -fls");

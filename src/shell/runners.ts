@@ -1,6 +1,6 @@
 import { stdinCode } from "./code.js";
 import { mentionedInstaller } from "./names.js";
-import { optionValue, positionals } from "./options.js";
+import { optionValue, positionals, words } from "./options.js";
 import { opaque, show, type Scope } from "./scope.js";
 import { substitutionOutput } from "./stdin.js";
 import type { Field } from "./types.js";
@@ -10,32 +10,13 @@ import type { Field } from "./types.js";
  * command-valued settings, make's recipes, and variables a shell or interpreter runs at start-up.
  */
 
-const set = (...items: string[]): ReadonlySet<string> => new Set(items);
 const joined = (fields: Field[]): string => fields.map(show).join(" ");
 
-const TMUX_RUNS = set(
-  "new-session",
-  "new",
-  "new-window",
-  "neww",
-  "split-window",
-  "splitw",
-  "respawn-pane",
-  "respawnp",
-  "respawn-window",
-  "respawnw",
-  "run-shell",
-  "run",
-  "send-keys",
-  "send",
-  "display-popup",
-  "popup",
-  "if-shell",
-  "if",
-  "pipe-pane",
-  "pipep",
+const TMUX_RUNS = words(
+  "new-session new new-window neww split-window splitw respawn-pane respawnp respawn-window respawnw " +
+    "run-shell run send-keys send display-popup popup if-shell if pipe-pane pipep",
 );
-const TMUX_VALUES = set("-t", "-c", "-n", "-s", "-F", "-x", "-y", "-e", "-L", "-S", "-f", "-N", "-l", "-w", "-h");
+const TMUX_VALUES = words("-t -c -n -s -F -x -y -e -L -S -f -N -l -w -h");
 
 /** tmux: the words after a running subcommand's options are shell text (for send-keys, typed text). */
 const tmux = (args: Field[], scope: Scope): void => {
@@ -66,7 +47,7 @@ const screen = (args: Field[], scope: Scope, hops: number): void => {
 
 /** git runs some settings as commands (core.pager, core.editor, alias.x = !cmd, …). */
 const git = (args: Field[], scope: Scope): void => {
-  const ps = positionals(args, set("-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env"));
+  const ps = positionals(args, words("-C -c --git-dir --work-tree --namespace --config-env"));
   const settings = args.flatMap((f, i) => (f.known && f.text === "-c" && args[i + 1] ? [args[i + 1]!] : []));
   const configured = ps[0]?.field.known && ps[0].field.text === "config" ? ps.slice(1).map((p) => p.field) : [];
   const named = [...settings, ...configured].map((f) => mentionedInstaller(show(f))).find((m) => m !== null);
@@ -116,28 +97,9 @@ export const runner = (prog: string, args: Field[], scope: Scope, hops: number):
 };
 
 // Variables a shell, interpreter or tool runs as code or commands when it starts.
-const CODE_VARIABLES = set(
-  "BASH_ENV",
-  "ENV",
-  "PROMPT_COMMAND",
-  "PS0",
-  "PS1",
-  "PS4",
-  "NODE_OPTIONS",
-  "PERL5OPT",
-  "RUBYOPT",
-  "PYTHONSTARTUP",
-  "GIT_PAGER",
-  "PAGER",
-  "EDITOR",
-  "VISUAL",
-  "GIT_EDITOR",
-  "GIT_SSH_COMMAND",
-  "GIT_EXTERNAL_DIFF",
-  "LESSOPEN",
-  "LESSCLOSE",
-  "MANPAGER",
-  "SHELLOPTS",
+const CODE_VARIABLES = words(
+  "BASH_ENV ENV PROMPT_COMMAND PS0 PS1 PS4 NODE_OPTIONS PERL5OPT RUBYOPT PYTHONSTARTUP GIT_PAGER PAGER " +
+    "EDITOR VISUAL GIT_EDITOR GIT_SSH_COMMAND GIT_EXTERNAL_DIFF LESSOPEN LESSCLOSE MANPAGER SHELLOPTS",
 );
 
 /** `BASH_ENV=<(…) bash -c …`, `PAGER='pip install x' git log`: a variable that makes the command run code. */

@@ -1,3 +1,4 @@
+import { words } from "./options.js";
 import type { Field } from "./types.js";
 
 /** What a wrapper runs: another command line, a shell string, or nothing. */
@@ -89,23 +90,9 @@ const joined =
 
 const xargs = (args: Field[]): Unwrapped => {
   const rest = afterOptions(
-    set(
-      "-I",
-      "-n",
-      "--max-args",
-      "-L",
-      "--max-lines",
-      "-l",
-      "-P",
-      "--max-procs",
-      "-d",
-      "--delimiter",
-      "-a",
-      "--arg-file",
-      "-E",
-      "-s",
-      "--max-chars",
-      "--process-slot-var",
+    words(
+      "-I -n --max-args -L --max-lines -l -P --max-procs -d --delimiter -a --arg-file -E -s --max-chars " +
+        "--process-slot-var",
     ),
   )(args);
   return rest;
@@ -127,9 +114,9 @@ export const findCommands = (args: Field[]): Field[][] => {
 /** GNU parallel: the words before `:::` are a command run by a shell for each input. */
 const parallel = (args: Field[]): Unwrapped => {
   const stop = args.findIndex((f) => f.known && /^:::+$/.test(f.text));
-  const head = afterOptions(
-    set("-j", "--jobs", "-S", "--sshlogin", "-a", "--arg-file", "-d", "--delimiter", "--results"),
-  )(stop >= 0 ? args.slice(0, stop) : args);
+  const head = afterOptions(words("-j --jobs -S --sshlogin -a --arg-file -d --delimiter --results"))(
+    stop >= 0 ? args.slice(0, stop) : args,
+  );
   if (!head || !("argv" in head)) return null;
   return { script: head.argv[0]!, extra: head.argv.slice(1) };
 };
@@ -142,27 +129,9 @@ export const WRAPPERS: ReadonlyMap<string, (args: Field[]) => Unwrapped> = new M
   [
     "sudo",
     afterOptions(
-      set(
-        "-u",
-        "-g",
-        "-C",
-        "-D",
-        "-h",
-        "-p",
-        "-r",
-        "-t",
-        "-T",
-        "-U",
-        "--user",
-        "--group",
-        "--close-from",
-        "--chdir",
-        "--host",
-        "--prompt",
-        "--role",
-        "--type",
-        "--command-timeout",
-        "--other-user",
+      words(
+        "-u -g -C -D -h -p -r -t -T -U --user --group --close-from --chdir --host --prompt --role --type " +
+          "--command-timeout --other-user",
       ),
       { assignments: true, stop: ["-e", "--edit", "-l", "--list", "-v", "--validate", "-k", "-K"] },
     ),
@@ -179,7 +148,7 @@ export const WRAPPERS: ReadonlyMap<string, (args: Field[]) => Unwrapped> = new M
   ],
   ["chrt", afterOptions(set(), { operands: 1, stop: ["-p", "--pid"] })],
   ["taskset", afterOptions(set(), { operands: 1, stop: ["-p", "--pid"] })],
-  ["stdbuf", afterOptions(set("-i", "-o", "-e", "--input", "--output", "--error"))],
+  ["stdbuf", afterOptions(words("-i -o -e --input --output --error"))],
   ["setsid", afterOptions(set())],
   ["time", afterOptions(set("-f", "--format", "-o", "--output"))],
   ["command", afterOptions(set(), { stop: ["-v", "-V"] })],
@@ -188,11 +157,8 @@ export const WRAPPERS: ReadonlyMap<string, (args: Field[]) => Unwrapped> = new M
   ["coproc", afterOptions(set())],
   ["xargs", xargs],
   ["unbuffer", afterOptions(set())],
-  [
-    "strace",
-    afterOptions(set("-o", "-e", "-s", "-u", "-E", "-I", "-a", "-b", "-O", "-S", "-X", "-P"), { stop: ["-p"] }),
-  ],
-  ["ltrace", afterOptions(set("-o", "-e", "-s", "-u", "-a", "-n"), { stop: ["-p"] })],
+  ["strace", afterOptions(words("-o -e -s -u -E -I -a -b -O -S -X -P"), { stop: ["-p"] })],
+  ["ltrace", afterOptions(words("-o -e -s -u -a -n"), { stop: ["-p"] })],
   ["catchsegv", afterOptions(set())],
   ["firejail", afterOptions(set())],
   ["proxychains", afterOptions(set("-f"))],
@@ -201,31 +167,14 @@ export const WRAPPERS: ReadonlyMap<string, (args: Field[]) => Unwrapped> = new M
   ["tsocks", afterOptions(set())],
   ["fakeroot", afterOptions(set("-l", "--lib", "--faked", "-s", "-i"))],
   ["chroot", afterOptions(set("--userspec", "--groups"), { operands: 1 })],
-  [
-    "unshare",
-    afterOptions(set("--map-user", "--map-group", "--setgroups", "-S", "--setuid", "-G", "--setgid", "--wd")),
-  ],
-  ["nsenter", afterOptions(set("-t", "--target", "-S", "--setuid", "-G", "--setgid", "--wd", "-w"))],
+  ["unshare", afterOptions(words("--map-user --map-group --setgroups -S --setuid -G --setgid --wd"))],
+  ["nsenter", afterOptions(words("-t --target -S --setuid -G --setgid --wd -w"))],
   [
     "systemd-run",
     afterOptions(
-      set(
-        "-p",
-        "--property",
-        "-E",
-        "--setenv",
-        "--unit",
-        "-u",
-        "--slice",
-        "-M",
-        "--machine",
-        "--description",
-        "--working-directory",
-        "--uid",
-        "--gid",
-        "--nice",
-        "-H",
-        "--host",
+      words(
+        "-p --property -E --setenv --unit -u --slice -M --machine --description --working-directory --uid --gid " +
+          "--nice -H --host",
       ),
     ),
   ],
@@ -238,17 +187,11 @@ export const WRAPPERS: ReadonlyMap<string, (args: Field[]) => Unwrapped> = new M
   ],
   ["busybox", (args) => (args.length > 0 ? { argv: args } : null)],
   ["toybox", (args) => (args.length > 0 ? { argv: args } : null)],
-  [
-    "su",
-    withShellString(set("-s", "--shell", "-g", "--group", "-G", "--supp-group", "-w", "--whitelist-environment"), 1),
-  ],
-  ["runuser", withShellString(set("-u", "--user", "-s", "--shell", "-g", "--group", "-G", "--supp-group", "-w"))],
+  ["su", withShellString(words("-s --shell -g --group -G --supp-group -w --whitelist-environment"), 1)],
+  ["runuser", withShellString(words("-u --user -s --shell -g --group -G --supp-group -w"))],
   ["sg", withShellString(set(), 1)],
   ["flock", withShellString(set("-w", "--timeout", "-E", "--conflict-exit-code"), 1)],
-  [
-    "script",
-    (args) => withShellString(set("-c", "-t", "--timing", "-I", "-O", "-B", "-T", "-E", "--echo", "-m"))(args),
-  ],
+  ["script", (args) => withShellString(words("-c -t --timing -I -O -B -T -E --echo -m"))(args)],
   [
     "nix-shell",
     (args) => {
@@ -256,36 +199,8 @@ export const WRAPPERS: ReadonlyMap<string, (args: Field[]) => Unwrapped> = new M
       return at >= 0 && args[at + 1] ? { script: args[at + 1]! } : null;
     },
   ],
-  ["watch", joined(set("-n", "--interval", "-d", "--differences", "-q", "--equexit", "--exec"))],
-  [
-    "ssh",
-    joined(
-      set(
-        "-p",
-        "-i",
-        "-l",
-        "-o",
-        "-F",
-        "-J",
-        "-L",
-        "-R",
-        "-D",
-        "-W",
-        "-b",
-        "-c",
-        "-E",
-        "-e",
-        "-I",
-        "-m",
-        "-O",
-        "-Q",
-        "-S",
-        "-w",
-        "-B",
-      ),
-      1,
-    ),
-  ],
+  ["watch", joined(words("-n --interval -d --differences -q --equexit --exec"))],
+  ["ssh", joined(words("-p -i -l -o -F -J -L -R -D -W -b -c -E -e -I -m -O -Q -S -w -B"), 1)],
   ["parallel", parallel],
   ["entr", afterOptions(set())],
 ]);
