@@ -1,6 +1,7 @@
 import { definePluginEntry } from "openclaw/plugin-sdk/plugin-entry";
 import { resolveStateDir } from "openclaw/plugin-sdk/state-paths";
-import { parseConfig } from "./config.js";
+import { DEFAULT_SHELL, parseConfig, type PackageGuardConfig } from "./config.js";
+import { toPackageGuardError } from "./errors.js";
 import { openServices } from "./runtime.js";
 import { EXEC_ENV } from "./service/exec-env.js";
 import type { Services } from "./service/services.js";
@@ -28,18 +29,28 @@ export default definePluginEntry({
     } catch {
       stateDir = resolveStateDir();
     }
-    // A bad block fails the plugin's load (and so every install): closed, and loud in the gateway log.
-    const config = parseConfig(api.pluginConfig, stateDir);
+    // A bad block must close the guard, not open it: the plugin stays loaded, every surface that needs the services
+    // answers with the problem (getServices rejects), and the shell gate keeps blocking with its defaults.
+    let config: PackageGuardConfig | null = null;
+    let problem: unknown = null;
+    try {
+      config = parseConfig(api.pluginConfig, stateDir);
+    } catch (error) {
+      problem = error;
+      api.logger.error(`package-guard: ${toPackageGuardError(error).message}; its surfaces refuse until it is fixed`);
+    }
     let opened: Promise<Services> | undefined;
     const getServices = (): Promise<Services> =>
-      (opened ??= openServices(config).catch((error: unknown) => {
-        opened = undefined;
-        throw error;
-      }));
+      config === null
+        ? Promise.reject(toPackageGuardError(problem, "CONFIG_INVALID"))
+        : (opened ??= openServices(config).catch((error: unknown) => {
+            opened = undefined;
+            throw error;
+          }));
 
     // The shell gate decides from the config alone; it needs the services only to record (fail closed without them).
     const shellGate = new ShellGate({
-      shell: config.shell,
+      shell: config?.shell ?? DEFAULT_SHELL,
       paths: guardPaths(config, stateDir),
       record: async (input) => (await getServices()).operator.record(input),
     });
@@ -48,7 +59,7 @@ export default definePluginEntry({
     api.on("resolve_exec_env", () => (shellGate.shell.execEnv ? { ...EXEC_ENV } : undefined));
     const installApprovals = createInstallApprovalGate({
       service: async () => (await getServices()).installApprovals,
-      timeoutMs: () => config.approvals.askTimeoutMs,
+      timeoutMs: () => config?.approvals.askTimeoutMs ?? DEFAULT_SHELL.approvalTimeoutMs,
       logger: api.logger,
     });
     api.on("before_tool_call", (event, ctx) => installApprovals.beforeToolCall(event, ctx), {
