@@ -1,97 +1,45 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  deadProxy,
+  exec,
+  execRecords,
+  once,
+  startStepModel,
+  type Step,
+  type StepModel,
+} from "../helpers/agent-steps.js";
 import type { GatewayClient } from "../helpers/gateway-client.js";
 import { REPO_ROOT, startGateway, type Gateway } from "../helpers/gateway.js";
-import {
-  agentTurn,
-  messageText,
-  mockModelConfig,
-  startMockModel,
-  toolResultsSinceUser,
-  userText,
-  type MockModel,
-  type ToolCall,
-} from "../helpers/mock-model.js";
+import { mockModelConfig } from "../helpers/mock-model.js";
 import { DEMO_PACKAGES, startPackageIndex, type PackageIndex } from "../helpers/package-index.js";
 import { toolConfig } from "../helpers/tool-paths.js";
 import { CONTROLS, INSTALLS, OPAQUE } from "../unit/shell/table.js";
 
 /**
- * The shell gate in a real gateway, driven by real agent turns (/tools/invoke never offers exec): a loopback mock
- * model calls exec, process and install_package the way a model would. One gateway for the file; approve mode is
- * switched on by editing its config (OpenClaw re-registers the plugin with the new block).
+ * The shell gate in a real gateway (shell.mode block, the default), driven by real agent turns (/tools/invoke never
+ * offers exec): a loopback mock model calls exec, process and install_package the way a model would. Approve mode
+ * has a gateway of its own (shell-approve.test.ts).
  */
 
 let gateway: Gateway;
-let model: MockModel;
+let steps: StepModel;
 let index: PackageIndex;
 let scratch: string;
 let admin: GatewayClient;
+let undoProxy: () => void;
 
-/** A turn: each step sees the tool results so far and returns the next tool calls, or null to answer. */
-type Step = (results: string[]) => ToolCall[] | null;
-const turns = new Map<string, Step>();
-const once =
-  (...calls: ToolCall[]): Step =>
-  (results) =>
-    results.length === 0 ? calls : null;
-
-const turn = async (agentId: string, key: string, step: Step): Promise<string[]> => {
-  turns.set(key, step);
-  const outcome = await agentTurn(gateway, agentId, `run:${key}`);
-  expect(outcome.status, JSON.stringify(outcome.body)).toBe(200);
-  // What the model was given back as tool results in this turn (the blockReason, or the command's output).
-  const last = model.requests.findLast((r) => userText(r).includes(`run:${key}`));
-  return last ? toolResultsSinceUser(last).map(messageText) : [];
-};
-
-const exec = (command: string, extra: Record<string, unknown> = {}): ToolCall => ({
-  name: "exec",
-  arguments: { command, ...extra },
-});
-
-type AuditRow = {
-  source: string;
-  status: string;
-  agentId: string | null;
-  requested: string | null;
-  details: Record<string, unknown> | null;
-};
-const execRecords = async (): Promise<AuditRow[]> => {
-  const r = await admin.call<AuditRow[]>("packages.installations", { limit: 500 });
-  if (!r.ok) throw new Error(r.error.message);
-  return r.payload.filter((x) => x.source === "exec");
-};
-
-// A safety net, should the gate ever let one of the table's installs through: the gateway (and every exec it
-// runs) reaches the internet only through a proxy that does not exist. Loopback stays direct.
-const PROXY_ENV = {
-  HTTP_PROXY: "http://127.0.0.1:9",
-  HTTPS_PROXY: "http://127.0.0.1:9",
-  ALL_PROXY: "http://127.0.0.1:9",
-  NO_PROXY: "127.0.0.1,localhost",
-};
-const savedEnv: Record<string, string | undefined> = {};
+const turn = (agentId: string, key: string, step: Step): Promise<string[]> => steps.turn(gateway, agentId, key, step);
 
 beforeAll(async () => {
-  for (const [k, v] of Object.entries(PROXY_ENV)) {
-    savedEnv[k] = process.env[k];
-    process.env[k] = v;
-  }
+  undoProxy = deadProxy();
   scratch = await mkdtemp(join(tmpdir(), "pg-shell-e2e-"));
   index = await startPackageIndex({ packages: DEMO_PACKAGES });
-  model = await startMockModel((request) => {
-    const key = /run:([\w.-]+)/.exec(userText(request))?.[1];
-    const step = key === undefined ? undefined : turns.get(key);
-    if (!step) return { text: "No scripted turn for this message." };
-    const results = toolResultsSinceUser(request).map(messageText);
-    const calls = step(results);
-    return calls ? { toolCalls: calls } : { text: `TOOL RESULTS: ${JSON.stringify(results)}` };
-  });
+  steps = await startStepModel();
   gateway = await startGateway({
     agents: ["main", "research"],
     pluginConfig: {
@@ -101,7 +49,7 @@ beforeAll(async () => {
       index: { url: index.url },
       scan: { scanner: "osv-db", osvDbDir: join(REPO_ROOT, "test", "fixtures", "pypa-advisories") },
     },
-    extraConfig: mockModelConfig(model, { toolSearch: false }),
+    extraConfig: mockModelConfig(steps.model, { toolSearch: false }),
   });
   // An approval route: an operator client that handles plugin approvals (OpenClaw needs admin + approvals scopes).
   admin = await gateway.connect(["operator.admin", "operator.read", "operator.write", "operator.approvals"], {
@@ -110,12 +58,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const [k, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  undoProxy?.();
   await gateway?.stop();
-  await model?.close();
+  await steps?.model.close();
   await index?.close();
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
@@ -128,7 +73,7 @@ describe("shell.mode block (the default)", () => {
     expect(results[0]).toContain("[SHELL_BLOCKED]");
     expect(results[0]).toContain('install_package {"package":"requests","skill":"<your skill id>"}');
     expect(existsSync(marker)).toBe(false);
-    const [record] = await execRecords();
+    const [record] = await execRecords(admin);
     expect(record).toMatchObject({ source: "exec", status: "blocked", agentId: "main" });
     expect(record?.requested).toContain("pip install requests");
     expect(record?.details).toMatchObject({ tool: "exec", family: "pip", decision: "block" });
@@ -164,7 +109,7 @@ describe("shell.mode block (the default)", () => {
     expect(results[0]).toMatch(/still running \(session /);
     expect(results[1]).toContain("[SHELL_BLOCKED]");
     expect(existsSync(marker)).toBe(false);
-    const records = await execRecords();
+    const records = await execRecords(admin);
     expect(records.some((r) => r.details?.tool === "process" && r.status === "blocked")).toBe(true);
   });
 
@@ -199,7 +144,7 @@ describe("every family, in every position and wrapper of the unit table, through
       });
     }
     expect(blocked).toEqual([]);
-    const bySha = new Map((await execRecords()).map((r) => [String(r.details?.commandSha256), r]));
+    const bySha = new Map((await execRecords(admin)).map((r) => [String(r.details?.commandSha256), r]));
     const mismatched = rows
       .map(([command, expected]) => {
         const record = bySha.get(createHash("sha256").update(command).digest("hex"));
@@ -231,57 +176,8 @@ describe("install_package approvals through OpenClaw's plugin approvals", () => 
   });
 });
 
-describe("shell.mode approve", () => {
-  beforeAll(async () => {
-    const file = join(gateway.stateDir, "openclaw.json");
-    const config = JSON.parse(await readFile(file, "utf8")) as {
-      plugins: { entries: { "package-guard": { config: Record<string, unknown> } } };
-    };
-    config.plugins.entries["package-guard"].config.shell = { mode: "approve" };
-    await writeFile(file, JSON.stringify(config, null, 2));
-    // OpenClaw watches its config and re-registers a plugin whose entry changed: wait until the new one answers.
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const r = await admin.call<{ mode: string }>("packages.shell.check", { command: "pip install six" });
-      if (r.ok && r.payload.mode === "approve") break;
-      if (Date.now() > deadline) throw new Error(`shell.mode approve did not take effect: ${JSON.stringify(r)}`);
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-  });
-
-  it("the call waits for the user; a denial blocks it", async () => {
-    const marker = join(scratch, "ran-3");
-    const requested = admin.waitForEvent<{ id: string; request?: { description?: string } }>(
-      "plugin.approval.requested",
-      (p) => (p.request?.description ?? "").includes("ran-3"),
-    );
-    const turnDone = turn("main", "deny", once(exec(`touch ${marker} && pip install --no-index six`)));
-    const event = await requested;
-    expect(event.request?.description).toContain("Agent main wants to run");
-    expect(existsSync(marker)).toBe(false);
-    await admin.call("plugin.approval.resolve", { id: event.id, decision: "deny" });
-    await turnDone;
-    expect(existsSync(marker)).toBe(false);
-  });
-
-  it("an approval lets it run, and the request and the answer are audited", async () => {
-    const marker = join(scratch, "ran-4");
-    const requested = admin.waitForEvent<{ id: string; request?: { description?: string } }>(
-      "plugin.approval.requested",
-      (p) => (p.request?.description ?? "").includes("ran-4"),
-    );
-    const turnDone = turn("main", "allow", once(exec(`touch ${marker} && pip install --no-index six`)));
-    const event = await requested;
-    await admin.call("plugin.approval.resolve", { id: event.id, decision: "allow-once" });
-    await turnDone;
-    expect(existsSync(marker)).toBe(true);
-    const resolutions = (await execRecords())
-      .filter((r) => r.status === "approval_resolved")
-      .map((r) => r.details?.resolution);
-    expect(resolutions.toSorted()).toEqual(["allow-once", "deny"]);
-  });
-
-  it("audit verify stays ok after all of it", async () => {
+describe("the audit log after all of it", () => {
+  it("verifies", async () => {
     const verify = await admin.call<{ ok: boolean; records: number }>("packages.audit.verify");
     expect(verify).toMatchObject({ ok: true, payload: { ok: true } });
   });
