@@ -2,8 +2,11 @@ import { definePluginEntry } from "openclaw/plugin-sdk/plugin-entry";
 import { resolveStateDir } from "openclaw/plugin-sdk/state-paths";
 import { DEFAULT_SHELL, parseConfig, type PackageGuardConfig } from "./config.js";
 import { toPackageGuardError } from "./errors.js";
+import { PythonEnvironment } from "./python/environment.js";
 import { openServices } from "./runtime.js";
 import { EXEC_ENV } from "./service/exec-env.js";
+import { readExposureReport } from "./service/exposure.js";
+import { RescanScheduler } from "./service/rescan-scheduler.js";
 import type { Services } from "./service/services.js";
 import { GATED_TOOLS, guardPaths, ShellGate } from "./service/shell-gate.js";
 import { createInstallApprovalGate } from "./surfaces/approval-gate.js";
@@ -12,8 +15,12 @@ import { CLI_DESCRIPTOR } from "./surfaces/cli-descriptor.js";
 import { buildCommands } from "./surfaces/cli/index.js";
 import { registerGatewayMethods } from "./surfaces/gateway.js";
 import { createBeforeInstallHandler } from "./surfaces/hooks.js";
+import { createSecurityAuditCollector } from "./surfaces/security-audit.js";
 import { createToolGate } from "./surfaces/tool-gate.js";
 import { createToolFactories } from "./surfaces/tools.js";
+
+// How often the background service looks for new advisory data (a cheap check) and a due scheduled re-scan.
+const RESCAN_POLL_MS = 60_000;
 
 export default definePluginEntry({
   id: "package-guard",
@@ -94,11 +101,40 @@ export default definePluginEntry({
     });
     // Inline, so the SDK's (unexported) event and result types check this handler.
     api.on("before_install", (event) => beforeInstall(event));
+    // Reads files only (the re-scan result, quarantine markers), so it also answers in a process with no gateway.
+    api.registerSecurityAuditCollector(
+      createSecurityAuditCollector((c) =>
+        readExposureReport(c, new PythonEnvironment(c, async () => Promise.reject(new Error("no processes")))),
+      ),
+    );
+    let scheduler: RescanScheduler | undefined;
     api.registerService({
       id: "package-guard",
       async start(ctx) {
-        const recovered = await (await getServices()).packages.recover();
+        // Without a valid config this rejects with CONFIG_INVALID: the host logs it and nothing starts.
+        const services = await getServices();
+        const rescanHours = config?.scan.rescanHours ?? 24;
+        const recovered = await services.packages.recover();
         if (recovered > 0) ctx.logger.warn(`package-guard: rolled back ${recovered} interrupted install(s)`);
+        scheduler = new RescanScheduler({
+          rescan: async (trigger) => {
+            const summary = await services.exposure.rescan(trigger);
+            if (summary.newFindings === 0) return;
+            const malware = summary.maliciousSkills.length ? `; MALWARE in: ${summary.maliciousSkills.join(", ")}` : "";
+            ctx.logger.warn(
+              `package-guard: re-scan (${trigger}) found ${summary.newFindings} new finding(s); exposed skills: ` +
+                `${summary.exposedSkills.join(", ")}${malware}`,
+            );
+          },
+          currentVersion: () => services.exposure.currentVersion(),
+          last: () => services.exposure.last(),
+          everyMs: rescanHours * 3_600_000,
+          log: ctx.logger,
+        });
+        scheduler.start(RESCAN_POLL_MS);
+      },
+      async stop() {
+        await scheduler?.stop();
       },
     });
   },

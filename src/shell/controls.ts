@@ -13,12 +13,14 @@ const CLI_VALUE_OPTIONS = words(
 );
 // Commands of our CLI that only read. Anything else (install, whitelist add, approvals resolve, overrides add …,
 // and commands added later) changes what the guard allows and is refused from an agent's shell.
-const READ_ONLY = words("check installed doctor shell-check install-policy help");
+const READ_ONLY = words("check installed doctor shell-check install-policy exposure help");
 const READ_ONLY_GROUPS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ["whitelist", set("list", "help")],
   ["approvals", set("list", "help")],
   ["overrides", set("list", "help")],
   ["audit", set("query", "verify", "help")],
+  ["advisories", set("status", "help")],
+  ["quarantine", set("list", "help")],
 ]);
 
 /** `package-guard …` and `openclaw packages …`. */

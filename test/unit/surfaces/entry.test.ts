@@ -26,6 +26,7 @@ const load = (pluginConfig: unknown) => {
     registerGatewayMethod: vi.fn(),
     registerCli: vi.fn(),
     registerService: vi.fn(),
+    registerSecurityAuditCollector: vi.fn(),
     on: (name: string, handler: Handler, opts: unknown) =>
       hooks.set(name, [...(hooks.get(name) ?? []), { handler, opts }]),
   };
