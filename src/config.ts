@@ -131,6 +131,11 @@ export const ConfigSchema = Type.Object(
         {
           file: Type.Optional(Type.Union([PathString, Type.Null()])),
           rotateBytes: Type.Optional(Type.Integer({ minimum: 4096 })),
+          signingKey: Type.Optional(
+            Type.Union([PathString, Type.Null()], {
+              description: "PEM Ed25519 private key that signs the audit head (openssl genpkey -algorithm ed25519)",
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -140,6 +145,8 @@ export const ConfigSchema = Type.Object(
         {
           ttlHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365 })),
           maxPending: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+          maxPendingPerAgent: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+          pendingTtlHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365 })),
           ask: Type.Optional(
             Type.Boolean({
               description: "ask the user through OpenClaw's plugin approvals when an agent's install needs approval",
@@ -169,6 +176,23 @@ export const ConfigSchema = Type.Object(
     hooks: Type.Optional(
       Type.Object(
         { maturity: Type.Optional(MaturitySchema), preinstall: Type.Optional(Type.Boolean()) },
+        { additionalProperties: false },
+      ),
+    ),
+    widgets: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean({ description: "Gate show_widget (before_tool_call)" })),
+          esmSh: Type.Optional(
+            Type.Boolean({
+              description: "Let widgets load esm.sh modules: policy-checked, but no integrity binds them",
+            }),
+          ),
+          fonts: Type.Optional(Type.Boolean({ description: "Let widgets load CSS and fonts from the font hosts" })),
+          registry: Type.Optional(Type.String({ pattern: "^https?://[^\\s@]+$" })),
+          timeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 14_000 })),
+          maxTarballBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 512 * 1024 * 1024 })),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -215,11 +239,29 @@ export type PackageGuardConfig = {
     exposureFile: string;
   };
   venvRoot: string;
-  audit: { file: string; rotateBytes: number };
-  approvals: { ttlHours: number; maxPending: number; file: string; ask: boolean; askTimeoutMs: number };
+  audit: { file: string; rotateBytes: number; signingKey: string | null };
+  approvals: {
+    ttlHours: number;
+    maxPending: number;
+    maxPendingPerAgent: number;
+    pendingTtlHours: number;
+    file: string;
+    ask: boolean;
+    askTimeoutMs: number;
+  };
   shell: ShellConfig;
   hooks: { maturity: Maturity; preinstall: boolean };
+  widgets: {
+    enabled: boolean;
+    esmSh: boolean;
+    fonts: boolean;
+    registry: string;
+    timeoutMs: number;
+    maxTarballBytes: number;
+  };
 };
+
+export const DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/";
 
 export const DEFAULT_INDEX_URL = "https://pypi.org/simple";
 /** OSV's public bucket: <url>/PyPI/all.zip is every PyPI advisory (PYSEC, GHSA, MAL) as OSV JSON. */
@@ -324,10 +366,13 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
     audit: {
       file: c.audit?.file ? absolute(c.audit.file, baseDir) : join(dataDir, "audit.jsonl"),
       rotateBytes: c.audit?.rotateBytes ?? 100 * 1024 * 1024,
+      signingKey: c.audit?.signingKey ? absolute(c.audit.signingKey, baseDir) : null,
     },
     approvals: {
       ttlHours: c.approvals?.ttlHours ?? 72,
       maxPending: c.approvals?.maxPending ?? 50,
+      maxPendingPerAgent: c.approvals?.maxPendingPerAgent ?? 5,
+      pendingTtlHours: c.approvals?.pendingTtlHours ?? 24,
       file: join(dataDir, "approvals.json"),
       ask: c.approvals?.ask ?? true,
       askTimeoutMs: c.approvals?.askTimeoutMs ?? 120_000,
@@ -339,6 +384,15 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
       approvalTimeoutMs: c.shell?.approvalTimeoutMs ?? DEFAULT_SHELL.approvalTimeoutMs,
     },
     hooks: { maturity: c.hooks?.maturity ?? defaultMaturity, preinstall: c.hooks?.preinstall ?? true },
+    widgets: {
+      enabled: c.widgets?.enabled ?? true,
+      esmSh: c.widgets?.esmSh ?? false,
+      fonts: c.widgets?.fonts ?? true,
+      registry: c.widgets?.registry ?? DEFAULT_NPM_REGISTRY,
+      // OpenClaw fails a before_tool_call handler closed after 15 s; the gate answers first with its own reason.
+      timeoutMs: c.widgets?.timeoutMs ?? 12_000,
+      maxTarballBytes: c.widgets?.maxTarballBytes ?? 64 * 1024 * 1024,
+    },
   };
 };
 

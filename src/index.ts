@@ -18,6 +18,7 @@ import { createBeforeInstallHandler } from "./surfaces/hooks.js";
 import { createSecurityAuditCollector } from "./surfaces/security-audit.js";
 import { createToolGate } from "./surfaces/tool-gate.js";
 import { createToolFactories } from "./surfaces/tools.js";
+import { createWidgetHook, SHOW_WIDGET } from "./surfaces/widget-hook.js";
 
 // How often the background service looks for new advisory data (a cheap check) and a due scheduled re-scan.
 const RESCAN_POLL_MS = 60_000;
@@ -50,7 +51,10 @@ export default definePluginEntry({
     const getServices = (): Promise<Services> =>
       config === null
         ? Promise.reject(toPackageGuardError(problem, "CONFIG_INVALID"))
-        : (opened ??= openServices(config).catch((error: unknown) => {
+        : (opened ??= openServices(config, {
+            // A copy of the chain's anchor outside the state dir: whoever rewrites the log cannot rewrite this.
+            onAuditHead: (head) => api.logger.info(`package-guard: audit head seq=${head.seq} hash=${head.hash}`),
+          }).catch((error: unknown) => {
             opened = undefined;
             throw error;
           }));
@@ -101,6 +105,15 @@ export default definePluginEntry({
     });
     // Inline, so the SDK's (unexported) event and result types check this handler.
     api.on("before_install", (event) => beforeInstall(event));
+    // Without a valid config the widget gate stays on, and refuses (its services do not open).
+    if (config?.widgets.enabled ?? true) {
+      const widgetHook = createWidgetHook({
+        getGate: async () => (await getServices()).widgets,
+        logger: api.logger,
+        budgetMs: config?.widgets.timeoutMs ?? 12_000,
+      });
+      api.on("before_tool_call", (event, ctx) => widgetHook(event, ctx), { matcher: [SHOW_WIDGET] });
+    }
     // Reads files only (the re-scan result, quarantine markers), so it also answers in a process with no gateway.
     api.registerSecurityAuditCollector(
       createSecurityAuditCollector((c) =>

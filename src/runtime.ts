@@ -1,10 +1,13 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { AuditLog } from "./audit/log.js";
+import { loadSigningKey } from "./audit/head.js";
+import { type AuditHead, AuditLog, type AuditLogOptions } from "./audit/log.js";
 import type { PackageGuardConfig } from "./config.js";
 import { ApprovalStore } from "./policy/approvals.js";
+import { resolveMaturity } from "./policy/maturity.js";
 import { OverrideStore } from "./policy/overrides.js";
 import { WhitelistSources } from "./policy/whitelist-sources.js";
+import { describeChange, WhitelistWatch } from "./policy/whitelist-watch.js";
 import { PythonEnvironment } from "./python/environment.js";
 import { ScanCache } from "./scan/cache.js";
 import { createScanner } from "./scan/factory.js";
@@ -14,16 +17,37 @@ import { InstallApprovalService } from "./service/install-approval.js";
 import { OperatorService } from "./service/operator.js";
 import { PackageService } from "./service/pipeline.js";
 import type { Services } from "./service/services.js";
+import { RegistryPackageFiles } from "./service/widget-files.js";
+import { WidgetGate } from "./service/widget-gate.js";
+import { npmWidgetPolicy } from "./service/widget-policy.js";
 import { runProcess, type Runner } from "./util/exec.js";
 
-export type RuntimeOptions = { runner?: Runner; now?: () => Date };
+export type RuntimeOptions = {
+  runner?: Runner;
+  now?: () => Date;
+  /** Told the audit head after every append (the gateway logs it: a copy of the anchor outside the state dir). */
+  onAuditHead?: (head: AuditHead) => void;
+  /** Fault injection in tests only: replaces the audit log's write (see AuditLogOptions.write). */
+  auditWrite?: AuditLogOptions["write"];
+};
 
 /** Wires the services from a parsed configuration: the only place that knows every concrete backend. */
 export const openServices = async (config: PackageGuardConfig, options: RuntimeOptions = {}): Promise<Services> => {
   const runner = options.runner ?? runProcess;
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const audit = await AuditLog.open(config.audit.file, { rotateBytes: config.audit.rotateBytes });
-  const whitelist = new WhitelistSources(config.whitelist);
+  const audit = await AuditLog.open(config.audit.file, {
+    rotateBytes: config.audit.rotateBytes,
+    keys: config.audit.signingKey ? await loadSigningKey(config.audit.signingKey) : null,
+    ...(options.onAuditHead ? { onHead: options.onAuditHead } : {}),
+    ...(options.auditWrite ? { write: options.auditWrite } : {}),
+  });
+  const whitelist = new WhitelistSources(
+    config.whitelist,
+    new WhitelistWatch(join(config.dataDir, "whitelist-seen.json"), async (changes) => {
+      for (const change of changes)
+        await audit.append({ source: "system", status: "whitelist_changed", ...describeChange(change) });
+    }),
+  );
   const python = new PythonEnvironment(config, runner);
   let scan: Promise<VulnerabilityScanService> | undefined;
   const openScan = async (): Promise<VulnerabilityScanService> => {
@@ -55,6 +79,8 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
       file: config.approvals.file,
       ttlHours: config.approvals.ttlHours,
       maxPending: config.approvals.maxPending,
+      maxPendingPerAgent: config.approvals.maxPendingPerAgent,
+      pendingTtlHours: config.approvals.pendingTtlHours,
       ...(options.now ? { now: options.now } : {}),
     }),
     overrides: new OverrideStore(join(config.dataDir, "overrides.json"), options.now),
@@ -65,12 +91,25 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
       })),
     ...(options.now ? { now: options.now } : {}),
   };
+  const widgets = new WidgetGate({
+    options: { esmSh: config.widgets.esmSh, fonts: config.widgets.fonts },
+    policy: npmWidgetPolicy(deps.scan),
+    files: new RegistryPackageFiles({
+      registry: config.widgets.registry,
+      timeoutMs: config.widgets.timeoutMs,
+      maxTarballBytes: config.widgets.maxTarballBytes,
+    }),
+    audit,
+    maturityOf: (agentId) => resolveMaturity(config, agentId ?? undefined),
+    ...(options.now ? { now: options.now } : {}),
+  });
   const exposure = new ExposureService(deps);
   const packages = new PackageService(deps);
   return {
     packages,
     operator: new OperatorService({ ...deps, exposure }),
     exposure,
+    widgets,
     installApprovals: new InstallApprovalService({ ...deps, packages }),
   };
 };

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import type { AuditInput, AuditStatus } from "../audit/log.js";
@@ -70,7 +69,6 @@ export type ShellGateOptions = {
   record?: (input: AuditInput) => Promise<unknown>;
 };
 
-const EXCERPT_CHARS = 500;
 // What a request in words to OpenClaw's system agent must not be about.
 const GUARD_WORDS =
   /package[-_ ]?guard|plugins\.(entries|allow|deny|load)|installpolicy|plugin\.approval|approvals?\s+resolve/i;
@@ -272,13 +270,13 @@ export class ShellGate {
       status,
       agentId: caller.agentId,
       sessionKey: caller.sessionKey,
-      requested: redactSecrets(command.length > EXCERPT_CHARS ? `${command.slice(0, EXCERPT_CHARS)}…` : command),
+      // The audit log redacts it, keeps an excerpt and the SHA-256 of the whole (requested, requestedSha256).
+      requested: command,
       package: outcome.package ?? null,
       code: status === "blocked" ? SHELL_CODE : null,
       reason: outcome.reason,
       details: {
         tool: outcome.tool,
-        commandSha256: createHash("sha256").update(command).digest("hex"),
         commandChars: command.length,
         family: outcome.family ?? null,
         kind: outcome.kind ?? null,

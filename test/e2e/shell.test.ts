@@ -144,7 +144,7 @@ describe("every family, in every position and wrapper of the unit table, through
       });
     }
     expect(blocked).toEqual([]);
-    const bySha = new Map((await execRecords(admin)).map((r) => [String(r.details?.commandSha256), r]));
+    const bySha = new Map((await execRecords(admin)).map((r) => [String(r.requestedSha256), r]));
     const mismatched = rows
       .map(([command, expected]) => {
         const record = bySha.get(createHash("sha256").update(command).digest("hex"));

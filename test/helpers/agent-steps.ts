@@ -58,6 +58,7 @@ export type AuditRow = {
   status: string;
   agentId: string | null;
   requested: string | null;
+  requestedSha256: string | null;
   details: Record<string, unknown> | null;
 };
 

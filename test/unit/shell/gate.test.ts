@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { AuditInput } from "../../../src/audit/log.js";
+import { MAX_FIELD_CHARS, normalizeInput } from "../../../src/audit/record.js";
 import { DEFAULT_SHELL, type ShellMode } from "../../../src/config.js";
 import { guardPaths, ShellGate, type GuardPaths } from "../../../src/service/shell-gate.js";
 
@@ -225,15 +226,18 @@ describe("the audit record", () => {
       code: "SHELL_BLOCKED",
     });
     expect(r.package).toBe("six");
-    expect(r.requested!.length).toBeLessThanOrEqual(501);
     expect(r.details).toMatchObject({
       tool: "exec",
       family: "pip",
       decision: "block",
       mode: "block",
-      commandChars: command.length,
-      commandSha256: createHash("sha256").update(command).digest("hex"),
+      commandChars: 5018, // 18 characters before the 5,000 x
     });
+    // What the log stores: a bounded excerpt of the command and the SHA-256 of all of it.
+    const stored = normalizeInput(r);
+    expect(stored.requested!.length).toBeLessThanOrEqual(MAX_FIELD_CHARS + 1);
+    expect(stored.requested!.startsWith("pip install six # xxx")).toBe(true);
+    expect(stored.requestedSha256).toBe(createHash("sha256").update(command).digest("hex"));
   });
 
   it("never carries a token from the command", async () => {
@@ -244,7 +248,7 @@ describe("the audit record", () => {
       caller,
     );
     await g.audit(d, caller, "blocked");
-    const text = JSON.stringify(records[0]);
+    const text = JSON.stringify(normalizeInput(records[0]!)) + d.reason;
     expect(text).not.toContain("s3cretT0ken");
     expect(text).not.toContain("hunter22");
     expect(d.reason).not.toContain("s3cretT0ken");
