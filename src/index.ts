@@ -1,16 +1,14 @@
 import { definePluginEntry } from "openclaw/plugin-sdk/plugin-entry";
 import { resolveStateDir } from "openclaw/plugin-sdk/state-paths";
-import { DEFAULT_SHELL, parseConfig, type PackageGuardConfig } from "./config.js";
-import { toPackageGuardError } from "./errors.js";
+import { DEFAULT_SHELL, parseConfig } from "./config.js";
 import { PythonEnvironment } from "./python/environment.js";
-import { openServices } from "./runtime.js";
+import { openGuard, openServices } from "./runtime.js";
 import { EXEC_ENV } from "./service/exec-env.js";
 import { readExposureReport } from "./service/exposure.js";
 import { RescanScheduler } from "./service/rescan-scheduler.js";
-import type { Services } from "./service/services.js";
 import { GATED_TOOLS, guardPaths, ShellGate } from "./service/shell-gate.js";
 import { createInstallApprovalGate } from "./surfaces/approval-gate.js";
-import { loadCliConfig, pluginBlockOf } from "./surfaces/cli-context.js";
+import { hostAgentIds, loadCliConfig, loadHostAgents, pluginBlockOf } from "./surfaces/cli-context.js";
 import { CLI_DESCRIPTOR } from "./surfaces/cli-descriptor.js";
 import { buildCommands } from "./surfaces/cli/index.js";
 import { registerGatewayMethods } from "./surfaces/gateway.js";
@@ -37,27 +35,16 @@ export default definePluginEntry({
     } catch {
       stateDir = resolveStateDir();
     }
-    // A bad block must close the guard, not open it: the plugin stays loaded, every surface that needs the services
-    // answers with the problem (getServices rejects), and the shell gate keeps blocking with its defaults.
-    let config: PackageGuardConfig | null = null;
-    let problem: unknown = null;
-    try {
-      config = parseConfig(api.pluginConfig, stateDir);
-    } catch (error) {
-      problem = error;
-      api.logger.error(`package-guard: ${toPackageGuardError(error).message}; its surfaces refuse until it is fixed`);
-    }
-    let opened: Promise<Services> | undefined;
-    const getServices = (): Promise<Services> =>
-      config === null
-        ? Promise.reject(toPackageGuardError(problem, "CONFIG_INVALID"))
-        : (opened ??= openServices(config, {
-            // A copy of the chain's anchor outside the state dir: whoever rewrites the log cannot rewrite this.
-            onAuditHead: (head) => api.logger.info(`package-guard: audit head seq=${head.seq} hash=${head.hash}`),
-          }).catch((error: unknown) => {
-            opened = undefined;
-            throw error;
-          }));
+    // SECURITY: a bad block must close the guard, not remove it. Throwing here would fail the plugin's load and leave
+    // the gateway without install_package, the before_install hook or any refusal. So every surface is registered
+    // and gets CONFIG_INVALID (naming each problem) from getServices() instead.
+    const guard = openGuard(api.pluginConfig, stateDir, {
+      logger: api.logger,
+      // A copy of the chain's anchor outside the state dir: whoever rewrites the log cannot rewrite this.
+      onAuditHead: (head) => api.logger.info(`package-guard: audit head seq=${head.seq} hash=${head.hash}`),
+    });
+    const { getServices } = guard;
+    const config = guard.config;
 
     // The shell gate decides from the config alone; it needs the services only to record (fail closed without them).
     const shellGate = new ShellGate({
@@ -82,6 +69,7 @@ export default definePluginEntry({
     registerGatewayMethods(
       (method, handler, opts) => api.registerGatewayMethod(method, handler as never, opts),
       getServices,
+      () => hostAgentIds(api.config),
       async (command, options) => {
         const d = await shellGate.checkCommand(command, options);
         return { ...d, mode: shellGate.mode, findings: d.findings.map(({ packages: _p, ...f }) => f) };
@@ -95,6 +83,8 @@ export default definePluginEntry({
             paths.config || paths.stateDir
               ? loadCliConfig(paths)
               : Promise.resolve(parseConfig(pluginBlockOf(hostConfig), stateDir)),
+          hostAgents: (paths) =>
+            paths.config || paths.stateDir ? loadHostAgents(paths) : Promise.resolve(hostAgentIds(hostConfig)),
         });
       },
       { descriptors: [{ ...CLI_DESCRIPTOR }] },
@@ -105,12 +95,12 @@ export default definePluginEntry({
     });
     // Inline, so the SDK's (unexported) event and result types check this handler.
     api.on("before_install", (event) => beforeInstall(event));
-    // Without a valid config the widget gate stays on, and refuses (its services do not open).
-    if (config?.widgets.enabled ?? true) {
+    // A closed guard (no config) still gates widgets: the hook gets its CONFIG_INVALID and blocks.
+    if (guard.config === null || guard.config.widgets.enabled) {
       const widgetHook = createWidgetHook({
         getGate: async () => (await getServices()).widgets,
         logger: api.logger,
-        budgetMs: config?.widgets.timeoutMs ?? 12_000,
+        budgetMs: guard.config?.widgets.timeoutMs ?? 12_000,
       });
       api.on("before_tool_call", (event, ctx) => widgetHook(event, ctx), { matcher: [SHOW_WIDGET] });
     }
@@ -124,9 +114,15 @@ export default definePluginEntry({
     api.registerService({
       id: "package-guard",
       async start(ctx) {
-        // Without a valid config this rejects with CONFIG_INVALID: the host logs it and nothing starts.
+        // What would make installs fail is said at start, with what to do, not at the first refused install.
+        if (guard.problem || !guard.config) {
+          ctx.logger.error(guard.problem?.message ?? "package-guard is closed");
+          return;
+        }
+        const config = guard.config;
+        const rescanHours = config.scan.rescanHours;
         const services = await getServices();
-        const rescanHours = config?.scan.rescanHours ?? 24;
+        for (const line of await services.operator.startupProblems()) ctx.logger.error(line);
         const recovered = await services.packages.recover();
         if (recovered > 0) ctx.logger.warn(`package-guard: rolled back ${recovered} interrupted install(s)`);
         scheduler = new RescanScheduler({

@@ -10,6 +10,7 @@ import type { Ecosystem } from "../scan/types.js";
 import { DATE_RULE, isCalendarDate, startOfUtcDay } from "../util/date.js";
 import { redactDeep } from "../util/redact.js";
 import { advisoryStatus, updateAdvisories, type AdvisoryStatus, type AdvisoryUpdateResult } from "./advisories.js";
+import { whitelistChecks } from "./doctor-whitelist.js";
 import { runDoctor } from "./doctor.js";
 import type { ExposureReport, ExposureService, RescanSummary } from "./exposure.js";
 import type { ServiceDeps } from "./pipeline.js";
@@ -192,8 +193,31 @@ export class OperatorService {
     }
   }
 
-  async doctor(): Promise<DoctorReport> {
-    return runDoctor(this.deps.config, this.deps.python, this.deps.scan);
+  /** The health check; `hostAgents` are the gateway's agent ids when the caller knows them. */
+  async doctor(hostAgents: readonly string[] | null = null, signal?: AbortSignal): Promise<DoctorReport> {
+    return runDoctor({
+      config: this.deps.config,
+      python: this.deps.python,
+      whitelist: this.deps.whitelist,
+      scan: this.deps.scan,
+      hostAgents,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  /** At start: what makes installs fail that needs no network to find (the whitelist's sources and ranges). */
+  async startupProblems(): Promise<string[]> {
+    const checks = await whitelistChecks({
+      config: this.deps.config,
+      python: this.deps.python,
+      whitelist: this.deps.whitelist,
+      scan: this.deps.scan,
+      hostAgents: null,
+      indexReachable: false,
+    });
+    return checks
+      .filter((c) => c.status === "fail")
+      .map((c) => `package-guard: ${c.check}: ${c.detail}${c.fix ? `. Fix: ${c.fix}` : ""}`);
   }
 
   async overridesList(): Promise<(VulnerabilityOverride & { live: boolean })[]> {

@@ -31,7 +31,8 @@ const load = (pluginConfig: unknown) => {
       hooks.set(name, [...(hooks.get(name) ?? []), { handler, opts }]),
   };
   (entry as unknown as { register: (api: unknown) => void }).register(api);
-  return { hooks, logger };
+  const service = api.registerService.mock.calls[0]![0] as { start: (ctx: unknown) => Promise<void> };
+  return { hooks, logger, service };
 };
 
 const execCall = (command: string) =>
@@ -54,15 +55,18 @@ describe("the plugin entry", () => {
   });
 
   it("a bad configuration closes the guard: the gate still blocks installs and says why, loudly", async () => {
-    const { hooks, logger } = load({ shell: { mode: "sometimes" } });
-    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining("/shell/mode"));
+    const { hooks, service } = load({ shell: { mode: "sometimes" } });
+    // The host starts the plugin's service after loading it: that is where the problem is logged, with its fix.
+    const startLogger = { info: vi.fn(), warn: vi.fn(), error: vi.fn(), debug: vi.fn() };
+    await service.start({ logger: startLogger });
+    expect(startLogger.error).toHaveBeenCalledWith(expect.stringContaining("/shell/mode"));
     const gate = hooks
       .get("before_tool_call")!
       .find((h) => (h.opts as { matcher: string[] }).matcher.includes("exec"))!;
     const result = (await gate.handler(...execCall("pip install six"))) as { block: boolean; blockReason: string };
     expect(result.block).toBe(true);
     expect(result.blockReason).toMatch(/^\[SHELL_BLOCKED\] /);
-    expect(result.blockReason).toContain("could not record this decision: Invalid package-guard configuration");
+    expect(result.blockReason).toContain("could not record this decision: package-guard is closed: Invalid package-guard");
     expect(await gate.handler(...execCall("ls -la"))).toBeUndefined();
     // Its default exec environment stays on too.
     expect(await hooks.get("resolve_exec_env")![0]!.handler({ toolName: "exec", host: "gateway" }, {})).toMatchObject({

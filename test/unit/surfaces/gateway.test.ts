@@ -64,6 +64,7 @@ describe("gateway methods", () => {
     registerGatewayMethods(
       (method, handler, opts) => handlers.set(method, { handler: handler as Handler, scope: opts.scope }),
       async () => ({}) as unknown as Services,
+      () => null,
       shellCheck,
     );
     expect(handlers.get("packages.shell.check")?.scope).toBe("operator.read");
