@@ -15,6 +15,7 @@ import { createScanner } from "./scan/factory.js";
 import { VulnerabilityScanService } from "./scan/scan-service.js";
 import { logDecisions, type DecisionLogger } from "./service/decision-log.js";
 import { ExposureService } from "./service/exposure.js";
+import { InstallApprovalService } from "./service/install-approval.js";
 import { OperatorService } from "./service/operator.js";
 import { PackageService } from "./service/pipeline.js";
 import type { Services } from "./service/services.js";
@@ -114,7 +115,14 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
   // Every entry point (gateway start, each CLI command, install-policy, the hook's first use) opens the services
   // here: changes a killed process left half done are recovered and recorded before anything else happens.
   const recovered = await packages.recover();
-  return { packages, operator: new OperatorService({ ...deps, exposure }), exposure, widgets, recovered };
+  return {
+    packages,
+    operator: new OperatorService({ ...deps, exposure }),
+    exposure,
+    widgets,
+    installApprovals: new InstallApprovalService({ ...deps, packages }),
+    recovered,
+  };
 };
 
 /** The services for a plugin block, or the reason there are none: what every surface of the plugin calls. */
