@@ -12,10 +12,18 @@ const MaturitySchema = Type.Enum([...MATURITY_LEVELS], { description: "student <
 const NotOption = { pattern: "^(?!\\s*-)" } as const;
 const PathString = Type.String({ minLength: 1, ...NotOption });
 
-/** One entry of the seed's whitelist YAML format (package_whitelist_default.yaml), plus optional `extras`. */
+/** Package ecosystems, spelled as OSV spells them. */
+export const ECOSYSTEMS = ["PyPI", "npm"] as const;
+export type Ecosystem = (typeof ECOSYSTEMS)[number];
+
+/**
+ * One entry of the seed's whitelist YAML format (package_whitelist_default.yaml), plus optional `extras`, and
+ * `ecosystem: npm` for an npm package (its `version` is then a node-semver range). Without it an entry is PyPI's.
+ */
 export const WhitelistEntrySchema = Type.Object(
   {
-    package: Type.String({ minLength: 1, maxLength: 100 }),
+    package: Type.String({ minLength: 1, maxLength: 214 }),
+    ecosystem: Type.Optional(Type.Enum([...ECOSYSTEMS], { description: "PyPI (the default) or npm" })),
     version: Type.Optional(Type.String({ maxLength: 200 })),
     max_memory_mb: Type.Optional(Type.Integer({ minimum: 1 })),
     network_access: Type.Optional(Type.Boolean()),

@@ -30,6 +30,8 @@ export type AuditInput = {
   maturity?: string | null;
   requested?: string | null;
   skillId?: string | null;
+  /** "npm" for npm packages (their names are kept as npm spells them); null or absent: PyPI, or no package. */
+  ecosystem?: string | null;
   package?: string | null;
   version?: string | null;
   code?: string | null;
@@ -50,6 +52,7 @@ export type AuditBody = {
   maturity: string | null;
   requested: string | null;
   skillId: string | null;
+  ecosystem: string | null;
   package: string | null;
   version: string | null;
   code: string | null;
@@ -75,6 +78,7 @@ const STRING_FIELDS = [
   "maturity",
   "requested",
   "skillId",
+  "ecosystem",
   "package",
   "version",
   "code",
@@ -123,8 +127,9 @@ export const normalizeInput = (input: AuditInput): AuditBody => {
     (typeof STRING_FIELDS)[number],
     string | null
   >;
-  // Stored PEP 503-normalized, so a query can find a package's records by their exact bytes (query.ts).
-  if (strings.package !== null) strings.package = normalizeName(strings.package);
+  // Stored PEP 503-normalized, so a query can find a package's records by their exact bytes (query.ts). npm names are
+  // case- and separator-exact already (`lodash.merge` is not `lodash-merge`), so they stay as they are.
+  if (strings.package !== null && strings.ecosystem !== "npm") strings.package = normalizeName(strings.package);
   const vulnerabilities = Array.isArray(input.vulnerabilities)
     ? input.vulnerabilities.slice(0, MAX_VULNERABILITIES).map((v) => cut(String(v), 200))
     : [];

@@ -1,7 +1,9 @@
 import type { AuditQuery, AuditRecord, VerifyResult } from "../audit/log.js";
-import type { Maturity } from "../config.js";
+import type { Ecosystem, Maturity } from "../config.js";
+import { PackageGuardError } from "../errors.js";
 import type { ApprovalFilter, Approval, ApprovalView } from "../policy/approvals.js";
 import { resolveMaturity } from "../policy/maturity.js";
+import { npmNameProblem } from "../policy/npm-names.js";
 import type { OverrideInput, VulnerabilityOverride } from "../policy/overrides.js";
 import { parseRequest } from "../policy/request.js";
 import { runDoctor } from "./doctor.js";
@@ -37,10 +39,10 @@ export class OperatorService {
     return this.deps.audit.verify();
   }
 
-  async whitelistList(maturity: Maturity, category?: string): Promise<WhitelistView[]> {
+  async whitelistList(maturity: Maturity, category?: string, ecosystem: Ecosystem = "PyPI"): Promise<WhitelistView[]> {
     const whitelist = await this.deps.whitelist.current();
     return whitelist
-      .visibleAt(maturity)
+      .visibleAt(maturity, ecosystem)
       .filter((e) => category === undefined || e.category === category)
       .map(toView);
   }
@@ -48,9 +50,10 @@ export class OperatorService {
   async listForAgent(
     agentId: string | null,
     category?: string,
-  ): Promise<{ maturity: Maturity; packages: WhitelistView[] }> {
+    ecosystem: Ecosystem = "PyPI",
+  ): Promise<{ maturity: Maturity; ecosystem: Ecosystem; packages: WhitelistView[] }> {
     const maturity = resolveMaturity(this.deps.config, agentId ?? undefined);
-    return { maturity, packages: await this.whitelistList(maturity, category) };
+    return { maturity, ecosystem, packages: await this.whitelistList(maturity, category, ecosystem) };
   }
 
   async whitelistAdd(entry: Record<string, unknown>, caller: CallerContext): Promise<WhitelistView> {
@@ -59,6 +62,7 @@ export class OperatorService {
       source: caller.source,
       client: caller.client ?? null,
       status: "whitelist_changed",
+      ecosystem: created.ecosystem,
       package: created.package,
       maturity: created.maturity,
       details: { action: "add", entry: created },
@@ -70,21 +74,24 @@ export class OperatorService {
     pkg: string,
     maturity: Maturity | undefined,
     caller: CallerContext,
-  ): Promise<{ removed: boolean; package: string; stillInstalledIn: string[] }> {
-    const name = parseRequest(pkg, undefined).name;
-    const removed = await this.deps.whitelist.remove(name, maturity);
-    const stillInstalledIn = [
-      ...new Set((await this.installed()).filter((p) => p.package === name).map((p) => p.skill)),
-    ];
+    ecosystem: Ecosystem = "PyPI",
+  ): Promise<{ removed: boolean; package: string; ecosystem: Ecosystem; stillInstalledIn: string[] }> {
+    const name = ecosystem === "npm" ? npmName(pkg) : parseRequest(pkg, undefined).name;
+    const removed = await this.deps.whitelist.remove(name, maturity, ecosystem);
+    const stillInstalledIn =
+      ecosystem === "npm"
+        ? []
+        : [...new Set((await this.installed()).filter((p) => p.package === name).map((p) => p.skill))];
     await this.deps.audit.append({
       source: caller.source,
       client: caller.client ?? null,
       status: "whitelist_changed",
+      ecosystem,
       package: name,
       maturity: maturity ?? null,
       details: { action: "remove", removed, stillInstalledIn },
     });
-    return { removed, package: name, stillInstalledIn };
+    return { removed, package: name, ecosystem, stillInstalledIn };
   }
 
   async doctor(): Promise<DoctorReport> {
@@ -139,3 +146,11 @@ export class OperatorService {
     return approval;
   }
 }
+
+const npmName = (raw: string): string => {
+  const problem = npmNameProblem(raw);
+  if (problem === null) return raw;
+  throw new PackageGuardError("INVALID_REQUIREMENT", `'${String(raw).slice(0, 100)}' is not an npm name: ${problem}`, {
+    details: { reason: "name" },
+  });
+};

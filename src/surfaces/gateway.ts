@@ -2,7 +2,15 @@ import { MATURITY_LEVELS } from "../config.js";
 import { ERROR_SURFACE, PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { Services } from "../service/services.js";
 import { APPROVAL_FILTERS, AUDIT_STATUSES } from "../service/types.js";
-import { enumParam, installRequestParams, intParam, objectParam, rawParam, stringParam } from "./params.js";
+import {
+  ecosystemParam,
+  enumParam,
+  installRequestParams,
+  intParam,
+  objectParam,
+  rawParam,
+  stringParam,
+} from "./params.js";
 
 type Scope = "operator.read" | "operator.write" | "operator.admin" | "operator.approvals";
 type ErrorShape = { code: string; message: string; details?: unknown; retryable?: boolean };
@@ -70,16 +78,26 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
     }),
   );
   method("packages.whitelist.list", "operator.read", async (s, p) =>
-    s.operator.whitelistList(enumParam(p, "maturity", MATURITY_LEVELS) ?? "student", stringParam(p, "category")),
+    s.operator.whitelistList(
+      enumParam(p, "maturity", MATURITY_LEVELS) ?? "student",
+      stringParam(p, "category"),
+      ecosystemParam(p),
+    ),
   );
-  method("packages.whitelist.add", "operator.admin", (s, p, client) =>
-    s.operator.whitelistAdd(objectParam(p, "entry"), { source: "rpc", client }),
-  );
+  method("packages.whitelist.add", "operator.admin", (s, p, client) => {
+    const entry = objectParam(p, "entry");
+    // `{entry: {..., ecosystem}}` or `{entry, ecosystem}`: the entry's own field wins.
+    const withEcosystem =
+      entry.ecosystem === undefined && p.ecosystem !== undefined ? { ...entry, ecosystem: ecosystemParam(p) } : entry;
+    return s.operator.whitelistAdd(withEcosystem, { source: "rpc", client });
+  });
   method("packages.whitelist.remove", "operator.admin", (s, p, client) =>
-    s.operator.whitelistRemove(stringParam(p, "package", true), enumParam(p, "maturity", MATURITY_LEVELS), {
-      source: "rpc",
-      client,
-    }),
+    s.operator.whitelistRemove(
+      stringParam(p, "package", true),
+      enumParam(p, "maturity", MATURITY_LEVELS),
+      { source: "rpc", client },
+      ecosystemParam(p),
+    ),
   );
   method("packages.approvals.list", "operator.read", (s, p) =>
     s.operator.approvalsList(enumParam(p, "status", APPROVAL_FILTERS)),

@@ -1,3 +1,4 @@
+import { ECOSYSTEMS, type Ecosystem } from "../config.js";
 import { PackageGuardError } from "../errors.js";
 import type { InstallRequest } from "../service/types.js";
 import { isRecord } from "../util/is-record.js";
@@ -63,3 +64,6 @@ export const installRequestParams = (params: unknown): InstallRequest => {
     ...(version === undefined || version === null ? {} : { version }),
   };
 };
+
+/** `ecosystem`: "PyPI" (the default when absent) or "npm". */
+export const ecosystemParam = (params: unknown): Ecosystem => enumParam(params, "ecosystem", ECOSYSTEMS) ?? "PyPI";

@@ -2,7 +2,7 @@ import { Type } from "typebox";
 import { ERROR_SURFACE, type PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { Services } from "../service/services.js";
 import type { InstallResult, WhitelistView } from "../service/types.js";
-import { installRequestParams, stringParam } from "./params.js";
+import { ecosystemParam, installRequestParams, stringParam } from "./params.js";
 
 export const TOOL_NAMES = ["install_package", "list_packages"] as const;
 
@@ -20,7 +20,14 @@ const InstallParams = Type.Object(
 );
 
 const ListParams = Type.Object(
-  { category: Type.Optional(Type.String({ description: "Only this category, e.g. 'data-science'" })) },
+  {
+    category: Type.Optional(Type.String({ description: "Only this category, e.g. 'data-science'" })),
+    ecosystem: Type.Optional(
+      Type.Enum(["PyPI", "npm"], {
+        description: "PyPI (default): Python packages; npm: packages for canvas components",
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -53,11 +60,11 @@ const summarizeInstall = (r: InstallResult): string => {
   ].join("\n");
 };
 
-const summarizeList = (maturity: string, entries: WhitelistView[]): string =>
+const summarizeList = (maturity: string, ecosystem: string, entries: WhitelistView[]): string =>
   entries.length === 0
-    ? `No packages are approved for ${maturity} agents.`
+    ? `No ${ecosystem} packages are approved for ${maturity} agents.`
     : [
-        `Packages approved for ${maturity} agents (install with install_package):`,
+        `${ecosystem} packages approved for ${maturity} agents (install with install_package):`,
         ...entries.map(
           (e) =>
             `- ${e.package} ${e.version || "(any version)"}` +
@@ -96,18 +103,20 @@ export const createToolFactories = (getService: () => Promise<Services>) => {
 
   const listPackages = (ctx: ToolContext) => ({
     name: "list_packages",
-    label: "List installable Python packages",
+    label: "List installable packages",
     description:
-      "List the Python packages you may install with install_package: names, approved version ranges, categories, " +
-      "and which ones need operator approval.",
+      "List the packages you may install with install_package: names, approved version ranges, categories, and " +
+      "which ones need operator approval. Python packages by default; ecosystem 'npm' lists npm packages for canvas " +
+      "components.",
     parameters: ListParams,
     async execute(_toolCallId: string, params: unknown) {
       try {
         const category = stringParam(params, "category");
+        const ecosystem = ecosystemParam(params);
         const service = await getService();
-        const view = await service.operator.listForAgent(ctx.agentId ?? null, category);
+        const view = await service.operator.listForAgent(ctx.agentId ?? null, category, ecosystem);
         return {
-          content: [{ type: "text" as const, text: summarizeList(view.maturity, view.packages) }],
+          content: [{ type: "text" as const, text: summarizeList(view.maturity, view.ecosystem, view.packages) }],
           details: view,
         };
       } catch (error) {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { MATURITY_LEVELS, type Maturity, type PackageGuardConfig } from "../../config.js";
+import { ECOSYSTEMS, MATURITY_LEVELS, type Ecosystem, type Maturity, type PackageGuardConfig } from "../../config.js";
 import { PackageGuardError, toPackageGuardError } from "../../errors.js";
 import type { Services } from "../../service/services.js";
 import { loadCliConfig, type CliPaths } from "../cli-context.js";
@@ -44,6 +44,9 @@ export const choice = <T extends string>(flag: string, value: string, allowed: r
 };
 
 export const parseMaturity = (value: string): Maturity => choice("--maturity", value, MATURITY_LEVELS);
+
+export const parseEcosystem = (value: string | undefined): Ecosystem =>
+  value === undefined ? "PyPI" : choice("--ecosystem", value, ECOSYSTEMS);
 
 export const createKit = (deps: CliDeps): CliKit => {
   const out: Output = deps.output ?? { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };

@@ -18,6 +18,7 @@ const KEYS = [
   "maturity",
   "requested",
   "skillId",
+  "ecosystem",
   "package",
   "version",
   "code",
