@@ -45,9 +45,12 @@ const any = (range: string): string => (range === "" ? "*" : range);
 export const npmRangeContains = (range: string, version: string): boolean =>
   semver.valid(version) !== null && semver.satisfies(version, any(range));
 
-/** Every version matched by `inner` is matched by `outer`; false when `inner` matches nothing. */
+/**
+ * Every version matched by `inner` is matched by `outer`, pre-releases counted; false when `inner` matches nothing.
+ * (Without counting them, node-semver calls `2.0.0-rc.1` outside `^2.0.0-0`.)
+ */
 export const npmRangeWithin = (inner: string, outer: string): boolean =>
-  !npmRangeIsEmpty(inner) && semver.subset(any(inner), any(outer));
+  !npmRangeIsEmpty(inner) && semver.subset(any(inner), any(outer), { includePrerelease: true });
 
 /** No version can satisfy it, e.g. '>=3 <2'. */
 export const npmRangeIsEmpty = (range: string): boolean => semver.minVersion(any(range)) === null;
@@ -60,3 +63,11 @@ export const intersectNpmRanges = (a: string, b: string): string => {
   const right = new semver.Range(b).set;
   return left.flatMap((l) => right.map((r) => [...l, ...r].map((c) => c.value || "*").join(" "))).join(" || ");
 };
+
+// node-semver writes `^4.1.2` as `>=4.1.2 <5.0.0-0`: an upper bound at `-0` names no pre-release, it excludes them.
+const namesPrerelease = (c: semver.Comparator): boolean =>
+  (c.semver.prerelease?.length ?? 0) > 0 && !(c.operator === "<" && c.semver.prerelease.join(".") === "0");
+
+/** Whether any comparator names a pre-release (then node-semver admits pre-releases of that version). */
+export const npmRangeNamesPrerelease = (range: string): boolean =>
+  range !== "" && new semver.Range(range).set.some((set) => set.some(namesPrerelease));

@@ -113,9 +113,15 @@ describe("evaluateNpm", () => {
   const decide = (raw: string, maturity: "student" | "intern" = "student", version?: string) =>
     evaluateNpm(w, parseNpmRequest(raw, version), maturity);
 
-  it("a request inside the entry's range is allowed with that range; none gets the entry's", () => {
+  it("the resolver gets both ranges, written as the narrower one when one lies inside the other", () => {
     expect(decide("lodash@4.17.21")).toMatchObject({ effectiveRange: "4.17.21", requiresApproval: false });
     expect(decide("lodash").effectiveRange).toBe("^4.17.21");
+    // The seed's semantics, as for PyPI: a wider request is narrowed to the approved range, not refused.
+    expect(decide("lodash@*").effectiveRange).toBe("^4.17.21");
+    expect(decide("lodash@x").effectiveRange).toBe("^4.17.21");
+    expect(decide("lodash@>=0").effectiveRange).toBe("^4.17.21");
+    expect(decide("lodash@>=4.17.22 <4.18").effectiveRange).toBe(">=4.17.22 <4.18");
+    expect(decide("lodash@^4.17.0 <4.17.30").effectiveRange).toBe(">=4.17.0 <5.0.0-0 <4.17.30 >=4.17.21 <5.0.0-0");
     expect(decide("d3@7.9.0", "intern")).toMatchObject({ effectiveRange: "7.9.0", requiresApproval: true });
   });
 
@@ -132,17 +138,33 @@ describe("evaluateNpm", () => {
   });
 
   it.each([
-    ["lodash@*", "outside the approved range '^4.17.21'"],
-    ["lodash@x", "outside the approved range"],
-    ["lodash@>=0", "outside the approved range"],
-    ["lodash@5.0.0", "outside the approved range"],
-    ["lodash@^4.17.0", "request e.g. 'lodash@>=4.17.0 <5.0.0-0 >=4.17.21 <5.0.0-0'"],
-    ["lodash@^4.18.0-beta.1", "outside the approved range"],
+    [
+      "lodash@5.0.0",
+      "has no version in common with the approved range '^4.17.21' for lodash; request e.g. 'lodash@^4.17.21'",
+    ],
+    ["lodash@<4.17.21", "has no version in common"],
+    ["lodash@^4.18.0-beta.1", "names a pre-release, but the approved range '^4.17.21' for lodash allows none"],
     ["lodash@>=5 <4", "matches no version"],
   ])("CONSTRAINT_VIOLATION for %s", (raw, message) => {
     const e = thrown(() => decide(raw));
     expect(e.code).toBe("CONSTRAINT_VIOLATION");
     expect(e.message).toContain(message);
+  });
+
+  it("an entry whose range matches nothing refuses every request as a configuration error", () => {
+    const broken = Whitelist.fromLayers([
+      parseWhitelistYaml("tiers:\n  student:\n    - {package: x, ecosystem: npm, version: '>=2 <1'}\n", "b.yaml"),
+    ]);
+    const e = thrown(() => evaluateNpm(broken, parseNpmRequest("x", undefined), "student"));
+    expect(e.code).toBe("CONFIG_INVALID");
+    expect(e.message).toContain("(b.yaml) matches no version");
+  });
+
+  it("a pre-release passes only when the approved range names pre-releases", () => {
+    const pre = Whitelist.fromLayers([
+      parseWhitelistYaml("tiers:\n  student:\n    - {package: x, ecosystem: npm, version: '^2.0.0-0'}\n", "p"),
+    ]);
+    expect(evaluateNpm(pre, parseNpmRequest("x@2.0.0-rc.1", undefined), "student").effectiveRange).toBe("2.0.0-rc.1");
   });
 });
 
