@@ -114,6 +114,29 @@ export const ConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    npm: Type.Optional(
+      Type.Object(
+        {
+          npm: Type.Optional(PathString),
+          registry: Type.Optional(
+            Type.String({
+              pattern: "^https?://[^\\s@/]+(/[^\\s@]*)?$",
+              description: "the one registry npm packages come from; no credentials in the URL",
+            }),
+          ),
+          installTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })),
+          lockTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+          maxPackages: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 20_000,
+              description: "the most packages one component's tree may hold",
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     venvRoot: Type.Optional(Type.Union([PathString, Type.Null()])),
     audit: Type.Optional(
       Type.Object(
@@ -174,6 +197,16 @@ export type PackageGuardConfig = {
     ignore: IgnoreRule[];
     cacheFile: string;
   };
+  npm: {
+    npm: string;
+    /** Always ends with "/". */
+    registry: string;
+    installTimeoutMs: number;
+    lockTimeoutMs: number;
+    maxPackages: number;
+    /** `<dataDir>/components`: one folder per component. */
+    componentsRoot: string;
+  };
   venvRoot: string;
   audit: { file: string; rotateBytes: number };
   approvals: { ttlHours: number; maxPending: number; file: string };
@@ -181,6 +214,7 @@ export type PackageGuardConfig = {
 };
 
 export const DEFAULT_INDEX_URL = "https://pypi.org/simple";
+export const DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/";
 
 export type ConfigProblem = { path: string; message: string };
 
@@ -265,6 +299,14 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
       timeoutMs: c.scan?.timeoutMs ?? 60_000,
       ignore: c.scan?.ignore ?? [],
       cacheFile: join(dataDir, "scan-cache.json"),
+    },
+    npm: {
+      npm: c.npm?.npm ?? "npm",
+      registry: (c.npm?.registry ?? DEFAULT_NPM_REGISTRY).replace(/\/*$/, "/"),
+      installTimeoutMs: c.npm?.installTimeoutMs ?? 600_000,
+      lockTimeoutMs: c.npm?.lockTimeoutMs ?? 120_000,
+      maxPackages: c.npm?.maxPackages ?? 2000,
+      componentsRoot: join(dataDir, "components"),
     },
     venvRoot: c.venvRoot ? absolute(c.venvRoot, baseDir) : join(dataDir, "venvs"),
     audit: {

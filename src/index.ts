@@ -61,8 +61,11 @@ export default definePluginEntry({
     api.registerService({
       id: "package-guard",
       async start(ctx) {
-        const recovered = await (await getServices()).packages.recover();
+        const services = await getServices();
+        const recovered = await services.packages.recover();
         if (recovered > 0) ctx.logger.warn(`package-guard: rolled back ${recovered} interrupted install(s)`);
+        const components = (await services.npm.recover()).filter((r) => r.restored).length;
+        if (components > 0) ctx.logger.warn(`package-guard: restored ${components} interrupted npm component(s)`);
       },
     });
   },

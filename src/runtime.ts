@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { AuditLog } from "./audit/log.js";
 import type { PackageGuardConfig } from "./config.js";
+import { NpmComponents } from "./npm/components.js";
 import { ApprovalStore } from "./policy/approvals.js";
 import { OverrideStore } from "./policy/overrides.js";
 import { WhitelistSources } from "./policy/whitelist-sources.js";
@@ -9,6 +10,7 @@ import { PythonEnvironment } from "./python/environment.js";
 import { ScanCache } from "./scan/cache.js";
 import { createScanner } from "./scan/factory.js";
 import { VulnerabilityScanService } from "./scan/scan-service.js";
+import { NpmPackageService } from "./service/npm-pipeline.js";
 import { OperatorService } from "./service/operator.js";
 import { PackageService } from "./service/pipeline.js";
 import type { Services } from "./service/services.js";
@@ -57,5 +59,9 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
       })),
     ...(options.now ? { now: options.now } : {}),
   };
-  return { packages: new PackageService(deps), operator: new OperatorService(deps) };
+  return {
+    packages: new PackageService(deps),
+    npm: new NpmPackageService({ ...deps, npm: new NpmComponents(config, runner) }),
+    operator: new OperatorService(deps),
+  };
 };

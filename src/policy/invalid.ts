@@ -29,7 +29,9 @@ export type InvalidReason =
   // URL, path)
   | "npm-tag"
   | "npm-range"
-  | "npm-spec";
+  | "npm-spec"
+  // an npm package without a sha512 integrity in the registry's metadata
+  | "npm-integrity";
 
 export const invalidRequirement = (
   reason: InvalidReason,

@@ -7,6 +7,8 @@ import {
   enumParam,
   installRequestParams,
   intParam,
+  isNpmRequest,
+  npmInstallRequestParams,
   objectParam,
   rawParam,
   stringParam,
@@ -57,16 +59,28 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
     );
   };
 
-  method("packages.install", "operator.write", (s, p, client) =>
-    s.packages.install(installRequestParams(p), { source: "rpc", agentId: stringParam(p, "agentId") ?? null, client }),
-  );
+  method("packages.install", "operator.write", (s, p, client) => {
+    const caller = { source: "rpc" as const, agentId: stringParam(p, "agentId") ?? null, client };
+    return isNpmRequest(p)
+      ? s.npm.install(npmInstallRequestParams(p), caller)
+      : s.packages.install(installRequestParams(p), caller);
+  });
   method("packages.uninstall", "operator.write", (s, p, client) =>
-    s.packages.uninstall(
-      { package: stringParam(p, "package", true), skill: stringParam(p, "skill", true) },
-      { source: "rpc", client },
-    ),
+    isNpmRequest(p)
+      ? s.npm.uninstall(
+          { package: stringParam(p, "package", true), component: stringParam(p, "component", true) },
+          { source: "rpc", client },
+        )
+      : s.packages.uninstall(
+          { package: stringParam(p, "package", true), skill: stringParam(p, "skill", true) },
+          { source: "rpc", client },
+        ),
   );
-  method("packages.installed", "operator.read", (s, p) => s.operator.installed(stringParam(p, "skill")));
+  method("packages.installed", "operator.read", (s, p) =>
+    ecosystemParam(p) === "npm"
+      ? s.npm.installed(stringParam(p, "component"))
+      : s.operator.installed(stringParam(p, "skill")),
+  );
   method("packages.installations", "operator.read", (s, p) =>
     s.operator.installations({
       limit: intParam(p, "limit", 1, 500) ?? 100,
@@ -75,6 +89,7 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
       agentId: stringParam(p, "agentId"),
       status: enumParam(p, "status", AUDIT_STATUSES),
       since: stringParam(p, "since"),
+      ...(p.ecosystem === undefined ? {} : { ecosystem: ecosystemParam(p) }),
     }),
   );
   method("packages.whitelist.list", "operator.read", async (s, p) =>
