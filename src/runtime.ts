@@ -59,9 +59,10 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
       })),
     ...(options.now ? { now: options.now } : {}),
   };
+  const npm = new NpmComponents(config, runner);
   return {
     packages: new PackageService(deps),
-    npm: new NpmPackageService({ ...deps, npm: new NpmComponents(config, runner) }),
-    operator: new OperatorService(deps),
+    npm: new NpmPackageService({ ...deps, npm }),
+    operator: new OperatorService({ ...deps, npm }),
   };
 };

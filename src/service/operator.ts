@@ -1,12 +1,14 @@
 import type { AuditQuery, AuditRecord, VerifyResult } from "../audit/log.js";
 import type { Ecosystem, Maturity } from "../config.js";
 import { PackageGuardError } from "../errors.js";
+import type { NpmComponents } from "../npm/components.js";
 import type { ApprovalFilter, Approval, ApprovalView } from "../policy/approvals.js";
 import { resolveMaturity } from "../policy/maturity.js";
 import { npmNameProblem } from "../policy/npm-names.js";
 import type { OverrideInput, VulnerabilityOverride } from "../policy/overrides.js";
 import { parseRequest } from "../policy/request.js";
 import { runDoctor } from "./doctor.js";
+import { npmDoctor, type NpmDoctorReport } from "./npm-doctor.js";
 import type { ServiceDeps } from "./pipeline.js";
 import { toView } from "./results.js";
 import type { CallerContext, DoctorReport, InstalledPackage, WhitelistView } from "./types.js";
@@ -22,7 +24,7 @@ export class OperatorService {
     private readonly deps: Pick<
       ServiceDeps,
       "config" | "whitelist" | "audit" | "python" | "approvals" | "overrides" | "now"
-    >,
+    > & { npm?: NpmComponents },
   ) {
     this.now = deps.now ?? (() => new Date());
   }
@@ -80,7 +82,11 @@ export class OperatorService {
     const removed = await this.deps.whitelist.remove(name, maturity, ecosystem);
     const stillInstalledIn =
       ecosystem === "npm"
-        ? []
+        ? [
+            ...new Set(
+              (await (this.deps.npm?.installed() ?? [])).filter((p) => p.package === name).map((p) => p.component),
+            ),
+          ]
         : [...new Set((await this.installed()).filter((p) => p.package === name).map((p) => p.skill))];
     await this.deps.audit.append({
       source: caller.source,
@@ -94,8 +100,12 @@ export class OperatorService {
     return { removed, package: name, ecosystem, stillInstalledIn };
   }
 
-  async doctor(): Promise<DoctorReport> {
-    return runDoctor(this.deps.config, this.deps.python);
+  async doctor(): Promise<DoctorReport & { npm?: NpmDoctorReport }> {
+    const report = await runDoctor(this.deps.config, this.deps.python);
+    if (!this.deps.npm) return report;
+    const used = (await this.deps.whitelist.current()).names("npm").length > 0;
+    const npm = await npmDoctor(this.deps.config, await this.deps.npm.npm(), used);
+    return { ...report, ok: report.ok && npm.ok, fixes: [...report.fixes, ...npm.fixes], npm };
   }
 
   async overridesList(): Promise<(VulnerabilityOverride & { live: boolean })[]> {

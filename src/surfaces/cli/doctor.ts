@@ -4,7 +4,9 @@ import { EXIT, withCommon, type CliKit } from "./kit.js";
 /** doctor: what will make installs fail, and how to fix it */
 export const mountDoctor = (root: Command, { run }: CliKit): void => {
   withCommon(root.command("doctor"))
-    .description("Tools found (uv, python, pip-audit), versions, paths, state dir, index, effective config")
+    .description(
+      "Tools found (uv, python, pip-audit, npm), versions, paths, state dir, index, registry, effective config",
+    )
     .action(
       run(async (service) => {
         const report = await service.operator.doctor();
