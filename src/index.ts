@@ -2,7 +2,7 @@ import { definePluginEntry } from "openclaw/plugin-sdk/plugin-entry";
 import { resolveStateDir } from "openclaw/plugin-sdk/state-paths";
 import { parseConfig } from "./config.js";
 import { openServices } from "./runtime.js";
-import type { Services } from "./service/services.js";
+import { installGate, type Services } from "./service/services.js";
 import { loadCliConfig, pluginBlockOf } from "./surfaces/cli-context.js";
 import { CLI_DESCRIPTOR } from "./surfaces/cli-descriptor.js";
 import { buildCommands } from "./surfaces/cli/index.js";
@@ -53,7 +53,7 @@ export default definePluginEntry({
       { descriptors: [{ ...CLI_DESCRIPTOR }] },
     );
     const beforeInstall = createBeforeInstallHandler({
-      getService: async () => (await getServices()).packages,
+      getService: async () => installGate(await getServices()),
       logger: api.logger,
     });
     // Inline, so the SDK's (unexported) event and result types check this handler.

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { PackageGuardConfig } from "../config.js";
 import { PackageGuardError, isPackageGuardError, toPackageGuardError } from "../errors.js";
@@ -33,6 +33,10 @@ export type RecoveredComponent = { component: string; restored: boolean; problem
 
 // A lock held at start-up belongs to a live install elsewhere: do not hold up the gateway's start for it.
 const RECOVERY_LOCK_MS = 2_000;
+// Vetting work folders start with a dot: never a component id, so recovery leaves live ones alone.
+const SCRATCH_PREFIX = ".vet-";
+// A vetting work folder older than this was left by a crash (a vet is bounded by the install hook's budget).
+const STALE_SCRATCH_MS = 24 * 3600 * 1000;
 
 /** Per-component npm trees: the only part of package-guard that runs npm. */
 export class NpmComponents {
@@ -58,14 +62,7 @@ export class NpmComponents {
     const id = validateComponentId(component);
     const paths = componentPaths(this.config, id);
     return withComponentLock(paths.lockTarget, id, this.config.npm.lockTimeoutMs, async () => {
-      const npm = await this.npm();
-      if (npm === null) {
-        throw new PackageGuardError(
-          "INSTALL_FAILED",
-          `npm was not found ('${this.config.npm.npm}'); install it or set npm.npm to its absolute path`,
-          { details: { reason: "npm-missing" } },
-        );
-      }
+      const npm = await this.requireNpm();
       await mkdir(workRoot(this.config), { recursive: true, mode: 0o700 });
       const work = workDir(join(workRoot(this.config), `${id}-${randomBytes(6).toString("hex")}`));
       await mkdir(work.root, { mode: 0o700 });
@@ -75,6 +72,25 @@ export class NpmComponents {
         await rm(work.root, { recursive: true, force: true });
       }
     });
+  }
+
+  /**
+   * Resolves and checks a tree without a component (vetting a skill's node installers): a work folder of its own,
+   * named so no component id can claim it, and no lock, since nothing is installed.
+   */
+  async withScratch<T>(
+    fn: (resolve: (wanted: NpmWanted, signal?: AbortSignal) => Promise<LockPackage[]>) => Promise<T>,
+  ): Promise<T> {
+    const npm = await this.requireNpm();
+    await mkdir(workRoot(this.config), { recursive: true, mode: 0o700 });
+    const work = workDir(join(workRoot(this.config), `${SCRATCH_PREFIX}${randomBytes(6).toString("hex")}`));
+    await mkdir(work.root, { mode: 0o700 });
+    const ctx = { config: this.config, runner: this.runner, npm: npm.path, id: "vet" };
+    try {
+      return await fn((wanted, signal) => resolveTree(ctx, work, wanted, null, signal));
+    } finally {
+      await rm(work.root, { recursive: true, force: true });
+    }
   }
 
   /** What is installed, per component (all of them, or one). */
@@ -110,6 +126,7 @@ export class NpmComponents {
         const id = idOfLeftover(e);
         return id !== null && isValidComponentId(id) ? [{ entry: join(root, e), id }] : [];
       });
+    await this.dropStaleScratch();
     for (const { entry, id } of [
       ...(await leftovers(trashRoot(this.config))),
       ...(await leftovers(workRoot(this.config))),
@@ -132,6 +149,16 @@ export class NpmComponents {
       }
     }
     return out;
+  }
+
+  private async requireNpm(): Promise<ToolInfo> {
+    const npm = await this.npm();
+    if (npm !== null) return npm;
+    throw new PackageGuardError(
+      "INSTALL_FAILED",
+      `npm was not found ('${this.config.npm.npm}'); install it or set npm.npm to its absolute path`,
+      { details: { reason: "npm-missing" } },
+    );
   }
 
   private session(ctx: NpmContext, work: WorkDir): ComponentSession {
@@ -167,6 +194,15 @@ export class NpmComponents {
     const lock = await readFile(join(paths.dir, "package-lock.json"), "utf8").catch(() => null);
     if (state === null || lock === null) return { requirements: {}, packages: [] };
     return { requirements: state.requirements, packages: readInstalledTree(lock) };
+  }
+
+  private async dropStaleScratch(): Promise<void> {
+    const root = workRoot(this.config);
+    for (const entry of await readdir(root).catch(() => [] as string[])) {
+      if (!entry.startsWith(SCRATCH_PREFIX)) continue;
+      const age = Date.now() - ((await stat(join(root, entry)).catch(() => undefined))?.mtimeMs ?? Date.now());
+      if (age > STALE_SCRATCH_MS) await rm(join(root, entry), { recursive: true, force: true });
+    }
   }
 
   private async knownComponents(): Promise<string[]> {

@@ -9,11 +9,14 @@ import { evaluateNpm, type NpmPolicyDecision } from "../policy/npm-decide.js";
 import { npmNameProblem } from "../policy/npm-names.js";
 import { formatNpmRequest, parseNpmRequest } from "../policy/npm-request.js";
 import type { VulnerabilityOverride } from "../policy/overrides.js";
+import type { Whitelist } from "../policy/whitelist.js";
+import type { ScanOutcome } from "../scan/scan-service.js";
 import { applyOverrides } from "./apply-overrides.js";
 import { checkTreeRanges, npmPins, scanRefusal } from "./npm-tree.js";
 import type { ServiceDeps } from "./pipeline.js";
 import { auditFromError } from "./results.js";
 import type { CallerContext, CheckResult, ProgressFn, VulnerabilityFinding } from "./types.js";
+import { overallDecision, type VetItem, type VetResult, type VetSource } from "./vetting.js";
 
 export type NpmInstallRequest = { package: string; version?: string; component: string };
 export type NpmUninstallRequest = { package: string; component: string };
@@ -35,6 +38,19 @@ export type NpmInstallResult = {
   installedAt: string;
   durationMs: number;
 };
+
+/** A skill's node installers to vet: the npm packages OpenClaw would install globally for it. */
+export type NpmVetInput = {
+  /** The package-guard skill id: the approvals and overrides scope, and the audit records' skill. */
+  skill: string;
+  packages: string[];
+  /** Default: config.hooks.maturity. */
+  maturity?: Maturity;
+  source: VetSource;
+  client?: string | null;
+};
+
+type Overridden = { finding: VulnerabilityFinding; override: VulnerabilityOverride };
 
 export type NpmServiceDeps = Pick<
   ServiceDeps,
@@ -125,19 +141,12 @@ export class NpmPackageService {
           "resolving",
           `Resolving ${formatNpmRequest({ name, range: decision!.effectiveRange })} and its dependencies`,
         );
-        const packages = await session.resolve(wanted, signal);
-        checkTreeRanges(packages, whitelist, maturity);
-        const pins = npmPins(packages);
-        onProgress?.("scanning", `Scanning ${pins.length} npm package(s) for known vulnerabilities and malware`);
-        const scan = await (await this.deps.scan()).scan(pins, signal);
-        const { blocking, overridden } = await applyOverrides(this.deps.overrides, id, scan.findings, this.now());
-        const refusal = scanRefusal(
-          name,
-          scan,
-          blocking,
-          overridden.map((o) => o.finding),
+        const { packages, scan, overridden } = await this.checkTree(
+          (w) => session.resolve(w, signal),
+          { wanted, name, maturity, scope: id, whitelist },
+          onProgress,
+          signal,
         );
-        if (refusal) throw refusal;
         onProgress?.("installing", `Installing ${packages.length} npm package(s) into component '${id}'`);
         const installed = await session.apply(wanted, signal);
         return { installed, scan, overridden, dir: session.dir };
@@ -243,6 +252,42 @@ export class NpmPackageService {
     }
   }
 
+  /**
+   * Node installers of a skill (`metadata.openclaw.install[]` entries of kind node, which OpenClaw installs with
+   * `npm install -g`): for each package the policy, resolve, lockfile checks and scan of an install, installing
+   * nothing; one audit record per package (`status` vetted, approval_requested or blocked).
+   */
+  async vet(input: NpmVetInput, signal?: AbortSignal): Promise<VetResult> {
+    const maturity = input.maturity ?? this.deps.config.hooks.maturity;
+    const whitelist = await this.deps.whitelist.current();
+    const items: VetItem[] = [];
+    for (const raw of input.packages) items.push(await this.vetOne(raw, input, maturity, whitelist, signal));
+    for (const item of items) {
+      await this.deps.audit.append({
+        source: input.source,
+        client: input.client ?? null,
+        ecosystem: "npm",
+        skillId: input.skill,
+        maturity,
+        requested: item.requirement,
+        package: item.package ?? null,
+        version: item.version ?? null,
+        status: !item.allowed ? "blocked" : item.requiresApproval ? "approval_requested" : "vetted",
+        code: item.code ?? null,
+        reason: item.message,
+        vulnerabilitiesFound: item.findings?.length ?? 0,
+        vulnerabilities: item.findings?.map((f) => f.id) ?? [],
+        details: {
+          vet: true,
+          installer: "node",
+          ...(item.package ? { purl: npmPurl(item.package, item.version) } : {}),
+          ...(item.approvalId ? { approvalId: item.approvalId } : {}),
+        },
+      });
+    }
+    return { skill: input.skill, maturity, decision: overallDecision(items), items, problems: 0 };
+  }
+
   installed(component?: string): Promise<InstalledNpmPackage[]> {
     return this.deps.npm.installed(component);
   }
@@ -262,6 +307,86 @@ export class NpmPackageService {
       });
     }
     return recovered;
+  }
+
+  /** Steps 4-5, shared by install and vet: resolve, check the tree against the whitelist, scan, overrides. */
+  private async checkTree(
+    resolve: (wanted: NpmWanted) => Promise<LockPackage[]>,
+    o: { wanted: NpmWanted; name: string; maturity: Maturity; scope: string; whitelist: Whitelist },
+    onProgress?: ProgressFn,
+    signal?: AbortSignal,
+  ): Promise<{ packages: LockPackage[]; scan: ScanOutcome; overridden: Overridden[] }> {
+    const packages = await resolve(o.wanted);
+    checkTreeRanges(packages, o.whitelist, o.maturity);
+    const pins = npmPins(packages);
+    onProgress?.("scanning", `Scanning ${pins.length} npm package(s) for known vulnerabilities and malware`);
+    const scan = await (await this.deps.scan()).scan(pins, signal);
+    const { blocking, overridden } = await applyOverrides(this.deps.overrides, o.scope, scan.findings, this.now());
+    const refusal = scanRefusal(
+      o.name,
+      scan,
+      blocking,
+      overridden.map((x) => x.finding),
+    );
+    if (refusal) throw refusal;
+    return { packages, scan, overridden };
+  }
+
+  private async vetOne(
+    raw: string,
+    input: NpmVetInput,
+    maturity: Maturity,
+    whitelist: Whitelist,
+    signal?: AbortSignal,
+  ): Promise<VetItem> {
+    let name: string | undefined;
+    try {
+      const decision = await this.decide(raw, undefined, maturity);
+      name = decision.request.name;
+      const item: VetItem = {
+        requirement: raw,
+        allowed: true,
+        message: "Allowed",
+        requiresApproval: false,
+        package: name,
+      };
+      const key = { agentId: null, skill: input.skill, package: `npm:${name}`, specifier: decision.effectiveRange };
+      if (decision.requiresApproval && !(await this.deps.approvals.grantFor(key))) {
+        const { approval } = await this.deps.approvals.request(key, {
+          maturity,
+          reason: `${input.source} vet of skill '${input.skill}' for npm ${raw}`,
+        });
+        return {
+          ...item,
+          code: "APPROVAL_REQUIRED",
+          message:
+            `npm package ${name} needs operator approval for skill '${input.skill}': approval ${approval.id} is ` +
+            `pending (packages.approvals.resolve)`,
+          requiresApproval: true,
+          approvalId: approval.id,
+        };
+      }
+      const wanted: NpmWanted = { [name]: { range: decision.effectiveRange, requestedAt: this.now().toISOString() } };
+      const { packages } = await this.deps.npm.withScratch((resolve) =>
+        this.checkTree((w) => resolve(w, signal), { wanted, name: name!, maturity, scope: input.skill, whitelist }),
+      );
+      const top = packages.find((p) => p.path === `node_modules/${name}`);
+      return top ? { ...item, version: top.version } : item;
+    } catch (error) {
+      const e = toPackageGuardError(error);
+      const vulns = e.details?.vulnerabilities as VulnerabilityFinding[] | undefined;
+      // A denial before the decision (not whitelisted, a bad range) still names the package when it could be parsed.
+      const named = name ?? (typeof e.details?.package === "string" ? e.details.package : undefined);
+      return {
+        requirement: raw,
+        allowed: false,
+        code: e.code,
+        message: e.message,
+        requiresApproval: false,
+        ...(named ? { package: named } : {}),
+        ...(vulns ? { findings: vulns } : {}),
+      };
+    }
   }
 
   /** A live grant for exactly this agent, component, package and range; otherwise a pending approval. */
@@ -308,8 +433,8 @@ export class NpmPackageService {
     component: string,
     r: {
       installed: LockPackage[];
-      scan: Awaited<ReturnType<Awaited<ReturnType<NpmServiceDeps["scan"]>>["scan"]>>;
-      overridden: { finding: VulnerabilityFinding; override: VulnerabilityOverride }[];
+      scan: ScanOutcome;
+      overridden: Overridden[];
       dir: string;
     },
     started: Date,

@@ -4,3 +4,10 @@ import type { PackageService } from "./pipeline.js";
 
 /** What the surfaces call: the install pipelines (PyPI, npm), and the operator's own operations beside them. */
 export type Services = { packages: PackageService; npm: NpmPackageService; operator: OperatorService };
+
+/** What OpenClaw's install gates (before_install, installPolicy) call: Python vetting and pre-install, npm vetting. */
+export const installGate = (s: Services) => ({
+  vetSkill: s.packages.vetSkill.bind(s.packages),
+  preinstallSkill: s.packages.preinstallSkill.bind(s.packages),
+  vetNpm: s.npm.vet.bind(s.npm),
+});

@@ -190,6 +190,37 @@ describe("npm component installs", () => {
   });
 });
 
+describe("vetting a skill's node installers", () => {
+  it("each package gets policy, resolve, lockfile checks and scan; nothing is installed; each is audited", async () => {
+    h = await open();
+    const r = await h.service.vet({
+      skill: "cli-tools",
+      packages: ["@acme/widget@^2.0.0", "usesevil", "gitdep", "gated", "lodahs"],
+      source: "hook",
+      client: "before_install:upload",
+    });
+    expect(r.decision).toBe("block");
+    expect(r.items.map((i) => [i.requirement, i.allowed, i.code ?? "ok", i.version ?? null])).toEqual([
+      ["@acme/widget@^2.0.0", true, "ok", "2.0.0"],
+      ["usesevil", false, "MALICIOUS", null],
+      ["gitdep", false, "INVALID_REQUIREMENT", null],
+      ["gated", true, "APPROVAL_REQUIRED", null],
+      ["lodahs", false, "NOT_WHITELISTED", null],
+    ]);
+    expect(await list(h.config.npm.componentsRoot)).toEqual([".work"]);
+    expect(await list(join(h.config.npm.componentsRoot, ".work"))).toEqual([]);
+    const records = (await h.audit.query({ ecosystem: "npm" })).toReversed();
+    expect(records.map((x) => [x.status, x.package, x.skillId, x.source])).toEqual([
+      ["vetted", "@acme/widget", "cli-tools", "hook"],
+      ["blocked", "usesevil", "cli-tools", "hook"],
+      ["blocked", "gitdep", "cli-tools", "hook"],
+      ["approval_requested", "gated", "cli-tools", "hook"],
+      ["blocked", "lodahs", "cli-tools", "hook"],
+    ]);
+    expect(records[0]!.details).toMatchObject({ vet: true, installer: "node", purl: "pkg:npm/%40acme/widget@2.0.0" });
+  });
+});
+
 describe("npm component installs refused", () => {
   it("a vulnerable dependency blocks the install: VULNERABLE, nothing installed, audited", async () => {
     h = await open();

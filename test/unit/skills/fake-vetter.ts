@@ -1,13 +1,14 @@
 import { vi } from "vitest";
+import type { NpmVetInput } from "../../../src/service/npm-pipeline.js";
 import type { SkillVetter } from "../../../src/service/vet-target.js";
 import type { VetInput, VetItem, VetResult } from "../../../src/service/vetting.js";
 import { overallDecision } from "../../../src/service/vetting.js";
 
 /** A vetter that denies names in `deny`, wants approval for names in `approve`, and allows the rest. */
 export const fakeVetter = (o: { deny?: Record<string, string>; approve?: string[] } = {}) => {
-  const vetSkill = vi.fn(async (input: VetInput): Promise<VetResult> => {
-    const items: VetItem[] = input.requirements.map((requirement) => {
-      const name = requirement.split(/[<>=!~[]/)[0]!;
+  const vet = (skill: string, requirements: string[], problems: number, nameOf: (r: string) => string): VetResult => {
+    const items: VetItem[] = requirements.map((requirement) => {
+      const name = nameOf(requirement);
       if (o.deny?.[name])
         return {
           requirement,
@@ -29,14 +30,14 @@ export const fakeVetter = (o: { deny?: Record<string, string>; approve?: string[
         };
       return { requirement, allowed: true, message: "Allowed", requiresApproval: false, package: name };
     });
-    const problems = input.problems?.length ?? 0;
-    return {
-      skill: input.skill,
-      maturity: "student",
-      decision: problems > 0 ? "block" : overallDecision(items),
-      items,
-      problems,
-    };
-  });
-  return { vetSkill } satisfies SkillVetter;
+    return { skill, maturity: "student", decision: problems > 0 ? "block" : overallDecision(items), items, problems };
+  };
+  const vetSkill = vi.fn(async (input: VetInput) =>
+    vet(input.skill, input.requirements, input.problems?.length ?? 0, (r) => r.split(/[<>=!~[]/)[0]!),
+  );
+  // npm names keep their scope: "@acme/cli@^1" is "@acme/cli".
+  const vetNpm = vi.fn(async (input: NpmVetInput) =>
+    vet(input.skill, input.packages, 0, (r) => r.replace(/(?<=.)@.*$/, "")),
+  );
+  return { vetSkill, vetNpm } satisfies SkillVetter;
 };
