@@ -91,6 +91,7 @@ const cliCases = NPM_HOSTILE_CASES.filter(
   (c) =>
     typeof c.package === "string" &&
     (c.component === undefined || (typeof c.component === "string" && c.component !== "")) &&
+    // oxlint-disable-next-line no-control-regex -- exactly the bytes argv cannot carry
     !/[\n\u0000]/.test(String(c.package) + String(c.version ?? "")),
 ).filter((_, i) => i % 4 === 0);
 
