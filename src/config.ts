@@ -107,6 +107,12 @@ export const ConfigSchema = Type.Object(
           vulnerabilityService: Type.Optional(Type.Enum(["pypi", "osv"])),
           osvUrl: Type.Optional(Type.Union([Type.String({ pattern: "^https?://[^\\s]+$" }), Type.Null()])),
           osvDbDir: Type.Optional(Type.Union([PathString, Type.Null()])),
+          osvApiUrl: Type.Optional(
+            Type.String({
+              pattern: "^https?://[^\\s]+$",
+              description: "the OSV API root npm packages are scanned against (POST <url>/v1/querybatch)",
+            }),
+          ),
           cacheTtlHours: Type.Optional(Type.Number({ minimum: 0, maximum: 24 * 30 })),
           timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
           ignore: Type.Optional(Type.Array(IgnoreRuleSchema)),
@@ -192,6 +198,8 @@ export type PackageGuardConfig = {
     vulnerabilityService: "pypi" | "osv";
     osvUrl: string | null;
     osvDbDir: string | null;
+    /** npm packages are scanned against it (the OSV API backend). */
+    osvApiUrl: string;
     cacheTtlHours: number;
     timeoutMs: number;
     ignore: IgnoreRule[];
@@ -215,6 +223,7 @@ export type PackageGuardConfig = {
 
 export const DEFAULT_INDEX_URL = "https://pypi.org/simple";
 export const DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/";
+export const DEFAULT_OSV_API_URL = "https://api.osv.dev";
 
 export type ConfigProblem = { path: string; message: string };
 
@@ -295,6 +304,7 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
       vulnerabilityService: c.scan?.vulnerabilityService ?? "pypi",
       osvUrl: c.scan?.osvUrl ?? null,
       osvDbDir: c.scan?.osvDbDir ? absolute(c.scan.osvDbDir, baseDir) : null,
+      osvApiUrl: c.scan?.osvApiUrl ?? DEFAULT_OSV_API_URL,
       cacheTtlHours: c.scan?.cacheTtlHours ?? 24,
       timeoutMs: c.scan?.timeoutMs ?? 60_000,
       ignore: c.scan?.ignore ?? [],

@@ -9,7 +9,9 @@ import { WhitelistSources } from "./policy/whitelist-sources.js";
 import { PythonEnvironment } from "./python/environment.js";
 import { ScanCache } from "./scan/cache.js";
 import { createScanner } from "./scan/factory.js";
+import { OsvApiScanner } from "./scan/osv-api.js";
 import { VulnerabilityScanService } from "./scan/scan-service.js";
+import type { Scanner } from "./scan/types.js";
 import { NpmPackageService } from "./service/npm-pipeline.js";
 import { OperatorService } from "./service/operator.js";
 import { PackageService } from "./service/pipeline.js";
@@ -25,21 +27,33 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
   const audit = await AuditLog.open(config.audit.file, { rotateBytes: config.audit.rotateBytes });
   const whitelist = new WhitelistSources(config.whitelist);
   const python = new PythonEnvironment(config, runner);
-  let scan: Promise<VulnerabilityScanService> | undefined;
-  const openScan = async (): Promise<VulnerabilityScanService> => {
-    const tools = await python.tools();
-    const scanner = createScanner(
-      { ...config.scan, pipAudit: tools.pipAudit?.path ?? config.python.pipAudit, cacheDir: config.python.cacheDir },
-      runner,
-    );
-    const cache = await ScanCache.open({ file: config.scan.cacheFile, ttlHours: config.scan.cacheTtlHours });
-    return new VulnerabilityScanService({
+  // One cache for both ecosystems: two scan services writing one file through two caches would lose entries.
+  let cache: Promise<ScanCache> | undefined;
+  const openCache = (): Promise<ScanCache> =>
+    (cache ??= ScanCache.open({ file: config.scan.cacheFile, ttlHours: config.scan.cacheTtlHours }).catch(
+      (error: unknown) => {
+        cache = undefined;
+        throw error;
+      },
+    ));
+  const scanService = async (scanner: Scanner): Promise<VulnerabilityScanService> =>
+    new VulnerabilityScanService({
       scanner,
-      cache,
+      cache: await openCache(),
       ignore: config.scan.ignore,
       ...(options.now ? { now: options.now } : {}),
     });
+  let scan: Promise<VulnerabilityScanService> | undefined;
+  const openScan = async (): Promise<VulnerabilityScanService> => {
+    const tools = await python.tools();
+    return scanService(
+      createScanner(
+        { ...config.scan, pipAudit: tools.pipAudit?.path ?? config.python.pipAudit, cacheDir: config.python.cacheDir },
+        runner,
+      ),
+    );
   };
+  let npmScan: Promise<VulnerabilityScanService> | undefined;
   const deps = {
     config,
     whitelist,
@@ -60,9 +74,18 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
     ...(options.now ? { now: options.now } : {}),
   };
   const npm = new NpmComponents(config, runner);
+  const npmScanner = () => new OsvApiScanner({ baseUrl: config.scan.osvApiUrl, timeoutMs: config.scan.timeoutMs });
   return {
     packages: new PackageService(deps),
-    npm: new NpmPackageService({ ...deps, npm }),
+    npm: new NpmPackageService({
+      ...deps,
+      npm,
+      scan: () =>
+        (npmScan ??= scanService(npmScanner()).catch((error: unknown) => {
+          npmScan = undefined;
+          throw error;
+        })),
+    }),
     operator: new OperatorService({ ...deps, npm }),
   };
 };

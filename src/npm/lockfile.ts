@@ -1,8 +1,8 @@
 import npa from "npm-package-arg";
 import semver from "semver";
-import validate from "validate-npm-package-name";
 import { PackageGuardError } from "../errors.js";
 import { invalidRequirement, type InvalidReason } from "../policy/invalid.js";
+import { isNpmTreeName } from "../policy/npm-names.js";
 import { isRecord } from "../util/is-record.js";
 import type { LockPackage, TreeEntry } from "./types.js";
 
@@ -43,9 +43,7 @@ export const unreadable = (why: string): PackageGuardError =>
     details: { reason: "lockfile" },
   });
 
-// Names inside a tree may be legacy ones (`JSONStream`), so npm's old-package rule, in printable ASCII.
-const treeName = (name: string): boolean =>
-  /^[\x21-\x7e]+$/.test(name) && name !== "." && name !== ".." && validate(name).validForOldPackages;
+const treeName = (name: string): boolean => isNpmTreeName(name);
 
 const nameOfPath = (path: string): string => path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
 

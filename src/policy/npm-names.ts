@@ -25,6 +25,19 @@ export const npmNameProblem = (raw: unknown): string | null => {
 
 export const isValidNpmName = (raw: unknown): raw is string => npmNameProblem(raw) === null;
 
+/**
+ * A name as it may appear inside a resolved tree or reach a scanner: npm's rules for existing packages (legacy
+ * uppercase names such as `JSONStream` are real dependencies), printable ASCII, no `.`/`..`. Requests and whitelist
+ * entries use the stricter npmNameProblem.
+ */
+export const isNpmTreeName = (name: unknown): name is string =>
+  typeof name === "string" &&
+  name.length <= MAX_NPM_NAME_LENGTH &&
+  /^[\x21-\x7e]+$/.test(name) &&
+  name !== "." &&
+  name !== ".." &&
+  validate(name).validForOldPackages;
+
 const split = (name: string): { scope: string; bare: string } => {
   const slash = name.indexOf("/");
   return name.startsWith("@") && slash > 0

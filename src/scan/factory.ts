@@ -7,7 +7,7 @@ import type { Scanner } from "./types.js";
 
 /** The configured backend. `pipAudit` is the resolved executable; `cacheDir` holds pip-audit's HTTP cache. */
 export const createScanner = (
-  o: PackageGuardConfig["scan"] & { pipAudit: string; cacheDir: string },
+  o: Omit<PackageGuardConfig["scan"], "osvApiUrl"> & { pipAudit: string; cacheDir: string },
   runner: Runner,
 ): Scanner => {
   if (o.scanner === "osv-db") {

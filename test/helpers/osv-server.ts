@@ -2,10 +2,12 @@
  * A loopback stand-in for the OSV API (api.osv.dev), so tests never reach the internet.
  * pip-audit 2.10 `-s osv --osv-url <url>` POSTs `{package: {name, ecosystem: "PyPI"}, version}` to <url>
  * itself, once per dependency; pass `server.url` (which ends in /v1/query) as --osv-url / scan.osvUrl.
- * `/v1/querybatch` and `GET /v1/vulns/<id>` are answered too, as osv.dev does, for other clients.
+ * `/v1/querybatch` and `GET /v1/vulns/<id>` are answered too, as osv.dev does, for other clients (package-guard's own
+ * OSV API backend for npm); npm queries are matched by explicit versions and SEMVER ranges.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import semver from "semver";
 import { normalizeName } from "../../src/policy/names.js";
 import { toAdvisory } from "../../src/scan/osv-advisory.js";
 import { affects } from "../../src/scan/osv-match.js";
@@ -51,7 +53,29 @@ export type OsvServer = {
   close(): Promise<void>;
 };
 
+// npm, as osv.dev evaluates it: the package's explicit versions, or a SEMVER range (events in semver order).
+const npmAffects = (record: OsvRecord, name: string, version: string): boolean =>
+  (record.affected ?? []).some(
+    (a) =>
+      a.package.ecosystem === "npm" &&
+      a.package.name === name &&
+      ((a.versions ?? []).includes(version) ||
+        (a.ranges ?? []).some((r) => {
+          if (r.type !== "SEMVER" || record.withdrawn !== undefined) return false;
+          let affected = false;
+          for (const e of r.events) {
+            if (e.introduced !== undefined && (e.introduced === "0" || semver.gte(version, e.introduced)))
+              affected = true;
+            if (e.fixed !== undefined && semver.gte(version, e.fixed)) affected = false;
+            if (e.last_affected !== undefined && semver.gt(version, e.last_affected)) affected = false;
+          }
+          return affected;
+        })),
+  );
+
 const matching = (records: OsvRecord[], query: OsvQuery): OsvRecord[] => {
+  if (query.package?.ecosystem === "npm" && typeof query.version === "string")
+    return records.filter((r) => npmAffects(r, query.package.name, query.version));
   if (query.package?.ecosystem !== "PyPI" || typeof query.version !== "string") return [];
   const pin = { name: normalizeName(query.package.name), version: query.version };
   return records.filter((r) => {

@@ -5,21 +5,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { componentPaths } from "../../../src/npm/layout.js";
 import { withComponentLock } from "../../../src/npm/lock.js";
 import { markerScripts, startNpmRegistry, type NpmRegistry } from "../../helpers/npm-registry.js";
-import { denial, fakeScanner, list, npmHarness, type NpmHarness } from "./setup.js";
+import { startOsvServer, type OsvServer } from "../../helpers/osv-server.js";
+import { denial, list, npmHarness, osvNpmRecords, type NpmHarness } from "./setup.js";
 
 /*
  * The npm pipeline end to end with the real npm CLI against the loopback registry: policy, lock-only resolve,
  * lockfile checks, scan, `npm ci --ignore-scripts` into <state>/package-guard/components/<id>, audit.
  */
 let registry: NpmRegistry;
+let osv: OsvServer;
 let markers: string;
 let h: NpmHarness;
 const caller = { source: "tool" as const, agentId: "junior" };
-
-const scanner = fakeScanner({
-  "vulnlib@1.0.0": [{ id: "GHSA-aaaa-bbbb-cccc", aliases: ["CVE-2099-1"], fixedVersions: ["1.0.1"] }],
-  "evilpkg@1.0.0": [{ id: "MAL-2099-7", aliases: [], fixedVersions: [] }],
-});
 
 const TIERS = {
   student: [
@@ -37,18 +34,16 @@ const TIERS = {
   ],
 };
 
-const open = (extra: Record<string, unknown> = {}) =>
-  npmHarness(
-    {
-      agents: { junior: "student" },
-      whitelist: { includeDefault: false, tiers: TIERS },
-      npm: { registry: registry.url, lockTimeoutMs: 10_000 },
-      ...extra,
-    },
-    scanner,
-  );
+const open = (extra: { scan?: Record<string, unknown>; npm?: Record<string, unknown> } = {}) =>
+  npmHarness({
+    agents: { junior: "student" },
+    whitelist: { includeDefault: false, tiers: TIERS },
+    npm: { registry: registry.url, lockTimeoutMs: 10_000, ...extra.npm },
+    scan: { osvApiUrl: osv.baseUrl, ...extra.scan },
+  });
 
 beforeAll(async () => {
+  osv = await startOsvServer(await osvNpmRecords());
   markers = await mkdtemp(join(tmpdir(), "pg-npm-markers-"));
   registry = await startNpmRegistry({
     packages: [
@@ -82,6 +77,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await registry?.close();
+  await osv?.close();
   await rm(markers, { recursive: true, force: true });
 });
 afterEach(async () => {
@@ -126,12 +122,14 @@ describe("npm component installs", () => {
       integrity: registry.integrity("leftpad", "1.1.0"),
     });
     expect(await list(markers)).toEqual([]);
-    expect(scanner.asked).toEqual(expect.arrayContaining(["@acme/widget@2.0.0", "leftpad@1.1.0"]));
+    expect(osv.queries.map((q) => `${q.package.ecosystem}:${q.package.name}@${q.version}`)).toEqual(
+      expect.arrayContaining(["npm:@acme/widget@2.0.0", "npm:leftpad@1.1.0"]),
+    );
     expect(await h.service.installed("dashboard")).toEqual([
       expect.objectContaining({ package: "@acme/widget", version: "2.0.0", direct: true }),
       expect.objectContaining({ package: "leftpad", version: "1.1.0", direct: false, installedAt: null }),
     ]);
-    const [record] = await h.audit.query({ limit: 1 });
+    const [record] = await h.services.operator.installations({ limit: 1 });
     expect(record).toMatchObject({
       ecosystem: "npm",
       package: "@acme/widget",
@@ -158,7 +156,10 @@ describe("npm component installs", () => {
     expect((await h.service.installed("c1")).map((p) => p.package)).toEqual(["leftpad"]);
     await h.service.uninstall({ package: "leftpad", component: "c1" }, caller);
     expect(await list(h.config.npm.componentsRoot)).not.toContain("c1");
-    expect((await h.audit.query({ limit: 1 }))[0]).toMatchObject({ status: "uninstalled", package: "leftpad" });
+    expect((await h.services.operator.installations({ limit: 1 }))[0]).toMatchObject({
+      status: "uninstalled",
+      package: "leftpad",
+    });
     const notThere = await denial(h.service.uninstall({ package: "leftpad", component: "c1" }, caller));
     expect(notThere.code).toBe("NOT_FOUND");
   });
@@ -209,7 +210,7 @@ describe("vetting a skill's node installers", () => {
     ]);
     expect(await list(h.config.npm.componentsRoot)).toEqual([".work"]);
     expect(await list(join(h.config.npm.componentsRoot, ".work"))).toEqual([]);
-    const records = (await h.audit.query({ ecosystem: "npm" })).toReversed();
+    const records = (await h.services.operator.installations({ ecosystem: "npm" })).toReversed();
     expect(records.map((x) => [x.status, x.package, x.skillId, x.source])).toEqual([
       ["vetted", "@acme/widget", "cli-tools", "hook"],
       ["blocked", "usesevil", "cli-tools", "hook"],
@@ -226,24 +227,24 @@ describe("npm component installs refused", () => {
     h = await open();
     const e = await denial(h.service.install({ package: "usesvuln", component: "c2" }, caller));
     expect(e.code).toBe("VULNERABLE");
-    expect(e.message).toContain("GHSA-aaaa-bbbb-cccc in vulnlib 1.0.0 (fixed in 1.0.1)");
+    expect(e.message).toContain("GHSA-9999-vuln-0001 in vulnlib 1.0.0 (fixed in 1.0.1)");
     expect(await list(h.config.npm.componentsRoot)).not.toContain("c2");
-    expect((await h.audit.query({ limit: 1 }))[0]).toMatchObject({
+    expect((await h.services.operator.installations({ limit: 1 }))[0]).toMatchObject({
       status: "blocked",
       code: "VULNERABLE",
       ecosystem: "npm",
       package: "usesvuln",
-      vulnerabilities: ["GHSA-aaaa-bbbb-cccc"],
+      vulnerabilities: ["GHSA-9999-vuln-0001"],
     });
   });
 
   it("an ignore rule lets a vulnerable dependency through, and the result names it", async () => {
     h = await open({
-      scan: { ignore: [{ id: "CVE-2099-1", reason: "not reachable from the component", expires: "2999-01-01" }] },
+      scan: { ignore: [{ id: "CVE-2099-4242", reason: "not reachable from the component", expires: "2999-01-01" }] },
     });
     const r = await h.service.install({ package: "usesvuln", component: "c2" }, caller);
     expect(r.ignoredVulnerabilities).toEqual([
-      expect.objectContaining({ id: "GHSA-aaaa-bbbb-cccc", package: "vulnlib", version: "1.0.0" }),
+      expect.objectContaining({ id: "GHSA-9999-vuln-0001", package: "vulnlib", version: "1.0.0" }),
     ]);
   });
 
@@ -269,7 +270,10 @@ describe("npm component installs refused", () => {
     }
     expect((await h.service.installed("c4")).map((p) => `${p.package}@${p.version}`)).toEqual(["leftpad@1.0.0"]);
     expect(await list(join(component("c4"), "node_modules"))).not.toContain("@acme");
-    expect((await h.audit.query({ limit: 1 }))[0]).toMatchObject({ status: "failed", code: "INSTALL_FAILED" });
+    expect((await h.services.operator.installations({ limit: 1 }))[0]).toMatchObject({
+      status: "failed",
+      code: "INSTALL_FAILED",
+    });
   });
 
   it("a git dependency in the tree is refused, and npm never ran git", async () => {
@@ -321,7 +325,6 @@ describe("npm component installs refused", () => {
     const spawned: string[] = [];
     h = await npmHarness(
       { whitelist: { includeDefault: false, tiers: TIERS }, npm: { registry: registry.url } },
-      scanner,
       async (file, args) => {
         spawned.push([file, ...args].join(" "));
         throw new Error("no process may start");
@@ -339,7 +342,7 @@ describe("npm component installs refused", () => {
       expect((await denial(h.service.install(request as never, caller))).code, JSON.stringify(request)).toBe(code);
     }
     expect(spawned).toEqual([]);
-    expect(await h.audit.query({ status: "blocked", ecosystem: "npm" })).toHaveLength(cases.length);
+    expect(await h.services.operator.installations({ status: "blocked", ecosystem: "npm" })).toHaveLength(cases.length);
   });
 
   it("requires_approval: APPROVAL_REQUIRED until an operator approves, then it installs", async () => {
@@ -347,20 +350,17 @@ describe("npm component installs refused", () => {
     const first = await denial(h.service.install({ package: "gated", component: "c11" }, caller));
     expect(first.code).toBe("APPROVAL_REQUIRED");
     const id = first.details.approvalId as string;
-    expect((await h.approvals.list("pending"))[0]).toMatchObject({ id, package: "npm:gated", skill: "c11" });
-    await h.approvals.resolve(id, "approve", { who: "op" });
+    expect((await h.services.operator.approvalsList("pending"))[0]).toMatchObject({
+      id,
+      package: "npm:gated",
+      skill: "c11",
+    });
+    await h.services.operator.approvalsResolve(id, "approve", {}, { source: "rpc", client: "op" });
     expect((await h.service.install({ package: "gated", component: "c11" }, caller)).version).toBe("1.0.0");
   });
 
   it("one component at a time: a change waits for the component's lock and gives up with BUSY", async () => {
-    h = await npmHarness(
-      {
-        agents: { junior: "student" },
-        whitelist: { includeDefault: false, tiers: TIERS },
-        npm: { registry: registry.url, lockTimeoutMs: 0 },
-      },
-      scanner,
-    );
+    h = await open({ npm: { lockTimeoutMs: 0 } });
     let release!: () => void;
     let acquired!: () => void;
     const held = new Promise<void>((r) => (acquired = r));

@@ -1,82 +1,44 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { readdir, readFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AuditLog } from "../../../src/audit/log.js";
 import { parseConfig, type PackageGuardConfig } from "../../../src/config.js";
 import { isPackageGuardError } from "../../../src/errors.js";
-import { NpmComponents } from "../../../src/npm/components.js";
-import { ApprovalStore } from "../../../src/policy/approvals.js";
-import { OverrideStore } from "../../../src/policy/overrides.js";
-import { WhitelistSources } from "../../../src/policy/whitelist-sources.js";
-import { ScanCache } from "../../../src/scan/cache.js";
-import { VulnerabilityScanService } from "../../../src/scan/scan-service.js";
-import { pinKey, type Finding, type ScanPin, type Scanner } from "../../../src/scan/types.js";
-import { NpmPackageService } from "../../../src/service/npm-pipeline.js";
-import { runProcess, type Runner } from "../../../src/util/exec.js";
+import { openServices } from "../../../src/runtime.js";
+import type { NpmPackageService } from "../../../src/service/npm-pipeline.js";
+import type { Services } from "../../../src/service/services.js";
+import type { Runner } from "../../../src/util/exec.js";
+import type { OsvRecord } from "../../helpers/osv-server.js";
+import { REPO_ROOT } from "../../helpers/repo-root.js";
 
-/** Advisories by `name@version`, answered the way a scanner answers: one entry per pin asked about. */
-export const fakeScanner = (
-  advisories: Record<string, Omit<Finding, "package" | "version">[]>,
-): Scanner & {
-  asked: string[];
-} => {
-  const asked: string[] = [];
-  return {
-    id: "fake-osv",
-    asked,
-    async scan(pins: ScanPin[]) {
-      const out = new Map<string, Finding[]>();
-      for (const pin of pins) {
-        asked.push(`${pin.name}@${pin.version}`);
-        const found = advisories[`${pin.name}@${pin.version}`] ?? [];
-        out.set(
-          pinKey(pin),
-          found.map((f) => Object.assign({ package: pin.name, version: pin.version }, f)),
-        );
-      }
-      return out;
-    },
-  };
-};
+/** The OSV npm fixtures (test/fixtures/osv-npm): GHSA-9999-vuln-0001 (vulnlib), GHSA-9999-scop-0002, MAL-2099-7. */
+export const OSV_NPM_FIXTURES = join(REPO_ROOT, "test", "fixtures", "osv-npm");
+
+export const osvNpmRecords = async (): Promise<OsvRecord[]> =>
+  Promise.all(
+    (await readdir(OSV_NPM_FIXTURES))
+      .filter((f) => f.endsWith(".json"))
+      .toSorted()
+      .map(async (f) => JSON.parse(await readFile(join(OSV_NPM_FIXTURES, f), "utf8")) as OsvRecord),
+  );
 
 export type NpmHarness = {
   stateDir: string;
   config: PackageGuardConfig;
-  audit: AuditLog;
-  approvals: ApprovalStore;
+  services: Services;
   service: NpmPackageService;
-  components: NpmComponents;
   cleanup(): Promise<void>;
 };
 
-/** The npm pipeline wired as runtime.ts wires it, with the given plugin block and scanner, against a real npm. */
-export const npmHarness = async (
-  block: Record<string, unknown>,
-  scanner: Scanner,
-  runner: Runner = runProcess,
-): Promise<NpmHarness> => {
+/** The services as the plugin wires them (runtime.ts), for a plugin block, against a real npm unless `runner`. */
+export const npmHarness = async (block: Record<string, unknown>, runner?: Runner): Promise<NpmHarness> => {
   const stateDir = await mkdtemp(join(tmpdir(), "pg-npm-"));
   const config = parseConfig(block, stateDir);
-  const audit = await AuditLog.open(config.audit.file);
-  const approvals = new ApprovalStore({ file: config.approvals.file, ttlHours: 72, maxPending: 50 });
-  const components = new NpmComponents(config, runner);
-  const cache = ScanCache.open({ file: config.scan.cacheFile, ttlHours: config.scan.cacheTtlHours });
-  const service = new NpmPackageService({
-    config,
-    whitelist: new WhitelistSources(config.whitelist),
-    audit,
-    approvals,
-    overrides: new OverrideStore(join(config.dataDir, "overrides.json")),
-    scan: async () => new VulnerabilityScanService({ scanner, cache: await cache, ignore: config.scan.ignore }),
-    npm: components,
-  });
+  const services = await openServices(config, runner ? { runner } : {});
   return {
     stateDir,
     config,
-    audit,
-    approvals,
-    service,
-    components,
+    services,
+    service: services.npm,
     cleanup: () => rm(stateDir, { recursive: true, force: true }),
   };
 };
