@@ -15,12 +15,13 @@ export const applyOverrides = async (
   scope: string,
   findings: VulnerabilityFinding[],
   now: Date,
+  ecosystem: "PyPI" | "npm" = "PyPI",
 ): Promise<OverrideSplit> => {
   if (findings.length === 0) return { blocking: [], overridden: [] };
   const live = await overrides.live();
   const out: OverrideSplit = { blocking: [], overridden: [] };
   for (const finding of findings) {
-    const override = overrideFor(live, scope, finding, now);
+    const override = overrideFor(live, scope, finding, now, ecosystem);
     if (override) out.overridden.push({ finding, override });
     else out.blocking.push(finding);
   }

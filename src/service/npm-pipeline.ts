@@ -321,7 +321,13 @@ export class NpmPackageService {
     const pins = npmPins(packages);
     onProgress?.("scanning", `Scanning ${pins.length} npm package(s) for known vulnerabilities and malware`);
     const scan = await (await this.deps.scan()).scan(pins, signal);
-    const { blocking, overridden } = await applyOverrides(this.deps.overrides, o.scope, scan.findings, this.now());
+    const { blocking, overridden } = await applyOverrides(
+      this.deps.overrides,
+      o.scope,
+      scan.findings,
+      this.now(),
+      "npm",
+    );
     const refusal = scanRefusal(
       o.name,
       scan,

@@ -113,13 +113,18 @@ export class OperatorService {
   }
 
   async overridesAdd(input: OverrideInput, caller: CallerContext): Promise<VulnerabilityOverride> {
-    const skill = this.deps.python.validateSkill(input.skill);
+    // An npm override names a component, which follows the skill id rule.
+    const skill =
+      input.ecosystem === "npm" && this.deps.npm
+        ? this.deps.npm.validateComponent(input.skill)
+        : this.deps.python.validateSkill(input.skill);
     const override = await this.deps.overrides.add({ ...input, skill }, caller.client ?? caller.source);
     await this.deps.audit.append({
       source: caller.source,
       client: caller.client ?? null,
       status: "approval_resolved",
       skillId: skill,
+      ecosystem: override.ecosystem ?? null,
       package: override.package,
       version: override.version,
       reason: `vulnerability override ${override.id} until ${override.expires}: ${override.reason}`,

@@ -130,9 +130,12 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
   method("packages.overrides.list", "operator.read", (s) => s.operator.overridesList());
   method("packages.overrides.add", "operator.approvals", (s, p, client) => {
     const o = objectParam(p, "override");
+    const npm = ecosystemParam(o) === "npm";
     return s.operator.overridesAdd(
       {
-        skill: rawParam(o, "skill"),
+        // npm overrides name a component (`component`, or `skill` for the same id).
+        skill: npm ? (rawParam(o, "component") ?? rawParam(o, "skill")) : rawParam(o, "skill"),
+        ...(npm ? { ecosystem: "npm" as const } : {}),
         package: rawParam(o, "package"),
         version: rawParam(o, "version"),
         advisories: o.advisories as string[],

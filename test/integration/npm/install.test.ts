@@ -248,6 +248,29 @@ describe("npm component installs refused", () => {
     ]);
   });
 
+  it("an operator override for the component lets that vulnerable release through; a PyPI one does not", async () => {
+    h = await open();
+    const expires = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const base = { package: "vulnlib", version: "1.0.0", reason: "input is trusted", expires };
+    const op = { source: "rpc" as const, client: "op" };
+    // The same name, release and advisory, but for PyPI: it must not apply to the npm tree.
+    await h.services.operator.overridesAdd({ ...base, skill: "c2", advisories: ["GHSA-9999-vuln-0001"] }, op);
+    expect((await denial(h.service.install({ package: "usesvuln", component: "c2" }, caller))).code).toBe("VULNERABLE");
+    const o = await h.services.operator.overridesAdd(
+      { ...base, skill: "c2", ecosystem: "npm", advisories: ["CVE-2099-4242"] },
+      op,
+    );
+    expect(o).toMatchObject({ ecosystem: "npm", package: "vulnlib", skill: "c2" });
+    expect((await denial(h.service.install({ package: "usesvuln", component: "other" }, caller))).code).toBe(
+      "VULNERABLE",
+    );
+    const r = await h.service.install({ package: "usesvuln", component: "c2" }, caller);
+    expect(r.vulnerabilitiesFound).toBe(1);
+    expect(r.ignoredVulnerabilities).toEqual([
+      expect.objectContaining({ id: "GHSA-9999-vuln-0001", reason: `override ${o.id}: input is trusted` }),
+    ]);
+  });
+
   it("a malicious dependency blocks the install as MALICIOUS, even with an ignore rule naming it", async () => {
     h = await open({ scan: { ignore: [{ id: "MAL-2099-7", reason: "trust me", expires: "2999-01-01" }] } });
     const e = await denial(h.service.install({ package: "usesevil", component: "c3" }, caller));
