@@ -6,12 +6,14 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNpmRegistry, type NpmRegistry } from "../../helpers/npm-registry.js";
+import { startOsvServer, type OsvServer } from "../../helpers/osv-server.js";
 import { REPO_ROOT } from "../../helpers/repo-root.js";
 
 const run = promisify(execFile);
 const BIN = join(REPO_ROOT, "bin", "package-guard.mjs");
 let stateDir: string;
 let registry: NpmRegistry;
+let osv: OsvServer;
 
 // The real bin over the built package (scripts/test.sh builds before testing).
 const json = async (...args: string[]): Promise<{ code: number; body: Record<string, unknown> }> => {
@@ -31,11 +33,14 @@ beforeAll(async () => {
     throw new Error("dist/ is missing: run `npm run build` (scripts/test.sh does)");
   stateDir = await mkdtemp(join(tmpdir(), "pg-npm-cli-"));
   registry = await startNpmRegistry({ packages: [{ name: "d3", version: "7.9.0" }] });
-  const config = { plugins: { entries: { "package-guard": { config: { npm: { registry: registry.url } } } } } };
+  osv = await startOsvServer([]);
+  const block = { npm: { registry: registry.url }, scan: { osvApiUrl: osv.baseUrl } };
+  const config = { plugins: { entries: { "package-guard": { config: block } } } };
   await writeFile(join(stateDir, "openclaw.json"), JSON.stringify(config));
 });
 afterAll(async () => {
   await registry?.close();
+  await osv?.close();
   await rm(stateDir, { recursive: true, force: true });
 });
 
@@ -89,6 +94,26 @@ describe("package-guard CLI with --ecosystem npm", () => {
       used: true,
       npm: { ok: true, version: expect.stringMatching(/^\d+\.\d+/) },
       registry: { url: registry.url, reachable: true },
+    });
+  });
+
+  it("install --component, installed --ecosystem npm and uninstall --component run the npm pipeline", async () => {
+    expect(await json("install", "d3@7.9.0", "--component", "charts")).toMatchObject({
+      code: 0,
+      body: { ecosystem: "npm", package: "d3", version: "7.9.0", component: "charts", purl: "pkg:npm/d3@7.9.0" },
+    });
+    expect((await json("installed", "--ecosystem", "npm")).body).toEqual([
+      expect.objectContaining({ ecosystem: "npm", package: "d3", version: "7.9.0", component: "charts", direct: true }),
+    ]);
+    expect(osv.queries.map((q) => q.package)).toContainEqual({ name: "d3", ecosystem: "npm" });
+    expect(await json("install", "d3@latest", "--component", "charts")).toMatchObject({
+      code: 1,
+      body: { code: "INVALID_REQUIREMENT" },
+    });
+    expect((await json("install", "d3", "--ecosystem", "npm")).code).toBe(2);
+    expect(await json("uninstall", "d3", "--component", "charts")).toMatchObject({
+      code: 0,
+      body: { removed: ["d3"], component: "charts" },
     });
   });
 
