@@ -52,6 +52,7 @@ const IgnoreRuleSchema = Type.Object(
     id: Type.String({ minLength: 1, maxLength: 100 }),
     reason: Type.String({ minLength: 1, maxLength: 1000 }),
     expires: Type.String({ format: "date", description: "YYYY-MM-DD; the rule stops applying after this day (UTC)" }),
+    ecosystem: Type.Optional(Type.Enum(["PyPI", "npm"], { description: "only findings in this ecosystem" })),
   },
   { additionalProperties: false },
 );
@@ -111,6 +112,24 @@ export const ConfigSchema = Type.Object(
             Type.String({
               pattern: "^https?://[^\\s]+$",
               description: "the OSV API root npm packages are scanned against (POST <url>/v1/querybatch)",
+            }),
+          ),
+          osvDbUrl: Type.Optional(
+            Type.String({
+              pattern: "^https?://[^\\s]+$",
+              description: "OSV's bucket or a mirror of it: advisories update fetches <osvDbUrl>/<ecosystem>/all.zip",
+            }),
+          ),
+          maxAdvisoryAgeDays: Type.Optional(
+            Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 3650 }), Type.Null()], {
+              description: "an offline advisory database older than this fails every scan (SCANNER_UNAVAILABLE)",
+            }),
+          ),
+          rescanHours: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              maximum: 24 * 30,
+              description: "re-scan installed skills this often; 0: only on updates",
             }),
           ),
           cacheTtlHours: Type.Optional(Type.Number({ minimum: 0, maximum: 24 * 30 })),
@@ -198,12 +217,19 @@ export type PackageGuardConfig = {
     vulnerabilityService: "pypi" | "osv";
     osvUrl: string | null;
     osvDbDir: string | null;
-    /** npm packages are scanned against it (the OSV API backend). */
+    /** npm packages are scanned against it (the OSV API backend) unless scan.scanner is osv-db. */
     osvApiUrl: string;
+    osvDbUrl: string;
+    maxAdvisoryAgeDays: number | null;
+    rescanHours: number;
     cacheTtlHours: number;
     timeoutMs: number;
     ignore: IgnoreRule[];
     cacheFile: string;
+    /** The managed advisory database (scan.scanner "osv-db" with no osvDbDir). */
+    advisoryDbDir: string;
+    /** What the last re-scan found, per skill. */
+    exposureFile: string;
   };
   npm: {
     npm: string;
@@ -224,6 +250,8 @@ export type PackageGuardConfig = {
 export const DEFAULT_INDEX_URL = "https://pypi.org/simple";
 export const DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/";
 export const DEFAULT_OSV_API_URL = "https://api.osv.dev";
+/** OSV's public bucket: <url>/PyPI/all.zip is every PyPI advisory (PYSEC, GHSA, MAL) as OSV JSON. */
+export const DEFAULT_OSV_DB_URL = "https://osv-vulnerabilities.storage.googleapis.com";
 
 export type ConfigProblem = { path: string; message: string };
 
@@ -305,10 +333,15 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
       osvUrl: c.scan?.osvUrl ?? null,
       osvDbDir: c.scan?.osvDbDir ? absolute(c.scan.osvDbDir, baseDir) : null,
       osvApiUrl: c.scan?.osvApiUrl ?? DEFAULT_OSV_API_URL,
+      osvDbUrl: c.scan?.osvDbUrl ?? DEFAULT_OSV_DB_URL,
+      maxAdvisoryAgeDays: c.scan?.maxAdvisoryAgeDays ?? null,
+      rescanHours: c.scan?.rescanHours ?? 24,
       cacheTtlHours: c.scan?.cacheTtlHours ?? 24,
       timeoutMs: c.scan?.timeoutMs ?? 60_000,
       ignore: c.scan?.ignore ?? [],
       cacheFile: join(dataDir, "scan-cache.json"),
+      advisoryDbDir: join(dataDir, "advisories"),
+      exposureFile: join(dataDir, "exposure.json"),
     },
     npm: {
       npm: c.npm?.npm ?? "npm",

@@ -12,6 +12,7 @@ import { createScanner } from "./scan/factory.js";
 import { OsvApiScanner } from "./scan/osv-api.js";
 import { VulnerabilityScanService } from "./scan/scan-service.js";
 import type { Scanner } from "./scan/types.js";
+import { ExposureService } from "./service/exposure.js";
 import { NpmPackageService } from "./service/npm-pipeline.js";
 import { OperatorService } from "./service/operator.js";
 import { PackageService } from "./service/pipeline.js";
@@ -19,6 +20,16 @@ import type { Services } from "./service/services.js";
 import { runProcess, type Runner } from "./util/exec.js";
 
 export type RuntimeOptions = { runner?: Runner; now?: () => Date };
+
+/** Opens something once, on first use; a failed open is tried again next time. */
+const lazily = <T>(open: () => Promise<T>): (() => Promise<T>) => {
+  let opened: Promise<T> | undefined;
+  return () =>
+    (opened ??= open().catch((error: unknown) => {
+      opened = undefined;
+      throw error;
+    }));
+};
 
 /** Wires the services from a parsed configuration: the only place that knows every concrete backend. */
 export const openServices = async (config: PackageGuardConfig, options: RuntimeOptions = {}): Promise<Services> => {
@@ -28,32 +39,37 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
   const whitelist = new WhitelistSources(config.whitelist);
   const python = new PythonEnvironment(config, runner);
   // One cache for both ecosystems: two scan services writing one file through two caches would lose entries.
-  let cache: Promise<ScanCache> | undefined;
-  const openCache = (): Promise<ScanCache> =>
-    (cache ??= ScanCache.open({ file: config.scan.cacheFile, ttlHours: config.scan.cacheTtlHours }).catch(
-      (error: unknown) => {
-        cache = undefined;
-        throw error;
-      },
-    ));
+  const cache = lazily(() => ScanCache.open({ file: config.scan.cacheFile, ttlHours: config.scan.cacheTtlHours }));
   const scanService = async (scanner: Scanner): Promise<VulnerabilityScanService> =>
     new VulnerabilityScanService({
       scanner,
-      cache: await openCache(),
+      cache: await cache(),
       ignore: config.scan.ignore,
       ...(options.now ? { now: options.now } : {}),
     });
-  let scan: Promise<VulnerabilityScanService> | undefined;
-  const openScan = async (): Promise<VulnerabilityScanService> => {
+  const scan = lazily(async () => {
     const tools = await python.tools();
     return scanService(
       createScanner(
-        { ...config.scan, pipAudit: tools.pipAudit?.path ?? config.python.pipAudit, cacheDir: config.python.cacheDir },
+        {
+          ...config.scan,
+          pipAudit: tools.pipAudit?.path ?? config.python.pipAudit,
+          pipAuditVersion: tools.pipAudit?.version ?? null,
+          cacheDir: config.python.cacheDir,
+          ...(options.now ? { now: options.now } : {}),
+        },
         runner,
       ),
     );
-  };
-  let npmScan: Promise<VulnerabilityScanService> | undefined;
+  });
+  // npm trees: the offline database when the operator chose it (it holds every ecosystem), else the OSV API, since
+  // pip-audit only knows PyPI.
+  const npmScan =
+    config.scan.scanner === "osv-db"
+      ? scan
+      : lazily(() =>
+          scanService(new OsvApiScanner({ baseUrl: config.scan.osvApiUrl, timeoutMs: config.scan.timeoutMs })),
+        );
   const deps = {
     config,
     whitelist,
@@ -66,26 +82,15 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
       ...(options.now ? { now: options.now } : {}),
     }),
     overrides: new OverrideStore(join(config.dataDir, "overrides.json"), options.now),
-    scan: () =>
-      (scan ??= openScan().catch((error: unknown) => {
-        scan = undefined;
-        throw error;
-      })),
+    scan,
     ...(options.now ? { now: options.now } : {}),
   };
+  const exposure = new ExposureService(deps);
   const npm = new NpmComponents(config, runner);
-  const npmScanner = () => new OsvApiScanner({ baseUrl: config.scan.osvApiUrl, timeoutMs: config.scan.timeoutMs });
   return {
     packages: new PackageService(deps),
-    npm: new NpmPackageService({
-      ...deps,
-      npm,
-      scan: () =>
-        (npmScan ??= scanService(npmScanner()).catch((error: unknown) => {
-          npmScan = undefined;
-          throw error;
-        })),
-    }),
-    operator: new OperatorService({ ...deps, npm }),
+    npm: new NpmPackageService({ ...deps, npm, scan: npmScan }),
+    operator: new OperatorService({ ...deps, exposure, npm, npmScan }),
+    exposure,
   };
 };

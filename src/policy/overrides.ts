@@ -61,10 +61,10 @@ export const overrideLive = (o: Pick<VulnerabilityOverride, "expires">, now: Dat
 export const overrideFor = (
   overrides: readonly VulnerabilityOverride[],
   skill: string,
-  finding: { id: string; aliases: string[]; package: string; version: string },
+  finding: { id: string; aliases: string[]; package: string; version: string; ecosystem?: string },
   now: Date,
-  ecosystem: "PyPI" | "npm" = "PyPI",
 ): VulnerabilityOverride | undefined => {
+  const ecosystem = finding.ecosystem === "npm" ? "npm" : "PyPI";
   const ids = new Set([finding.id, ...finding.aliases].map((x) => x.toUpperCase()));
   const name = ecosystem === "npm" ? finding.package : normalizeName(finding.package);
   return overrides.find(
@@ -120,6 +120,12 @@ export class OverrideStore {
     ) {
       throw invalid("override.advisories must list the advisory ids it covers, e.g. ['PYSEC-2020-96']");
     }
+    // SECURITY: an OSV MAL- record names malware; no override ever lets it through (the pipeline checks again).
+    const malware = input.advisories.find((a) => /^MAL-/i.test(a));
+    if (malware)
+      throw invalid(
+        `${malware} is a malware record (OSV MAL-): malware is never overridable; remove the package instead`,
+      );
     if (typeof input.reason !== "string" || input.reason.trim().length < 3 || input.reason.length > 1000)
       throw invalid("override.reason must say why (3-1000 characters)");
     if (

@@ -9,6 +9,8 @@ export type SkillPaths = {
   data: string;
   state: string;
   pending: string;
+  /** Present while an operator has the skill quarantined. */
+  quarantine: string;
 };
 
 export const skillsRoot = (config: PackageGuardConfig): string => join(config.dataDir, "skills");
@@ -22,5 +24,9 @@ export const skillPaths = (config: PackageGuardConfig, skill: string): SkillPath
     data,
     state: join(data, "state.json"),
     pending: join(data, "pending.json"),
+    quarantine: join(data, "quarantine.json"),
   };
 };
+
+/** Where quarantined venvs are kept: beside the venvs (one filesystem, so a move is a rename), hidden from lookups. */
+export const quarantineRoot = (config: PackageGuardConfig): string => join(config.venvRoot, ".quarantine");

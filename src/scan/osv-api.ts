@@ -1,9 +1,18 @@
-import semver from "semver";
 import { PackageGuardError } from "../errors.js";
-import { isNpmTreeName } from "../policy/npm-names.js";
 import { isRecord } from "../util/is-record.js";
+import { redactUrl } from "../util/redact.js";
 import { toAdvisory, type OsvAdvisory } from "./osv-advisory.js";
-import { pinKey, type Finding, type ScanPin, type Scanner } from "./types.js";
+import { toFinding } from "./osv-match.js";
+import { checkedPins } from "./pins.js";
+import {
+  pinKey,
+  pinLabel,
+  type AdvisorySourceInfo,
+  type Finding,
+  type ScanPin,
+  type Scanner,
+  type ScannerHealth,
+} from "./types.js";
 
 export type OsvApiOptions = {
   /** The API root, e.g. `https://api.osv.dev` (POST <base>/v1/querybatch, GET <base>/v1/vulns/<id>). */
@@ -18,73 +27,22 @@ const MAX_PAGES = 10;
 const CONCURRENT_RECORDS = 8;
 // osv.dev caps a response at 32 MiB on HTTP/1.1; anything larger is not an answer from it.
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
-const MAX_SUMMARY = 300;
-const ECOSYSTEM = "npm";
 
 const unavailable = (message: string, cause?: unknown): PackageGuardError =>
   new PackageGuardError("SCANNER_UNAVAILABLE", message, cause === undefined ? {} : { cause });
 
-// The id lands in audit records and the cache file; a mirror's credentials and signed query values must not.
-export const redactUrl = (url: string): string => {
-  try {
-    const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    u.search = "";
-    return u.toString().replace(/\/$/, "");
-  } catch {
-    return "(unparsable URL)";
-  }
-};
-
-const label = (pin: ScanPin): string => `${pin.name}@${pin.version}`;
-
 // Error text from the network layer may quote a URL; only its redacted form may reach a message.
 const scrub = (text: string): string => text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s)'"]+/gi, redactUrl).slice(0, 300);
 
-/** SECURITY: only npm names and exact semver versions are put into a query; anything else fails the scan. */
-const checked = (pins: readonly ScanPin[]): ScanPin[] => {
-  const unique = new Map<string, ScanPin>();
-  for (const pin of pins) {
-    if (!isNpmTreeName(pin.name) || typeof pin.version !== "string" || semver.valid(pin.version) !== pin.version)
-      throw unavailable(`Refusing to scan a malformed npm pin ${JSON.stringify(label(pin)).slice(0, 120)}.`);
-    unique.set(pinKey(pin), { name: pin.name, version: pin.version });
-  }
-  return [...unique.values()];
-};
-
-/** The versions that fix an advisory for this package, in semver order (ranges of type SEMVER or ECOSYSTEM). */
-const fixedVersions = (advisory: OsvAdvisory, name: string): string[] => {
-  const fixed = new Set<string>();
-  for (const entry of advisory.affected) {
-    if (entry.package.ecosystem !== ECOSYSTEM || entry.package.name !== name) continue;
-    for (const range of entry.ranges) {
-      if (range.type !== "SEMVER" && range.type !== "ECOSYSTEM") continue;
-      for (const event of range.events) if (event.fixed !== undefined) fixed.add(event.fixed);
-    }
-  }
-  return [...fixed].toSorted((a, b) =>
-    semver.valid(a) && semver.valid(b) ? semver.compare(a, b) : a.localeCompare(b, "en"),
-  );
-};
-
-const toFinding = (advisory: OsvAdvisory, pin: ScanPin): Finding => {
-  const finding: Finding = {
-    id: advisory.id,
-    aliases: (advisory.aliases ?? []).filter((a) => a !== advisory.id).toSorted(),
-    package: pin.name,
-    version: pin.version,
-    fixedVersions: fixedVersions(advisory, pin.name),
-  };
-  const text = (advisory.summary ?? advisory.details ?? "").trim().split("\n")[0]?.trim() ?? "";
-  if (text) finding.summary = text.length > MAX_SUMMARY ? `${text.slice(0, MAX_SUMMARY - 1)}…` : text;
-  return finding;
-};
+// lodash 4.17.11 has known advisories in every OSV mirror (GHSA-jf85-cpcp-j695, CVE-2019-10744): a service that calls
+// it clean is empty, or not an OSV service at all.
+export const OSV_API_PROBE_PIN: ScanPin = { ecosystem: "npm", name: "lodash", version: "4.17.11" };
 
 type Query = { package: { name: string; ecosystem: string }; version: string; page_token?: string };
 
 /**
- * The OSV API backend for npm (osv.dev, or a mirror at scan.osvApiUrl): one POST /v1/querybatch for the pins, then
+ * The OSV API backend (osv.dev, or a mirror at scan.osvApiUrl; npm trees use it unless scan.scanner is osv-db): one
+ * POST /v1/querybatch for the pins, then
  * the full record of each advisory id it names (GET /v1/vulns/<id>) for aliases, fixed versions and summaries. The
  * service decides what affects a version; a `MAL-` record comes back like any other. SECURITY: any failure, partial
  * answer or malformed record is SCANNER_UNAVAILABLE: a pin is never called clean unless the API said so.
@@ -95,6 +53,8 @@ export class OsvApiScanner implements Scanner {
   private readonly fetch: typeof fetch;
 
   private readonly auth: Record<string, string>;
+  /** The base as messages and ids show it: no credentials, secret query values masked. */
+  private readonly shown: string;
 
   constructor(private readonly options: OsvApiOptions) {
     // A mirror's user:password becomes a Basic header: fetch refuses credentials in a URL, and they must not be shown.
@@ -107,11 +67,35 @@ export class OsvApiScanner implements Scanner {
     url.hash = "";
     this.base = url.toString().replace(/\/+$/, "");
     this.fetch = options.fetch ?? fetch;
-    this.id = `osv-api:${ECOSYSTEM}(${redactUrl(this.base)})`;
+    this.shown = redactUrl(this.base).replace(/\/$/, "");
+    this.id = `osv-api(${this.shown})`;
+  }
+
+  // A live service has no data version: its answers age out of the scan cache by scan.cacheTtlHours.
+  async source(): Promise<AdvisorySourceInfo> {
+    return { id: this.id, version: "live" };
+  }
+
+  /** Never throws: a service that cannot be asked, or knows nothing about a known-vulnerable pin, is not ok. */
+  async probe(signal?: AbortSignal): Promise<ScannerHealth> {
+    const base = { backend: "osv-api", source: this.shown, version: "live" };
+    try {
+      const [ids] = await this.queryBatch([OSV_API_PROBE_PIN], signal);
+      if (ids!.length > 0) return { ok: true, ...base, advisories: ids!.length };
+      return {
+        ok: false,
+        ...base,
+        problem: `The OSV API at ${this.shown} knows no advisory for ${pinLabel(OSV_API_PROBE_PIN)}`,
+        fix: "Point scan.osvApiUrl at osv.dev (https://api.osv.dev) or a complete mirror of it",
+      };
+    } catch (error) {
+      const problem = error instanceof Error ? error.message : String(error);
+      return { ok: false, ...base, problem, fix: "Check that scan.osvApiUrl is reachable from the gateway" };
+    }
   }
 
   async scan(pins: ScanPin[], signal?: AbortSignal): Promise<Map<string, Finding[]>> {
-    const asked = checked(pins);
+    const asked = checkedPins(pins);
     const ids = new Map<string, string[]>();
     for (let i = 0; i < asked.length; i += BATCH) {
       const batch = asked.slice(i, i + BATCH);
@@ -132,12 +116,15 @@ export class OsvApiScanner implements Scanner {
 
   /** The advisory ids the API names for each pin, in order; every page of every query. */
   private async queryBatch(pins: readonly ScanPin[], signal?: AbortSignal): Promise<string[][]> {
-    const queries: Query[] = pins.map((p) => ({ package: { name: p.name, ecosystem: ECOSYSTEM }, version: p.version }));
+    const queries: Query[] = pins.map((p) => ({
+      package: { name: p.name, ecosystem: p.ecosystem },
+      version: p.version,
+    }));
     const body = await this.request("POST", "/v1/querybatch", { queries }, signal);
     const results = isRecord(body) && Array.isArray(body.results) ? body.results : undefined;
     if (!results || results.length !== queries.length) {
       throw unavailable(
-        `The OSV API at ${redactUrl(this.base)} answered ${queries.length} queries with ` +
+        `The OSV API at ${this.shown} answered ${queries.length} queries with ` +
           `${results?.length ?? "no"} results; the install is blocked until it can scan.`,
       );
     }
@@ -147,7 +134,7 @@ export class OsvApiScanner implements Scanner {
         const ids = vulnIds(result, pin);
         let token = nextPage(result);
         for (let page = 1; token !== ""; page++) {
-          if (page > MAX_PAGES) throw unavailable(`The OSV API names too many advisories for ${label(pin)}.`);
+          if (page > MAX_PAGES) throw unavailable(`The OSV API names too many advisories for ${pinLabel(pin)}.`);
           const next = await this.request("POST", "/v1/query", { ...queries[i]!, page_token: token }, signal);
           ids.push(...vulnIds(next, pin));
           token = nextPage(next);
@@ -165,7 +152,7 @@ export class OsvApiScanner implements Scanner {
         const raw = await this.request("GET", `/v1/vulns/${encodeURIComponent(id)}`, undefined, signal);
         const advisory = toAdvisory(raw);
         if (advisory === undefined || advisory.id !== id)
-          throw unavailable(`The OSV API at ${redactUrl(this.base)} sent no usable record for ${id.slice(0, 80)}.`);
+          throw unavailable(`The OSV API at ${this.shown} sent no usable record for ${id.slice(0, 80)}.`);
         out.set(id, advisory);
       }
     };
@@ -174,7 +161,7 @@ export class OsvApiScanner implements Scanner {
   }
 
   private async request(method: "GET" | "POST", path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
-    const where = `${redactUrl(this.base)}${path.startsWith("/v1/vulns/") ? "/v1/vulns/…" : path}`;
+    const where = `${this.shown}${path.startsWith("/v1/vulns/") ? "/v1/vulns/…" : path}`;
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     let response: Response;
     try {
@@ -214,10 +201,10 @@ export class OsvApiScanner implements Scanner {
 }
 
 const vulnIds = (result: unknown, pin: ScanPin): string[] => {
-  if (!isRecord(result)) throw unavailable(`The OSV API's answer for ${label(pin)} is malformed.`);
+  if (!isRecord(result)) throw unavailable(`The OSV API's answer for ${pinLabel(pin)} is malformed.`);
   if (result.vulns === undefined) return [];
   if (!Array.isArray(result.vulns) || !result.vulns.every((v) => isRecord(v) && typeof v.id === "string" && v.id))
-    throw unavailable(`The OSV API's answer for ${label(pin)} lists advisories without ids.`);
+    throw unavailable(`The OSV API's answer for ${pinLabel(pin)} lists advisories without ids.`);
   return result.vulns.map((v) => (v as { id: string }).id);
 };
 

@@ -1,11 +1,14 @@
 import type { PackageGuardConfig } from "../config.js";
 import type { ToolInfo } from "../python/types.js";
+import type { ScannerHealth } from "../scan/types.js";
 
 export type NpmDoctorReport = {
   /** Whether the whitelist lists any npm package: only then is npm needed. */
   used: boolean;
   npm: { path: string | null; version: string | null; ok: boolean; problem?: string };
   registry: { url: string; reachable: boolean | null; problem?: string };
+  /** The scanner npm trees go to (the OSV API, or the offline database), probed when npm is used. */
+  scanner: ScannerHealth | null;
   componentsRoot: string;
   fixes: string[];
   ok: boolean;
@@ -23,13 +26,14 @@ const probeRegistry = async (url: string): Promise<{ reachable: boolean; problem
 };
 
 /**
- * The npm side of doctor: the npm executable (npm.npm) and the registry (npm.registry). A problem only fails the
- * report when the whitelist lists npm packages; otherwise it is shown and left alone.
+ * The npm side of doctor: the npm executable (npm.npm), the registry (npm.registry) and the scanner npm trees go to.
+ * They are checked, and fail the report, only when the whitelist lists npm packages.
  */
 export const npmDoctor = async (
   config: PackageGuardConfig,
   tool: ToolInfo | null,
   used: boolean,
+  scanner: () => Promise<{ probe(signal?: AbortSignal): Promise<ScannerHealth> }>,
 ): Promise<NpmDoctorReport> => {
   const fixes: string[] = [];
   const npm = tool
@@ -44,12 +48,20 @@ export const npmDoctor = async (
     : { url: config.npm.registry, reachable: null };
   if (registry.reachable === false)
     fixes.push(`The npm registry ${config.npm.registry} is not reachable (${registry.problem}); check npm.registry`);
+  const health = used
+    ? await scanner()
+        .then((s) => s.probe(AbortSignal.timeout(config.scan.timeoutMs)))
+        .catch((error: unknown): ScannerHealth => ({ ok: false, backend: "npm", problem: (error as Error).message }))
+    : null;
+  if (health && !health.ok)
+    fixes.push(`npm scans: ${health.problem ?? "not usable"}${health.fix ? `; ${health.fix}` : ""}`);
   return {
     used,
     npm,
     registry,
+    scanner: health,
     componentsRoot: config.npm.componentsRoot,
     fixes,
-    ok: npm.ok && registry.reachable !== false,
+    ok: npm.ok && registry.reachable !== false && health?.ok !== false,
   };
 };

@@ -11,6 +11,7 @@ import { formatNpmRequest, parseNpmRequest } from "../policy/npm-request.js";
 import type { VulnerabilityOverride } from "../policy/overrides.js";
 import type { Whitelist } from "../policy/whitelist.js";
 import type { ScanOutcome } from "../scan/scan-service.js";
+import type { AdvisorySourceInfo } from "../scan/types.js";
 import { applyOverrides } from "./apply-overrides.js";
 import { checkTreeRanges, npmPins, scanRefusal } from "./npm-tree.js";
 import type { ServiceDeps } from "./pipeline.js";
@@ -34,7 +35,7 @@ export type NpmInstallResult = {
   ignoredVulnerabilities: { id: string; package: string; version: string; reason: string; expires: string }[];
   /** Packages that declare lifecycle scripts; none of them ran. */
   scriptsNotRun: string[];
-  scan: { scanner: string; fromCache: number; scanned: number };
+  scan: { scanner: string; fromCache: number; scanned: number; source: AdvisorySourceInfo };
   installedAt: string;
   durationMs: number;
 };
@@ -321,19 +322,8 @@ export class NpmPackageService {
     const pins = npmPins(packages);
     onProgress?.("scanning", `Scanning ${pins.length} npm package(s) for known vulnerabilities and malware`);
     const scan = await (await this.deps.scan()).scan(pins, signal);
-    const { blocking, overridden } = await applyOverrides(
-      this.deps.overrides,
-      o.scope,
-      scan.findings,
-      this.now(),
-      "npm",
-    );
-    const refusal = scanRefusal(
-      o.name,
-      scan,
-      blocking,
-      overridden.map((x) => x.finding),
-    );
+    const { blocking, overridden } = await applyOverrides(this.deps.overrides, o.scope, scan.findings, this.now());
+    const refusal = scanRefusal(o.name, scan, blocking);
     if (refusal) throw refusal;
     return { packages, scan, overridden };
   }
@@ -471,7 +461,12 @@ export class NpmPackageService {
         })),
       ],
       scriptsNotRun: r.installed.filter((p) => p.hasInstallScript).map((p) => `${p.name}@${p.version}`),
-      scan: { scanner: r.scan.scannerId, fromCache: r.scan.fromCache, scanned: r.scan.scanned },
+      scan: {
+        scanner: r.scan.scannerId,
+        fromCache: r.scan.fromCache,
+        scanned: r.scan.scanned,
+        source: r.scan.source,
+      },
       installedAt: this.now().toISOString(),
       durationMs: this.now().getTime() - started.getTime(),
     };

@@ -4,15 +4,14 @@ import type { LockPackage } from "../npm/types.js";
 import { npmRangeContains } from "../policy/npm-range.js";
 import type { Whitelist } from "../policy/whitelist.js";
 import type { ScanOutcome } from "../scan/scan-service.js";
-import { describeFindings } from "./results.js";
+import type { ScanPin } from "../scan/types.js";
+import { describeFindings, maliciousError } from "./results.js";
 import type { VulnerabilityFinding } from "./types.js";
 
-/** An npm pin as the scanner takes it: each (name, version) of a tree once, whatever folders it sits in. */
-export type NpmPin = { name: string; version: string; ecosystem: "npm" };
-
-export const npmPins = (packages: readonly LockPackage[]): NpmPin[] => [
+/** The tree as the scanner takes it: each (name, version) once, whatever folders it sits in. */
+export const npmPins = (packages: readonly LockPackage[]): ScanPin[] => [
   ...new Map(
-    packages.map((p) => [`${p.name}@${p.version}`, { name: p.name, version: p.version, ecosystem: "npm" as const }]),
+    packages.map((p) => [`${p.name}@${p.version}`, { ecosystem: "npm" as const, name: p.name, version: p.version }]),
   ).values(),
 ];
 
@@ -33,30 +32,18 @@ export const checkTreeRanges = (packages: readonly LockPackage[], whitelist: Whi
   }
 };
 
-/** An OSV `MAL-` record: the release is malware, not a bug; no ignore rule or override applies to it. */
-export const isMalicious = (f: VulnerabilityFinding): boolean =>
-  [f.id, ...f.aliases].some((id) => id.toUpperCase().startsWith("MAL-"));
-
 /**
- * The scan's findings as a refusal, if any still block: MALICIOUS when one is a `MAL-` record (even one an ignore
- * rule or override named), else VULNERABLE.
+ * The scan's findings as a refusal, if any still block: MALICIOUS when the tree holds malware (an OSV `MAL-` record,
+ * which no ignore rule or override reaches), else VULNERABLE for what no override let through.
  */
 export const scanRefusal = (
   name: string,
-  scan: Pick<ScanOutcome, "ignored">,
+  scan: Pick<ScanOutcome, "malware">,
   blocking: readonly VulnerabilityFinding[],
-  overridden: readonly VulnerabilityFinding[],
 ): PackageGuardError | null => {
-  // SECURITY: malware is never ignorable or overridable, so the ones let through are taken back here.
-  const malware = [...blocking, ...scan.ignored.map((i) => i.finding), ...overridden].filter(isMalicious);
-  if (malware.length > 0) {
-    return new PackageGuardError(
-      "MALICIOUS",
-      `Installing ${name} would bring known malware: ` +
-        `${malware.map((f) => `${f.id} in ${f.package}@${f.version}`).join("; ")}. Nothing was installed; this ` +
-        `cannot be ignored or overridden.`,
-      { details: { package: name, ecosystem: "npm", vulnerabilities: malware } },
-    );
+  if (scan.malware.length > 0) {
+    const e = maliciousError(name, scan.malware);
+    return new PackageGuardError(e.code, e.message, { details: { ...e.details, ecosystem: "npm" } });
   }
   if (blocking.length === 0) return null;
   return new PackageGuardError(

@@ -13,8 +13,9 @@ import type { WhitelistSources } from "../policy/whitelist-sources.js";
 import type { Whitelist } from "../policy/whitelist.js";
 import type { Pin, PythonEnvironment, SkillVenv, Wanted } from "../python/environment.js";
 import type { VulnerabilityScanService } from "../scan/scan-service.js";
+import { pypiPins } from "../scan/types.js";
 import { applyOverrides, type OverrideSplit } from "./apply-overrides.js";
-import { auditFromError, buildResources, describeFindings } from "./results.js";
+import { auditFromError, buildResources, describeFindings, maliciousError } from "./results.js";
 import type {
   CallerContext,
   CheckResult,
@@ -127,7 +128,8 @@ export class PackageService {
         );
         const pins = await this.resolveWithinWhitelist(venv, wanted, whitelist, maturity, signal);
         onProgress?.("scanning", `Scanning ${pins.length} package(s) for known vulnerabilities`);
-        const scan = await (await this.deps.scan()).scan(pins, signal);
+        const scan = await (await this.deps.scan()).scan(pypiPins(pins), signal);
+        if (scan.malware.length > 0) throw maliciousError(decision!.requirement.name, scan.malware);
         const { blocking, overridden } = await this.applyOverrides(skill, scan.findings);
         if (blocking.length > 0) {
           throw new PackageGuardError(
@@ -178,7 +180,12 @@ export class PackageService {
           })),
         ],
         resources: buildResources(result.installed, whitelist, maturity),
-        scan: { scanner: result.scan.scannerId, fromCache: result.scan.fromCache, scanned: result.scan.scanned },
+        scan: {
+          scanner: result.scan.scannerId,
+          fromCache: result.scan.fromCache,
+          scanned: result.scan.scanned,
+          source: result.scan.source,
+        },
         installedAt: this.now().toISOString(),
         durationMs: this.now().getTime() - started.getTime(),
       };

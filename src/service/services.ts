@@ -1,9 +1,18 @@
+import type { ExposureService } from "./exposure.js";
 import type { NpmPackageService } from "./npm-pipeline.js";
 import type { OperatorService } from "./operator.js";
 import type { PackageService } from "./pipeline.js";
 
-/** What the surfaces call: the install pipelines (PyPI, npm), and the operator's own operations beside them. */
-export type Services = { packages: PackageService; npm: NpmPackageService; operator: OperatorService };
+/**
+ * What the surfaces call: the install pipelines (PyPI, npm), the operator's own operations beside them, and the
+ * re-scan of what is installed (the background service drives it).
+ */
+export type Services = {
+  packages: PackageService;
+  npm: NpmPackageService;
+  operator: OperatorService;
+  exposure: ExposureService;
+};
 
 /** What OpenClaw's install gates (before_install, installPolicy) call: Python vetting and pre-install, npm vetting. */
 export const installGate = (s: Services) => ({

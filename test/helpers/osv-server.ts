@@ -3,14 +3,14 @@
  * pip-audit 2.10 `-s osv --osv-url <url>` POSTs `{package: {name, ecosystem: "PyPI"}, version}` to <url>
  * itself, once per dependency; pass `server.url` (which ends in /v1/query) as --osv-url / scan.osvUrl.
  * `/v1/querybatch` and `GET /v1/vulns/<id>` are answered too, as osv.dev does, for other clients (package-guard's own
- * OSV API backend for npm); npm queries are matched by explicit versions and SEMVER ranges.
+ * OSV API backend); queries of any ecosystem package-guard scans (PyPI, npm) are matched.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import semver from "semver";
-import { normalizeName } from "../../src/policy/names.js";
+import { rulesFor } from "../../src/scan/ecosystems.js";
 import { toAdvisory } from "../../src/scan/osv-advisory.js";
 import { affects } from "../../src/scan/osv-match.js";
+import { isEcosystem } from "../../src/scan/types.js";
 
 /** An OSV record as served (JSON); only the fields tests usually set are spelled out. */
 export type OsvRecord = {
@@ -53,31 +53,12 @@ export type OsvServer = {
   close(): Promise<void>;
 };
 
-// npm, as osv.dev evaluates it: the package's explicit versions, or a SEMVER range (events in semver order).
-const npmAffects = (record: OsvRecord, name: string, version: string): boolean =>
-  (record.affected ?? []).some(
-    (a) =>
-      a.package.ecosystem === "npm" &&
-      a.package.name === name &&
-      ((a.versions ?? []).includes(version) ||
-        (a.ranges ?? []).some((r) => {
-          if (r.type !== "SEMVER" || record.withdrawn !== undefined) return false;
-          let affected = false;
-          for (const e of r.events) {
-            if (e.introduced !== undefined && (e.introduced === "0" || semver.gte(version, e.introduced)))
-              affected = true;
-            if (e.fixed !== undefined && semver.gte(version, e.fixed)) affected = false;
-            if (e.last_affected !== undefined && semver.gt(version, e.last_affected)) affected = false;
-          }
-          return affected;
-        })),
-  );
-
+// As osv.dev does: the query's package in its ecosystem (names normalized by that ecosystem's rules), matched by the
+// same OSV range evaluation the offline scanner uses.
 const matching = (records: OsvRecord[], query: OsvQuery): OsvRecord[] => {
-  if (query.package?.ecosystem === "npm" && typeof query.version === "string")
-    return records.filter((r) => npmAffects(r, query.package.name, query.version));
-  if (query.package?.ecosystem !== "PyPI" || typeof query.version !== "string") return [];
-  const pin = { name: normalizeName(query.package.name), version: query.version };
+  const ecosystem = query.package?.ecosystem;
+  if (!isEcosystem(ecosystem) || typeof query.version !== "string" || typeof query.package.name !== "string") return [];
+  const pin = { ecosystem, name: rulesFor(ecosystem)!.normalizeName(query.package.name), version: query.version };
   return records.filter((r) => {
     const advisory = toAdvisory(r);
     return advisory !== undefined && affects(advisory, pin);

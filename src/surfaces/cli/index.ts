@@ -1,11 +1,14 @@
 import type { Command } from "commander";
+import { mountAdvisories } from "./advisories.js";
 import { mountApprovals } from "./approvals.js";
 import { mountAudit } from "./audit.js";
 import { mountDoctor } from "./doctor.js";
+import { mountExposure } from "./exposure.js";
 import { mountInstallPolicy } from "./install-policy.js";
 import { createKit, type CliDeps } from "./kit.js";
 import { mountOverrides } from "./overrides.js";
 import { mountPackages } from "./packages.js";
+import { mountQuarantine } from "./quarantine.js";
 import { mountWhitelist } from "./whitelist.js";
 
 export { EXIT, type CliDeps, type CommonOptions } from "./kit.js";
@@ -20,6 +23,9 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
     mountOverrides,
     mountAudit,
     mountDoctor,
+    mountAdvisories,
+    mountExposure,
+    mountQuarantine,
     mountInstallPolicy,
   ]) {
     mount(root, kit);

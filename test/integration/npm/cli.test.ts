@@ -88,13 +88,16 @@ describe("package-guard CLI with --ecosystem npm", () => {
     expect((await json("check", "d3", "--ecosystem", "cargo", "--maturity", "student")).code).toBe(2);
   });
 
-  it("doctor reports npm and the registry once the whitelist lists npm packages", async () => {
+  it("doctor reports npm, the registry and the npm scanner once the whitelist lists npm packages", async () => {
     const r = await json("doctor");
     expect(r.body.npm).toMatchObject({
       used: true,
       npm: { ok: true, version: expect.stringMatching(/^\d+\.\d+/) },
       registry: { url: registry.url, reachable: true },
+      // The loopback OSV API holds no advisories at all: an empty mirror is not a scanner, and doctor says so.
+      scanner: { backend: "osv-api", ok: false, problem: expect.stringContaining("no advisory for lodash@4.17.11") },
     });
+    expect(r.code).toBe(1);
   });
 
   it("install --component, installed --ecosystem npm and uninstall --component run the npm pipeline", async () => {

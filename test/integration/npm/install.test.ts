@@ -275,7 +275,7 @@ describe("npm component installs refused", () => {
     h = await open({ scan: { ignore: [{ id: "MAL-2099-7", reason: "trust me", expires: "2999-01-01" }] } });
     const e = await denial(h.service.install({ package: "usesevil", component: "c3" }, caller));
     expect(e.code).toBe("MALICIOUS");
-    expect(e.message).toContain("MAL-2099-7 in evilpkg@1.0.0");
+    expect(e.message).toContain("MAL-2099-7 in evilpkg 1.0.0");
     expect(await list(h.config.npm.componentsRoot)).not.toContain("c3");
   });
 

@@ -20,28 +20,29 @@ describe("OsvApiScanner", () => {
     osv.behave({});
     const before = osv.queries.length;
     const out = await scanner().scan([
-      { name: "vulnlib", version: "1.0.0" },
-      { name: "vulnlib", version: "1.0.1" },
-      { name: "evilpkg", version: "3.2.1" },
-      { name: "@acme/widget", version: "2.0.3" },
-      { name: "@acme/widget", version: "2.0.0" },
+      { ecosystem: "npm" as const, name: "vulnlib", version: "1.0.0" },
+      { ecosystem: "npm" as const, name: "vulnlib", version: "1.0.1" },
+      { ecosystem: "npm" as const, name: "evilpkg", version: "3.2.1" },
+      { ecosystem: "npm" as const, name: "@acme/widget", version: "2.0.3" },
+      { ecosystem: "npm" as const, name: "@acme/widget", version: "2.0.0" },
     ]);
-    expect(out.get("vulnlib==1.0.0")).toEqual([
+    expect(out.get("npm:vulnlib@1.0.0")).toEqual([
       {
         id: "GHSA-9999-vuln-0001",
         aliases: ["CVE-2099-4242"],
+        ecosystem: "npm",
         package: "vulnlib",
         version: "1.0.0",
         fixedVersions: ["1.0.1"],
         summary: "Prototype pollution in vulnlib before 1.0.1 (test fixture)",
       },
     ]);
-    expect(out.get("vulnlib==1.0.1")).toEqual([]);
-    expect(out.get("evilpkg==3.2.1")?.map((f) => f.id)).toEqual(["MAL-2099-7"]);
-    expect(out.get("@acme/widget==2.0.3")?.map((f) => [f.id, f.fixedVersions])).toEqual([
+    expect(out.get("npm:vulnlib@1.0.1")).toEqual([]);
+    expect(out.get("npm:evilpkg@3.2.1")?.map((f) => f.id)).toEqual(["MAL-2099-7"]);
+    expect(out.get("npm:@acme/widget@2.0.3")?.map((f) => [f.id, f.fixedVersions])).toEqual([
       ["GHSA-9999-scop-0002", ["2.0.5"]],
     ]);
-    expect(out.get("@acme/widget==2.0.0")).toEqual([]);
+    expect(out.get("npm:@acme/widget@2.0.0")).toEqual([]);
     expect(osv.queries.length - before).toBe(5);
   });
 
@@ -51,7 +52,9 @@ describe("OsvApiScanner", () => {
   ])("fails closed on %s: SCANNER_UNAVAILABLE, never clean", async (_what, behavior, message) => {
     osv.behave(behavior);
     try {
-      await expect(scanner({ timeoutMs: 300 }).scan([{ name: "vulnlib", version: "1.0.1" }])).rejects.toMatchObject({
+      await expect(
+        scanner({ timeoutMs: 300 }).scan([{ ecosystem: "npm" as const, name: "vulnlib", version: "1.0.1" }]),
+      ).rejects.toMatchObject({
         code: "SCANNER_UNAVAILABLE",
         message: expect.stringMatching(message),
       });
@@ -62,8 +65,10 @@ describe("OsvApiScanner", () => {
 
   it("fails closed on a service that is not there, and keeps credentials out of its id and messages", async () => {
     const dead = scanner({ baseUrl: "http://user:s3cret@127.0.0.1:9/?token=abc", timeoutMs: 2_000 });
-    expect(dead.id).toBe("osv-api:npm(http://127.0.0.1:9)");
-    const error = await dead.scan([{ name: "vulnlib", version: "1.0.0" }]).catch((e: unknown) => e);
+    expect(dead.id).toBe("osv-api(http://127.0.0.1:9)");
+    const error = await dead
+      .scan([{ ecosystem: "npm" as const, name: "vulnlib", version: "1.0.0" }])
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "SCANNER_UNAVAILABLE" });
     expect(String((error as Error).message)).not.toMatch(/s3cret|abc/);
   });
@@ -71,10 +76,10 @@ describe("OsvApiScanner", () => {
   it("refuses malformed pins before any request", async () => {
     const before = osv.requests;
     for (const pin of [
-      { name: "../etc", version: "1.0.0" },
-      { name: "vulnlib", version: "^1.0.0" },
-      { name: "vulnlib", version: "1.0.0 --x" },
-      { name: "vul nlib", version: "1.0.0" },
+      { ecosystem: "npm" as const, name: "../etc", version: "1.0.0" },
+      { ecosystem: "npm" as const, name: "vulnlib", version: "^1.0.0" },
+      { ecosystem: "npm" as const, name: "vulnlib", version: "1.0.0 --x" },
+      { ecosystem: "npm" as const, name: "vul nlib", version: "1.0.0" },
     ]) {
       await expect(scanner().scan([pin])).rejects.toMatchObject({ code: "SCANNER_UNAVAILABLE" });
     }
@@ -90,7 +95,7 @@ describe("OsvApiScanner against a service that answers wrongly", () => {
       fetch: async (input, init) => handler(String(input), init),
     });
   const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200 });
-  const pin = { name: "vulnlib", version: "1.0.0" };
+  const pin = { ecosystem: "npm" as const, name: "vulnlib", version: "1.0.0" };
 
   it.each([
     ["fewer results than queries", () => json({ results: [] })],
@@ -116,11 +121,11 @@ describe("OsvApiScanner against a service that answers wrongly", () => {
         return json({ results: [{}] });
       },
     });
-    expect((await mirror.scan([pin])).get("vulnlib==1.0.0")).toEqual([]);
+    expect((await mirror.scan([pin])).get("npm:vulnlib@1.0.0")).toEqual([]);
     expect(seen).toEqual([
       { url: "https://osv.example/api/v1/querybatch", auth: `Basic ${Buffer.from("me:p@ss").toString("base64")}` },
     ]);
-    expect(mirror.id).toBe("osv-api:npm(https://osv.example/api)");
+    expect(mirror.id).toBe("osv-api(https://osv.example/api)");
   });
 
   it("follows next_page_token for a query with many advisories, and gives up after ten pages", async () => {
@@ -135,7 +140,7 @@ describe("OsvApiScanner against a service that answers wrongly", () => {
       const id = decodeURIComponent(url.slice(url.lastIndexOf("/") + 1));
       return json({ id, affected: [{ package: { ecosystem: "npm", name: "vulnlib" }, versions: ["1.0.0"] }] });
     });
-    expect((await paged.scan([pin])).get("vulnlib==1.0.0")?.map((f) => f.id)).toEqual(["A-1", "A-2", "A-3"]);
+    expect((await paged.scan([pin])).get("npm:vulnlib@1.0.0")?.map((f) => f.id)).toEqual(["A-1", "A-2", "A-3"]);
     const endless = answering((url) =>
       url.endsWith("/v1/vulns/A")
         ? json({ id: "A" })

@@ -10,8 +10,8 @@ import type { Runner } from "../../../src/util/exec.js";
 import type { OsvRecord } from "../../helpers/osv-server.js";
 import { REPO_ROOT } from "../../helpers/repo-root.js";
 
-/** The OSV npm fixtures (test/fixtures/osv-npm): GHSA-9999-vuln-0001 (vulnlib), GHSA-9999-scop-0002, MAL-2099-7. */
-export const OSV_NPM_FIXTURES = join(REPO_ROOT, "test", "fixtures", "osv-npm");
+/** The OSV npm fixtures (test/fixtures/osv-npm/records): GHSA-9999-vuln-0001, GHSA-9999-scop-0002, MAL-2099-7. */
+export const OSV_NPM_FIXTURES = join(REPO_ROOT, "test", "fixtures", "osv-npm", "records");
 
 export const osvNpmRecords = async (): Promise<OsvRecord[]> =>
   Promise.all(
