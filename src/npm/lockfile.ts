@@ -1,8 +1,8 @@
 import npa from "npm-package-arg";
-import semver from "semver";
 import { PackageGuardError } from "../errors.js";
 import { invalidRequirement, type InvalidReason } from "../policy/invalid.js";
 import { isNpmTreeName } from "../policy/npm-names.js";
+import { isExactNpmVersion } from "../policy/npm-range.js";
 import { isRecord } from "../util/is-record.js";
 import type { LockPackage, TreeEntry } from "./types.js";
 
@@ -141,8 +141,7 @@ const checkPackage = (path: string, raw: unknown, registry: URL): LockPackage =>
     });
   }
   const version = raw.version;
-  if (typeof version !== "string" || semver.valid(version) !== version)
-    throw unreadable(`${path} has no exact version`);
+  if (!isExactNpmVersion(version)) throw unreadable(`${path} has no exact version`);
   const resolved = checkResolved(path, name, raw.resolved, registry);
   if (typeof raw.integrity !== "string" || !SHA512.test(raw.integrity)) {
     throw refuse(

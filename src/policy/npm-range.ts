@@ -41,6 +41,13 @@ export const parseNpmRange = (raw: string): string => {
 
 const any = (range: string): string => (range === "" ? "*" : range);
 
+// An exact version as a lockfile writes it: no "v" or "=", build metadata kept (node-semver's valid() drops it).
+const EXACT = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
+/** One exact semver version, spelled exactly (at most 200 characters). */
+export const isExactNpmVersion = (version: unknown): version is string =>
+  typeof version === "string" && version.length <= 200 && EXACT.test(version) && semver.valid(version) !== null;
+
 /** Whether an exact version satisfies a range ("" = any). Pre-releases only when the range names one. */
 export const npmRangeContains = (range: string, version: string): boolean =>
   semver.valid(version) !== null && semver.satisfies(version, any(range));

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import semver from "semver";
 import { PackageGuardError } from "../errors.js";
 import { JsonStore } from "../util/json-store.js";
 import { isValidProjectName, normalizeName } from "./names.js";
 import { isNpmTreeName } from "./npm-names.js";
+import { isExactNpmVersion } from "./npm-range.js";
 
 /**
  * An operator's "request admin override" (seed 000): this skill may install this exact vulnerable release
@@ -107,10 +107,7 @@ export class OverrideStore {
       throw invalid("override.ecosystem must be PyPI or npm");
     if (typeof input.package !== "string" || !(npm ? isNpmTreeName(input.package) : isValidProjectName(input.package)))
       throw invalid("override.package must be a package name");
-    if (
-      typeof input.version !== "string" ||
-      !(npm ? semver.valid(input.version) === input.version : VERSION.test(input.version))
-    )
+    if (typeof input.version !== "string" || !(npm ? isExactNpmVersion(input.version) : VERSION.test(input.version)))
       throw invalid(`override.version must be one exact version, e.g. '${npm ? "4.17.21" : "5.3"}'`);
     if (
       !Array.isArray(input.advisories) ||

@@ -1,6 +1,7 @@
 import semver from "semver";
 import { normalizeName } from "../policy/names.js";
 import { isNpmTreeName } from "../policy/npm-names.js";
+import { isExactNpmVersion } from "../policy/npm-range.js";
 import { compareVersions, isPep440, sameVersion } from "../util/pep440.js";
 import type { Ecosystem } from "./types.js";
 
@@ -42,7 +43,7 @@ const npm: EcosystemRules = {
   // As published: npm compares names exactly (`lodash.merge` is not `lodash-merge`; `JSONStream` keeps its case).
   normalizeName: (name) => name,
   validName: isNpmTreeName,
-  validVersion: (version) => version.length <= MAX_LENGTH && semver.valid(version) === version,
+  validVersion: isExactNpmVersion,
   isVersion: (version) => semver.valid(version) !== null,
   compare: (a, b) => semver.compare(a, b),
   same: (a, b) => semver.eq(a, b),
