@@ -4,6 +4,7 @@ import { AuditLog } from "./audit/log.js";
 import type { PackageGuardConfig } from "./config.js";
 import { NpmComponents } from "./npm/components.js";
 import { ApprovalStore } from "./policy/approvals.js";
+import { resolveMaturity } from "./policy/maturity.js";
 import { OverrideStore } from "./policy/overrides.js";
 import { WhitelistSources } from "./policy/whitelist-sources.js";
 import { PythonEnvironment } from "./python/environment.js";
@@ -17,6 +18,9 @@ import { NpmPackageService } from "./service/npm-pipeline.js";
 import { OperatorService } from "./service/operator.js";
 import { PackageService } from "./service/pipeline.js";
 import type { Services } from "./service/services.js";
+import { RegistryPackageFiles } from "./service/widget-files.js";
+import { WidgetGate } from "./service/widget-gate.js";
+import { npmWidgetPolicy } from "./service/widget-policy.js";
 import { runProcess, type Runner } from "./util/exec.js";
 
 export type RuntimeOptions = { runner?: Runner; now?: () => Date };
@@ -85,6 +89,19 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
     scan,
     ...(options.now ? { now: options.now } : {}),
   };
+  const widgets = new WidgetGate({
+    options: { esmSh: config.widgets.esmSh, fonts: config.widgets.fonts },
+    // The same npm whitelist and npm scanner as component installs.
+    policy: npmWidgetPolicy(npmScan, whitelist),
+    files: new RegistryPackageFiles({
+      registry: config.widgets.registry,
+      timeoutMs: config.widgets.timeoutMs,
+      maxTarballBytes: config.widgets.maxTarballBytes,
+    }),
+    audit,
+    maturityOf: (agentId) => resolveMaturity(config, agentId ?? undefined),
+    ...(options.now ? { now: options.now } : {}),
+  });
   const exposure = new ExposureService(deps);
   const npm = new NpmComponents(config, runner);
   return {
@@ -92,5 +109,6 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
     npm: new NpmPackageService({ ...deps, npm, scan: npmScan }),
     operator: new OperatorService({ ...deps, exposure, npm, npmScan }),
     exposure,
+    widgets,
   };
 };

@@ -2,16 +2,18 @@ import type { ExposureService } from "./exposure.js";
 import type { NpmPackageService } from "./npm-pipeline.js";
 import type { OperatorService } from "./operator.js";
 import type { PackageService } from "./pipeline.js";
+import type { WidgetGate } from "./widget-gate.js";
 
 /**
- * What the surfaces call: the install pipelines (PyPI, npm), the operator's own operations beside them, and the
- * re-scan of what is installed (the background service drives it).
+ * What the surfaces call: the install pipelines (PyPI, npm), the operator's own operations beside them, the re-scan
+ * of what is installed (the background service drives it), and the widget gate.
  */
 export type Services = {
   packages: PackageService;
   npm: NpmPackageService;
   operator: OperatorService;
   exposure: ExposureService;
+  widgets: WidgetGate;
 };
 
 /** What OpenClaw's install gates (before_install, installPolicy) call: Python vetting and pre-install, npm vetting. */
