@@ -168,6 +168,11 @@ export const ConfigSchema = Type.Object(
         {
           file: Type.Optional(Type.Union([PathString, Type.Null()])),
           rotateBytes: Type.Optional(Type.Integer({ minimum: 4096 })),
+          signingKey: Type.Optional(
+            Type.Union([PathString, Type.Null()], {
+              description: "PEM Ed25519 private key that signs the audit head (openssl genpkey -algorithm ed25519)",
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -177,6 +182,8 @@ export const ConfigSchema = Type.Object(
         {
           ttlHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365 })),
           maxPending: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+          maxPendingPerAgent: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+          pendingTtlHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365 })),
         },
         { additionalProperties: false },
       ),
@@ -259,8 +266,14 @@ export type PackageGuardConfig = {
     componentsRoot: string;
   };
   venvRoot: string;
-  audit: { file: string; rotateBytes: number };
-  approvals: { ttlHours: number; maxPending: number; file: string };
+  audit: { file: string; rotateBytes: number; signingKey: string | null };
+  approvals: {
+    ttlHours: number;
+    maxPending: number;
+    maxPendingPerAgent: number;
+    pendingTtlHours: number;
+    file: string;
+  };
   hooks: { maturity: Maturity; preinstall: boolean };
   widgets: {
     enabled: boolean;
@@ -380,10 +393,13 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
     audit: {
       file: c.audit?.file ? absolute(c.audit.file, baseDir) : join(dataDir, "audit.jsonl"),
       rotateBytes: c.audit?.rotateBytes ?? 100 * 1024 * 1024,
+      signingKey: c.audit?.signingKey ? absolute(c.audit.signingKey, baseDir) : null,
     },
     approvals: {
       ttlHours: c.approvals?.ttlHours ?? 72,
       maxPending: c.approvals?.maxPending ?? 50,
+      maxPendingPerAgent: c.approvals?.maxPendingPerAgent ?? 5,
+      pendingTtlHours: c.approvals?.pendingTtlHours ?? 24,
       file: join(dataDir, "approvals.json"),
     },
     hooks: { maturity: c.hooks?.maturity ?? defaultMaturity, preinstall: c.hooks?.preinstall ?? true },

@@ -36,7 +36,10 @@ export default definePluginEntry({
     const config = parseConfig(api.pluginConfig, stateDir);
     let opened: Promise<Services> | undefined;
     const getServices = (): Promise<Services> =>
-      (opened ??= openServices(config).catch((error: unknown) => {
+      (opened ??= openServices(config, {
+        // A copy of the chain's anchor outside the state dir: whoever rewrites the log cannot rewrite this.
+        onAuditHead: (head) => api.logger.info(`package-guard: audit head seq=${head.seq} hash=${head.hash}`),
+      }).catch((error: unknown) => {
         opened = undefined;
         throw error;
       }));

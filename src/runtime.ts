@@ -1,12 +1,14 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { AuditLog } from "./audit/log.js";
+import { loadSigningKey } from "./audit/head.js";
+import { type AuditHead, AuditLog, type AuditLogOptions } from "./audit/log.js";
 import type { PackageGuardConfig } from "./config.js";
 import { NpmComponents } from "./npm/components.js";
 import { ApprovalStore } from "./policy/approvals.js";
 import { resolveMaturity } from "./policy/maturity.js";
 import { OverrideStore } from "./policy/overrides.js";
 import { WhitelistSources } from "./policy/whitelist-sources.js";
+import { describeChange, WhitelistWatch } from "./policy/whitelist-watch.js";
 import { PythonEnvironment } from "./python/environment.js";
 import { ScanCache } from "./scan/cache.js";
 import { createScanner } from "./scan/factory.js";
@@ -23,7 +25,14 @@ import { WidgetGate } from "./service/widget-gate.js";
 import { npmWidgetPolicy } from "./service/widget-policy.js";
 import { runProcess, type Runner } from "./util/exec.js";
 
-export type RuntimeOptions = { runner?: Runner; now?: () => Date };
+export type RuntimeOptions = {
+  runner?: Runner;
+  now?: () => Date;
+  /** Told the audit head after every append (the gateway logs it: a copy of the anchor outside the state dir). */
+  onAuditHead?: (head: AuditHead) => void;
+  /** Fault injection in tests only: replaces the audit log's write (see AuditLogOptions.write). */
+  auditWrite?: AuditLogOptions["write"];
+};
 
 /** Opens something once, on first use; a failed open is tried again next time. */
 const lazily = <T>(open: () => Promise<T>): (() => Promise<T>) => {
@@ -39,8 +48,19 @@ const lazily = <T>(open: () => Promise<T>): (() => Promise<T>) => {
 export const openServices = async (config: PackageGuardConfig, options: RuntimeOptions = {}): Promise<Services> => {
   const runner = options.runner ?? runProcess;
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const audit = await AuditLog.open(config.audit.file, { rotateBytes: config.audit.rotateBytes });
-  const whitelist = new WhitelistSources(config.whitelist);
+  const audit = await AuditLog.open(config.audit.file, {
+    rotateBytes: config.audit.rotateBytes,
+    keys: config.audit.signingKey ? await loadSigningKey(config.audit.signingKey) : null,
+    ...(options.onAuditHead ? { onHead: options.onAuditHead } : {}),
+    ...(options.auditWrite ? { write: options.auditWrite } : {}),
+  });
+  const whitelist = new WhitelistSources(
+    config.whitelist,
+    new WhitelistWatch(join(config.dataDir, "whitelist-seen.json"), async (changes) => {
+      for (const change of changes)
+        await audit.append({ source: "system", status: "whitelist_changed", ...describeChange(change) });
+    }),
+  );
   const python = new PythonEnvironment(config, runner);
   // One cache for both ecosystems: two scan services writing one file through two caches would lose entries.
   const cache = lazily(() => ScanCache.open({ file: config.scan.cacheFile, ttlHours: config.scan.cacheTtlHours }));
@@ -83,6 +103,8 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
       file: config.approvals.file,
       ttlHours: config.approvals.ttlHours,
       maxPending: config.approvals.maxPending,
+      maxPendingPerAgent: config.approvals.maxPendingPerAgent,
+      pendingTtlHours: config.approvals.pendingTtlHours,
       ...(options.now ? { now: options.now } : {}),
     }),
     overrides: new OverrideStore(join(config.dataDir, "overrides.json"), options.now),

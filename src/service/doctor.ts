@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { PackageGuardConfig } from "../config.js";
 import type { PythonEnvironment } from "../python/environment.js";
 import type { ScannerHealth } from "../scan/types.js";
+import { redactDeep } from "../util/redact.js";
 import type { DoctorReport, ToolStatus } from "./types.js";
 
 const writable = async (dir: string): Promise<boolean> => {
@@ -19,11 +20,16 @@ const writable = async (dir: string): Promise<boolean> => {
 
 const probeIndex = async (url: string): Promise<{ reachable: boolean; problem?: string }> => {
   try {
-    const response = await fetch(url.endsWith("/") ? url : `${url}/`, {
-      method: "GET",
-      signal: AbortSignal.timeout(5_000),
-      headers: { Accept: "text/html" },
-    });
+    // fetch refuses a URL with user:password@; uv sends them as Basic credentials, and so does this probe.
+    const target = new URL(url.endsWith("/") ? url : `${url}/`);
+    const headers: Record<string, string> = { Accept: "text/html" };
+    if (target.username || target.password) {
+      const pair = `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`;
+      headers.Authorization = `Basic ${Buffer.from(pair).toString("base64")}`;
+      target.username = "";
+      target.password = "";
+    }
+    const response = await fetch(target, { method: "GET", signal: AbortSignal.timeout(5_000), headers });
     await response.body?.cancel();
     return response.ok ? { reachable: true } : { reachable: false, problem: `HTTP ${response.status}` };
   } catch (error) {
@@ -100,7 +106,8 @@ export const runDoctor = async (
     await access(dir).catch(() => fixes.push(`index.findLinks entry ${dir} does not exist`));
   }
   const ok = tools.every((t) => t.ok) && installer !== null && stateWritable && index.reachable !== false && scanner.ok;
-  return {
+  // SECURITY: the report shows URLs from the config (index, OSV mirror): their credentials are masked.
+  return redactDeep({
     ok,
     tools,
     installer,
@@ -128,5 +135,5 @@ export const runDoctor = async (
       index: { url: config.index.url, onlyBinary: config.index.onlyBinary, excludeNewer: config.index.excludeNewer },
     },
     fixes,
-  };
+  });
 };

@@ -1,6 +1,6 @@
-import type { AuditQuery, AuditRecord, VerifyResult } from "../audit/log.js";
+import type { AuditQuery, AuditRecord, PruneResult, VerifyResult } from "../audit/log.js";
 import type { Ecosystem, Maturity } from "../config.js";
-import { PackageGuardError } from "../errors.js";
+import { PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { NpmComponents } from "../npm/components.js";
 import type { ApprovalFilter, Approval, ApprovalView } from "../policy/approvals.js";
 import { resolveMaturity } from "../policy/maturity.js";
@@ -8,6 +8,8 @@ import { npmNameProblem } from "../policy/npm-names.js";
 import type { OverrideInput, VulnerabilityOverride } from "../policy/overrides.js";
 import { parseRequest } from "../policy/request.js";
 import type { QuarantineRecord, ReleaseMode } from "../python/environment.js";
+import { DATE_RULE, isCalendarDate, startOfUtcDay } from "../util/date.js";
+import { redactDeep } from "../util/redact.js";
 import { advisoryStatus, updateAdvisories, type AdvisoryStatus, type AdvisoryUpdateResult } from "./advisories.js";
 import { runDoctor } from "./doctor.js";
 import type { ExposureReport, ExposureService, RescanSummary } from "./exposure.js";
@@ -85,11 +87,25 @@ export class OperatorService {
   }
 
   async installations(query: AuditQuery): Promise<AuditRecord[]> {
-    return this.deps.audit.query(query);
+    // Records written before credentials were masked at append time are masked on the way out.
+    return redactDeep(await this.deps.audit.query(query));
   }
 
   async verifyAudit(): Promise<VerifyResult> {
     return this.deps.audit.verify();
+  }
+
+  /**
+   * An operator's deletion of archived audit files holding only records before `before` (YYYY-MM-DD): itself a
+   * record, written before anything is removed. Live and rotated files are never pruned.
+   */
+  async pruneAudit(before: string, caller: CallerContext): Promise<PruneResult> {
+    if (!isCalendarDate(before))
+      throw new PackageGuardError("CONFIG_INVALID", `'before' must be ${DATE_RULE}, got '${before}'`);
+    return this.deps.audit.prune(new Date(startOfUtcDay(before)), {
+      source: caller.source,
+      client: caller.client ?? null,
+    });
   }
 
   async whitelistList(maturity: Maturity, category?: string, ecosystem: Ecosystem = "PyPI"): Promise<WhitelistView[]> {
@@ -109,18 +125,25 @@ export class OperatorService {
     return { maturity, ecosystem, packages: await this.whitelistList(maturity, category, ecosystem) };
   }
 
+  /** Every whitelist change, and every refused attempt at one, is an audit record (by RPC, CLI or any caller). */
   async whitelistAdd(entry: Record<string, unknown>, caller: CallerContext): Promise<WhitelistView> {
-    const created = await this.deps.whitelist.add(entry);
-    await this.deps.audit.append({
-      source: caller.source,
-      client: caller.client ?? null,
-      status: "whitelist_changed",
-      ecosystem: created.ecosystem,
-      package: created.package,
-      maturity: created.maturity,
-      details: { action: "add", entry: created },
-    });
-    return toView(created);
+    return this.recordWhitelistChange(
+      "add",
+      caller,
+      { package: entry.package ?? entry.package_name ?? null, maturity: entry.maturity ?? null, entry },
+      async () => {
+        const created = await this.deps.whitelist.add(entry);
+        return {
+          result: toView(created),
+          record: {
+            package: created.package,
+            ecosystem: created.ecosystem,
+            maturity: created.maturity,
+            details: { entry: created },
+          },
+        };
+      },
+    );
   }
 
   async whitelistRemove(
@@ -129,26 +152,58 @@ export class OperatorService {
     caller: CallerContext,
     ecosystem: Ecosystem = "PyPI",
   ): Promise<{ removed: boolean; package: string; ecosystem: Ecosystem; stillInstalledIn: string[] }> {
-    const name = ecosystem === "npm" ? npmName(pkg) : parseRequest(pkg, undefined).name;
-    const removed = await this.deps.whitelist.remove(name, maturity, ecosystem);
-    const stillInstalledIn =
-      ecosystem === "npm"
-        ? [
-            ...new Set(
-              (await (this.deps.npm?.installed() ?? [])).filter((p) => p.package === name).map((p) => p.component),
-            ),
-          ]
-        : [...new Set((await this.installed()).filter((p) => p.package === name).map((p) => p.skill))];
-    await this.deps.audit.append({
-      source: caller.source,
-      client: caller.client ?? null,
-      status: "whitelist_changed",
-      ecosystem,
-      package: name,
-      maturity: maturity ?? null,
-      details: { action: "remove", removed, stillInstalledIn },
+    const attempted = { package: pkg, maturity: maturity ?? null, ecosystem };
+    return this.recordWhitelistChange("remove", caller, attempted, async () => {
+      const name = ecosystem === "npm" ? npmName(pkg) : parseRequest(pkg, undefined).name;
+      const removed = await this.deps.whitelist.remove(name, maturity, ecosystem);
+      const installedIn =
+        ecosystem === "npm"
+          ? (await (this.deps.npm?.installed() ?? [])).filter((p) => p.package === name).map((p) => p.component)
+          : (await this.installed()).filter((p) => p.package === name).map((p) => p.skill);
+      const stillInstalledIn = [...new Set(installedIn)];
+      return {
+        result: { removed, package: name, ecosystem, stillInstalledIn },
+        record: { package: name, ecosystem, maturity: maturity ?? null, details: { removed, stillInstalledIn } },
+      };
     });
-    return { removed, package: name, ecosystem, stillInstalledIn };
+  }
+
+  private async recordWhitelistChange<T>(
+    action: "add" | "remove",
+    caller: CallerContext,
+    attempted: { package: unknown; maturity: unknown; entry?: unknown; ecosystem?: Ecosystem },
+    change: () => Promise<{
+      result: T;
+      record: { package: string; ecosystem: Ecosystem; maturity: string | null; details: Record<string, unknown> };
+    }>,
+  ): Promise<T> {
+    const who = { source: caller.source, client: caller.client ?? null, agentId: caller.agentId ?? null };
+    try {
+      const { result, record } = await change();
+      await this.deps.audit.append({
+        ...who,
+        status: "whitelist_changed",
+        ecosystem: record.ecosystem,
+        package: record.package,
+        maturity: record.maturity,
+        details: { action, ...record.details },
+      });
+      return result;
+    } catch (error) {
+      const e = toPackageGuardError(error);
+      if (e.code !== "AUDIT_UNAVAILABLE")
+        await this.deps.audit.append({
+          ...who,
+          status: "blocked",
+          code: e.code,
+          reason: `whitelist ${action} refused: ${e.message}`,
+          requested: attempted.package,
+          ecosystem: attempted.ecosystem ?? null,
+          maturity: typeof attempted.maturity === "string" ? attempted.maturity : null,
+          details: { action, ...(attempted.entry === undefined ? {} : { entry: attempted.entry }) },
+        });
+      throw e;
+    }
   }
 
   async doctor(): Promise<DoctorReport & { npm?: NpmDoctorReport }> {

@@ -100,13 +100,18 @@ export class PackageService {
       sessionKey: caller.sessionKey ?? null,
       client: caller.client ?? null,
       maturity,
-      requested: typeof request.package === "string" ? request.package : String(request.package),
+      // Raw: whatever an agent sent (even an object nested 100,000 deep) is the audit log's to bound and record.
+      requested: request.package as unknown,
       skillId: typeof request.skill === "string" ? request.skill : null,
     };
     let decision: PolicyDecision | undefined;
     let grant: Approval | undefined;
     try {
-      onProgress?.("checking", `Checking ${base.requested} against the ${maturity} whitelist`);
+      onProgress?.(
+        "checking",
+        `Checking ${typeof request.package === "string" ? request.package : "the request"} against the ${maturity} ` +
+          `whitelist`,
+      );
       const skill = this.deps.python.validateSkill(request.skill);
       decision = await this.decide(request.package, request.version, maturity);
       if (decision.requiresApproval) grant = await this.requireApproval(decision, maturity, skill, caller);
@@ -277,7 +282,7 @@ export class PackageService {
       source: caller.source,
       agentId: caller.agentId ?? null,
       client: caller.client ?? null,
-      requested: String(request.package),
+      requested: request.package as unknown,
       skillId: typeof request.skill === "string" ? request.skill : null,
     };
     let name: string | null = null;

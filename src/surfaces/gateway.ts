@@ -153,6 +153,9 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
     );
   });
   method("packages.audit.verify", "operator.read", (s) => s.operator.verifyAudit());
+  method("packages.audit.prune", "operator.admin", (s, p, client) =>
+    s.operator.pruneAudit(stringParam(p, "before", true), { source: "rpc", client }),
+  );
   method("packages.doctor", "operator.read", (s) => s.operator.doctor());
   method("packages.advisories.status", "operator.read", (s) => s.operator.advisoriesStatus());
   method("packages.advisories.update", "operator.admin", (s, p, client) => {

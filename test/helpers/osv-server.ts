@@ -2,15 +2,11 @@
  * A loopback stand-in for the OSV API (api.osv.dev), so tests never reach the internet.
  * pip-audit 2.10 `-s osv --osv-url <url>` POSTs `{package: {name, ecosystem: "PyPI"}, version}` to <url>
  * itself, once per dependency; pass `server.url` (which ends in /v1/query) as --osv-url / scan.osvUrl.
- * `/v1/querybatch` and `GET /v1/vulns/<id>` are answered too, as osv.dev does, for other clients (package-guard's own
- * OSV API backend); queries of any ecosystem package-guard scans (PyPI, npm) are matched.
+ * `/v1/querybatch` and `GET /v1/vulns/<id>` are answered too, as osv.dev does, for other clients.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { rulesFor } from "../../src/scan/ecosystems.js";
-import { toAdvisory } from "../../src/scan/osv-advisory.js";
-import { affects } from "../../src/scan/osv-match.js";
-import { isEcosystem } from "../../src/scan/types.js";
+import semver from "semver";
 
 /** An OSV record as served (JSON); only the fields tests usually set are spelled out. */
 export type OsvRecord = {
@@ -53,16 +49,83 @@ export type OsvServer = {
   close(): Promise<void>;
 };
 
-// As osv.dev does: the query's package in its ecosystem (names normalized by that ecosystem's rules), matched by the
-// same OSV range evaluation the offline scanner uses.
+/*
+ * The server decides matches with its own small rules, not the product's matcher: an oracle that shares the code
+ * under test cannot catch that code's mistakes. It understands what test records use: PyPI names (PEP 503
+ * folding), `versions` lists, ECOSYSTEM ranges over dotted numeric versions with an optional a/b/rc pre-release
+ * (GIT ranges name commits, not versions, and are skipped as osv.dev does for a version query), `withdrawn`; and
+ * npm names (exact) with SEMVER ranges in node-semver's order. Any other version form throws, so a test that needs
+ * more says so instead of silently matching nothing.
+ */
+const pep503 = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, "-");
+
+// A final release sorts after its pre-releases: a < b < rc < final.
+const PRE_RANK: Record<string, number> = { a: 0, b: 1, rc: 2 };
+const FINAL = 3;
+
+const parts = (version: string): { release: number[]; pre: [number, number] } => {
+  const m = /^(\d+(?:\.\d+)*)(?:(a|b|rc)(\d+))?$/.exec(version);
+  if (!m)
+    throw new Error(`osv-server compares N.N.N[a|b|rcN] versions only; got '${version}' (extend the test oracle)`);
+  return { release: m[1]!.split(".").map(Number), pre: m[2] ? [PRE_RANK[m[2]]!, Number(m[3])] : [FINAL, 0] };
+};
+
+const compare = (a: string, b: string): number => {
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(x.release.length, y.release.length); i++) {
+    const d = (x.release[i] ?? 0) - (y.release[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return x.pre[0] - y.pre[0] || x.pre[1] - y.pre[1];
+};
+
+const compareNpm = (a: string, b: string): number => {
+  if (!semver.valid(a) || !semver.valid(b)) throw new Error(`osv-server: '${a}' or '${b}' is not semver`);
+  return semver.compare(a, b);
+};
+
+const inRange = (
+  events: Record<string, string>[],
+  version: string,
+  compare: (a: string, b: string) => number,
+): boolean => {
+  let introduced: string | null = null;
+  for (const event of events) {
+    if (event.introduced !== undefined) introduced = event.introduced;
+    const after = introduced !== null && (introduced === "0" || compare(version, introduced) >= 0);
+    if (event.fixed !== undefined) {
+      if (after && compare(version, event.fixed) < 0) return true;
+      introduced = null;
+    } else if (event.last_affected !== undefined) {
+      if (after && compare(version, event.last_affected) <= 0) return true;
+      introduced = null;
+    }
+  }
+  return introduced !== null && (introduced === "0" || compare(version, introduced) >= 0);
+};
+
 const matching = (records: OsvRecord[], query: OsvQuery): OsvRecord[] => {
   const ecosystem = query.package?.ecosystem;
-  if (!isEcosystem(ecosystem) || typeof query.version !== "string" || typeof query.package.name !== "string") return [];
-  const pin = { ecosystem, name: rulesFor(ecosystem)!.normalizeName(query.package.name), version: query.version };
-  return records.filter((r) => {
-    const advisory = toAdvisory(r);
-    return advisory !== undefined && affects(advisory, pin);
-  });
+  if ((ecosystem !== "PyPI" && ecosystem !== "npm") || typeof query.version !== "string") return [];
+  const npm = ecosystem === "npm";
+  const key = (n: string): string => (npm ? n : pep503(n));
+  const name = key(query.package.name);
+  return records.filter(
+    (r) =>
+      r.withdrawn === undefined &&
+      (r.affected ?? []).some(
+        (a) =>
+          a.package.ecosystem === ecosystem &&
+          key(a.package.name) === name &&
+          ((a.versions ?? []).includes(query.version) ||
+            (a.ranges ?? []).some((range) => {
+              if (range.type === "GIT") return false;
+              if (range.type !== (npm ? "SEMVER" : "ECOSYSTEM"))
+                throw new Error(`osv-server: range type ${range.type} not modelled for ${ecosystem}`);
+              return inRange(range.events, query.version, npm ? compareNpm : compare);
+            })),
+      ),
+  );
 };
 
 const readBody = async (req: IncomingMessage): Promise<unknown> => {

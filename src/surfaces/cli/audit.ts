@@ -44,9 +44,29 @@ export const mountAudit = (root: Command, { run }: CliKit): void => {
       run(async (service) => {
         const result = await service.operator.verifyAudit();
         const human = result.ok
-          ? `OK: ${result.records} records, chain intact`
-          : `BROKEN at ${result.firstBadLine?.file}:${result.firstBadLine?.line}: ${result.firstBadLine?.problem}`;
+          ? `OK: ${result.records} records in ${result.files} file(s), chain intact from seq 1 (or a recorded ` +
+            `prune) to the head`
+          : result.firstBadLine
+            ? `BROKEN at ${result.firstBadLine.file}:${result.firstBadLine.line}: ${result.firstBadLine.problem}`
+            : `BROKEN (${result.problem?.kind}): ${result.problem?.message}`;
         return { value: result, human, exit: result.ok ? EXIT.ok : EXIT.denied };
+      }),
+    );
+  withCommon(audit.command("prune"))
+    .description("Delete archived audit files whose records are all older than a date; the deletion is recorded")
+    .requiredOption("--before <YYYY-MM-DD>", "prune archived files holding only records before this day (UTC)")
+    .action(
+      run(async (service, opts) => {
+        const result = await service.operator.pruneAudit((opts as { before: string }).before, {
+          source: "cli",
+          client: "cli",
+        });
+        const human =
+          result.pruned === 0
+            ? "Nothing to prune: no archived file holds only records before that day"
+            : `Pruned ${result.pruned} archived file(s) through seq ${result.throughSeq}; recorded as seq ` +
+              `${result.record?.seq}`;
+        return { value: result, human };
       }),
     );
 };

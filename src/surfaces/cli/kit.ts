@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { ECOSYSTEMS, MATURITY_LEVELS, type Ecosystem, type Maturity, type PackageGuardConfig } from "../../config.js";
 import { PackageGuardError, toPackageGuardError } from "../../errors.js";
 import type { Services } from "../../service/services.js";
+import { forTerminal } from "../../util/terminal.js";
 import { loadCliConfig, type CliPaths } from "../cli-context.js";
 import { printResult, type Output } from "../cli-output.js";
 
@@ -49,7 +50,10 @@ export const parseEcosystem = (value: string | undefined): Ecosystem =>
   value === undefined ? "PyPI" : choice("--ecosystem", value, ECOSYSTEMS);
 
 export const createKit = (deps: CliDeps): CliKit => {
-  const out: Output = deps.output ?? { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+  const raw: Output = deps.output ?? { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+  // Every byte a command prints passes here: no control character of any record, message or name reaches the
+  // terminal, whichever command (or future one) printed it.
+  const out: Output = { stdout: (s) => raw.stdout(forTerminal(s)), stderr: (s) => raw.stderr(forTerminal(s)) };
   const loadConfig = deps.loadConfig ?? ((paths: CliPaths) => loadCliConfig(paths));
 
   // Runs one command: exit 0 on success, 1 on a denial (code printed), 2 on usage or configuration errors.
