@@ -416,6 +416,35 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
   };
 };
 
-/** The JSON Schema written into openclaw.plugin.json (scripts/gen-manifest.mjs); a test fails on drift. */
+/** The strict JSON Schema of the plugin block (what validateConfig enforces). */
 export const configJsonSchema = (): Record<string, unknown> =>
   JSON.parse(JSON.stringify(ConfigSchema)) as Record<string, unknown>;
+
+// Keeps what documents a key, drops everything that could fail validation.
+const documentation = (schema: Record<string, unknown>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  if (typeof schema.description === "string") out.description = schema.description;
+  if (schema.properties && typeof schema.properties === "object") {
+    out.properties = Object.fromEntries(
+      Object.entries(schema.properties as Record<string, Record<string, unknown>>).map(([k, v]) => [
+        k,
+        documentation(v),
+      ]),
+    );
+  }
+  return out;
+};
+
+/**
+ * The manifest's configSchema (openclaw.plugin.json; scripts/gen-manifest.ts; a test fails on drift). OpenClaw
+ * validates the block against it before the plugin loads, and a block that fails stops the whole gateway (and
+ * `openclaw doctor --fix` then disables the plugin and deletes the block). So it accepts any object and only names
+ * the keys; validateConfig does the strict check and a bad block closes the guard instead (runtime.openGuard).
+ */
+export const manifestConfigSchema = (): Record<string, unknown> => ({
+  type: "object",
+  description:
+    "package-guard's settings (see its README). Checked by the plugin itself: a problem closes the guard (every " +
+    "install refused, each problem named) instead of stopping the gateway.",
+  ...documentation(configJsonSchema()),
+});

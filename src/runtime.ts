@@ -2,7 +2,8 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { loadSigningKey } from "./audit/head.js";
 import { type AuditHead, AuditLog, type AuditLogOptions } from "./audit/log.js";
-import type { PackageGuardConfig } from "./config.js";
+import { parseConfig, type PackageGuardConfig } from "./config.js";
+import { PackageGuardError, toPackageGuardError } from "./errors.js";
 import { NpmComponents } from "./npm/components.js";
 import { ApprovalStore } from "./policy/approvals.js";
 import { resolveMaturity } from "./policy/maturity.js";
@@ -15,6 +16,7 @@ import { createScanner } from "./scan/factory.js";
 import { OsvApiScanner } from "./scan/osv-api.js";
 import { VulnerabilityScanService } from "./scan/scan-service.js";
 import type { Scanner } from "./scan/types.js";
+import { logDecisions, type DecisionLogger } from "./service/decision-log.js";
 import { ExposureService } from "./service/exposure.js";
 import { NpmPackageService } from "./service/npm-pipeline.js";
 import { OperatorService } from "./service/operator.js";
@@ -32,6 +34,8 @@ export type RuntimeOptions = {
   onAuditHead?: (head: AuditHead) => void;
   /** Fault injection in tests only: replaces the audit log's write (see AuditLogOptions.write). */
   auditWrite?: AuditLogOptions["write"];
+  /** The gateway's logger: one line per decision (the CLI prints its own results instead). */
+  logger?: DecisionLogger;
 };
 
 /** Opens something once, on first use; a failed open is tried again next time. */
@@ -53,6 +57,7 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
     keys: config.audit.signingKey ? await loadSigningKey(config.audit.signingKey) : null,
     ...(options.onAuditHead ? { onHead: options.onAuditHead } : {}),
     ...(options.auditWrite ? { write: options.auditWrite } : {}),
+    ...(options.logger ? { onAppend: logDecisions(options.logger) } : {}),
   });
   const whitelist = new WhitelistSources(
     config.whitelist,
@@ -134,3 +139,41 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
     widgets,
   };
 };
+
+/** The services for a plugin block, or the reason there are none: what every surface of the plugin calls. */
+export type Guard = {
+  config: PackageGuardConfig | null;
+  /** CONFIG_INVALID naming each problem: the guard is closed and every surface refuses with it. */
+  problem: PackageGuardError | null;
+  getServices: () => Promise<Services>;
+};
+
+/**
+ * A bad block closes the guard instead of removing it: the plugin still registers every surface, and each one gets
+ * this CONFIG_INVALID from getServices(), so installs are refused with the problems named, never let through.
+ */
+export const openGuard = (block: unknown, stateDir: string, options: RuntimeOptions = {}): Guard => {
+  let config: PackageGuardConfig;
+  try {
+    config = parseConfig(block, stateDir);
+  } catch (error) {
+    const problem = closedBy(toPackageGuardError(error, "CONFIG_INVALID"));
+    return { config: null, problem, getServices: () => Promise.reject(problem) };
+  }
+  let opened: Promise<Services> | undefined;
+  const getServices = (): Promise<Services> =>
+    (opened ??= openServices(config, options).catch((error: unknown) => {
+      opened = undefined;
+      throw error;
+    }));
+  return { config, problem: null, getServices };
+};
+
+const closedBy = (e: PackageGuardError): PackageGuardError =>
+  new PackageGuardError(
+    "CONFIG_INVALID",
+    `package-guard is closed: ${e.message}. Every install is refused until plugins.entries.package-guard.config in ` +
+      `openclaw.json is fixed (do not run 'openclaw doctor --fix' for this: it would disable the plugin and delete ` +
+      `its block).`,
+    { details: { ...e.details, closed: true }, cause: e },
+  );

@@ -38,6 +38,8 @@ export type AuditLogOptions = {
   onHead?: (head: AuditHead) => void;
   /** Writes the bytes of an append; replaced only to inject faults (a full disk, a read-only file) in tests. */
   write?: (path: string, text: string) => Promise<void>;
+  /** Told of each record once it is written (the gateway log's decision lines); what it throws is ignored. */
+  onAppend?: (record: AuditRecord) => void;
 };
 
 const DEFAULT_ROTATE_BYTES = 100 * 1024 * 1024;
@@ -82,9 +84,11 @@ export class AuditLog {
   private readonly keys: HeadKeys | null;
   private readonly onHead: ((head: AuditHead) => void) | undefined;
   private readonly write: (path: string, text: string) => Promise<void>;
+  private readonly onAppend: ((record: AuditRecord) => void) | undefined;
 
   private constructor(file: string, options: AuditLogOptions) {
     this.file = file;
+    this.onAppend = options.onAppend;
     this.rotateBytes = positive("rotateBytes", options.rotateBytes, DEFAULT_ROTATE_BYTES);
     this.lockTimeoutMs = positive("lockTimeoutMs", options.lockTimeoutMs, DEFAULT_LOCK_TIMEOUT_MS);
     this.now = options.now ?? (() => new Date());
@@ -108,7 +112,14 @@ export class AuditLog {
   async append(input: AuditInput): Promise<AuditRecord> {
     // Normalize before queueing: a bad input fails fast and never holds the lock.
     const body = normalizeInput(input);
-    return this.locked((assertHeld) => this.appendLocked([body], assertHeld)).then((records) => records.at(-1)!);
+    const records = await this.locked((assertHeld) => this.appendLocked([body], assertHeld));
+    const record = records.at(-1)!;
+    try {
+      this.onAppend?.(record);
+    } catch {
+      // A listener's failure must never turn a written record into a failed attempt.
+    }
+    return record;
   }
 
   query(q: AuditQuery = {}): Promise<AuditRecord[]> {

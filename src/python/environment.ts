@@ -3,6 +3,7 @@ import type { PackageGuardConfig } from "../config.js";
 import { isPackageGuardError, PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { Runner } from "../util/exec.js";
 import { pathExists } from "../util/fs.js";
+import { choosePython, type PythonChoice } from "./interpreter.js";
 import { skillPaths, skillsRoot } from "./layout.js";
 import { withSkillLock } from "./lock.js";
 import {
@@ -41,6 +42,7 @@ const RECOVERY_LOCK_MS = 2_000;
 /** Per-skill virtualenvs: the only part of package-guard that runs uv, pip or Python. */
 export class PythonEnvironment {
   private toolsFound: Promise<Tools> | undefined;
+  private chosen: Promise<PythonChoice> | undefined;
 
   constructor(
     private readonly config: PackageGuardConfig,
@@ -54,14 +56,21 @@ export class PythonEnvironment {
   /** uv, python and pip-audit as configured, with versions; probed once per instance. */
   tools(): Promise<Tools> {
     this.toolsFound ??= (async () => {
+      const choice = await this.pythonChoice();
       const [uv, python, pipAudit] = await Promise.all([
         probeTool(this.runner, this.config.python.uv),
-        probeTool(this.runner, this.config.python.python),
+        choice.path === null ? null : probeTool(this.runner, choice.path),
         probeTool(this.runner, this.config.python.pipAudit),
       ]);
       return { uv, python, pipAudit };
     })();
     return this.toolsFound;
+  }
+
+  /** The interpreter new venvs are made from, by the one rule of interpreter.ts (memoized per instance). */
+  pythonChoice(): Promise<PythonChoice> {
+    this.chosen ??= choosePython(this.config);
+    return this.chosen;
   }
 
   /** Runs `fn` under the skill's lock with its venv in place (created on first use). */

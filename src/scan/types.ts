@@ -50,7 +50,7 @@ export type AdvisorySourceInfo = {
  */
 export type ScannerHealth = {
   ok: boolean;
-  /** The backend: "osv-db" or "pip-audit". */
+  /** The backend: "osv-db", "pip-audit" or "osv-api". */
   backend: string;
   problem?: string;
   fix?: string;

@@ -1,6 +1,7 @@
 import type { PackageGuardConfig } from "../config.js";
 import type { ToolInfo } from "../python/types.js";
 import type { ScannerHealth } from "../scan/types.js";
+import type { DoctorCheck } from "./doctor-types.js";
 
 export type NpmDoctorReport = {
   /** Whether the whitelist lists any npm package: only then is npm needed. */
@@ -64,4 +65,49 @@ export const npmDoctor = async (
     fixes,
     ok: npm.ok && registry.reachable !== false && health?.ok !== false,
   };
+};
+
+/** The npm report as doctor's table rows (a DoctorSection's output): failures only when npm is used. */
+export const npmDoctorChecks = (report: NpmDoctorReport, configured: string): DoctorCheck[] => {
+  const { npm, registry, scanner } = report;
+  if (!report.used)
+    return [
+      {
+        check: "npm",
+        status: "ok",
+        detail: `not needed: the whitelist lists no npm package${npm.path ? ` (${npm.path}, ${npm.version})` : ""}`,
+      },
+    ];
+  const checks: DoctorCheck[] = [
+    npm.ok
+      ? { check: "npm", status: "ok", detail: `${npm.path} (${npm.version})` }
+      : {
+          check: "npm",
+          status: "fail",
+          detail: `not found: '${configured}'`,
+          fix: `Install npm or set npm.npm to its absolute path (now '${configured}')`,
+        },
+    registry.reachable === false
+      ? {
+          check: "npm registry",
+          status: "fail",
+          detail: `${registry.url} does not answer (${registry.problem})`,
+          fix: "Check npm.registry and the network",
+        }
+      : { check: "npm registry", status: "ok", detail: `${registry.url} answers` },
+  ];
+  if (scanner) {
+    const counted = scanner.advisories === undefined ? "" : `, ${scanner.advisories} advisories`;
+    checks.push(
+      scanner.ok
+        ? { check: "npm scanner", status: "ok", detail: `${scanner.backend}: ${scanner.source ?? "answers"}${counted}` }
+        : {
+            check: "npm scanner",
+            status: "fail",
+            detail: `${scanner.backend}: ${scanner.problem ?? "does not answer"}; npm installs fail closed`,
+            fix: scanner.fix ?? "Check scan.osvApiUrl (or the offline database) for npm",
+          },
+    );
+  }
+  return checks;
 };

@@ -76,17 +76,49 @@ export class NpmPackageService {
     return evaluateNpm(await this.deps.whitelist.current(), parseNpmRequest(raw, version), maturity);
   }
 
-  async check(raw: string, who: { agentId?: string | null; maturity?: Maturity }): Promise<CheckResult> {
+  /**
+   * Steps 1-3 without side effects, as the Python check: a package that needs approval is APPROVAL_REQUIRED unless a
+   * live grant exists for the agent and component given (no pending approval is created: only an install asks).
+   */
+  async check(
+    raw: string,
+    who: { agentId?: string | null; maturity?: Maturity; component?: string },
+  ): Promise<CheckResult> {
     const maturity = who.maturity ?? resolveMaturity(this.deps.config, who.agentId ?? undefined);
     try {
       const d = await this.decide(raw, undefined, maturity);
+      const base = { package: d.request.name, specifier: d.effectiveRange, maturity };
+      if (!d.requiresApproval) return { allowed: true, message: "Allowed", ...base, requiresApproval: false };
+      const component = who.component === undefined ? undefined : this.deps.npm.validateComponent(who.component);
+      const grant =
+        component === undefined
+          ? undefined
+          : await this.deps.approvals.grantFor({
+              agentId: who.agentId ?? null,
+              skill: component,
+              package: `npm:${d.request.name}`,
+              specifier: d.effectiveRange,
+            });
+      if (grant)
+        return {
+          allowed: true,
+          message: `Allowed: approval ${grant.id} grants it until ${grant.expiresAt}`,
+          ...base,
+          requiresApproval: true,
+          approvalId: grant.id,
+        };
+      const whose = `${who.agentId ? `agent '${who.agentId}'` : "this caller"} in component '${component ?? "?"}'`;
       return {
-        allowed: true,
-        message: d.requiresApproval ? "Allowed once an operator approves it" : "Allowed",
-        package: d.request.name,
-        specifier: d.effectiveRange,
-        maturity,
-        requiresApproval: d.requiresApproval,
+        allowed: false,
+        code: "APPROVAL_REQUIRED",
+        message:
+          `npm package '${d.request.name}' needs operator approval for ${maturity} agents` +
+          (component === undefined
+            ? "; pass --component (and --agent) to look for a live grant"
+            : ` and no live grant exists for ${whose}`) +
+          ". An install request creates a pending approval; an operator approves it with 'approvals resolve'.",
+        ...base,
+        requiresApproval: true,
       };
     } catch (error) {
       const e = toPackageGuardError(error);

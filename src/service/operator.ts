@@ -11,13 +11,14 @@ import type { QuarantineRecord, ReleaseMode } from "../python/environment.js";
 import { DATE_RULE, isCalendarDate, startOfUtcDay } from "../util/date.js";
 import { redactDeep } from "../util/redact.js";
 import { advisoryStatus, updateAdvisories, type AdvisoryStatus, type AdvisoryUpdateResult } from "./advisories.js";
-import { runDoctor } from "./doctor.js";
+import { whitelistChecks } from "./doctor-whitelist.js";
+import { DOCTOR_SECTIONS, runDoctor } from "./doctor.js";
 import type { ExposureReport, ExposureService, RescanSummary } from "./exposure.js";
-import { npmDoctor, type NpmDoctorReport } from "./npm-doctor.js";
+import { npmDoctor, npmDoctorChecks, type NpmDoctorReport } from "./npm-doctor.js";
 import type { ServiceDeps } from "./pipeline.js";
 import { quarantineSkill, releaseSkill } from "./quarantine.js";
 import { toView } from "./results.js";
-import type { CallerContext, DoctorReport, InstalledPackage, WhitelistView } from "./types.js";
+import type { CallerContext, DoctorCheck, DoctorReport, InstalledPackage, WhitelistView } from "./types.js";
 
 /**
  * What operators do besides installing: read what is installed and what was logged, edit the whitelist, resolve
@@ -206,12 +207,43 @@ export class OperatorService {
     }
   }
 
-  async doctor(): Promise<DoctorReport & { npm?: NpmDoctorReport }> {
-    const report = await runDoctor(this.deps.config, this.deps.python, this.deps.scan);
-    if (!this.deps.npm) return report;
+  /**
+   * The health check; `hostAgents` are the gateway's agent ids when the caller knows them. npm's rows (the npm
+   * executable, registry and scanner) are one more section; its full report rides along as `npm`.
+   */
+  async doctor(
+    hostAgents: readonly string[] | null = null,
+    signal?: AbortSignal,
+  ): Promise<DoctorReport & { npm?: NpmDoctorReport }> {
+    const ctx = {
+      config: this.deps.config,
+      python: this.deps.python,
+      whitelist: this.deps.whitelist,
+      scan: this.deps.scan,
+      hostAgents,
+      ...(signal ? { signal } : {}),
+    };
+    if (!this.deps.npm) return runDoctor(ctx);
     const used = (await this.deps.whitelist.current()).names("npm").length > 0;
     const npm = await npmDoctor(this.deps.config, await this.deps.npm.npm(), used, this.deps.npmScan ?? this.deps.scan);
-    return { ...report, ok: report.ok && npm.ok, fixes: [...report.fixes, ...npm.fixes], npm };
+    const npmSection = async (): Promise<DoctorCheck[]> => npmDoctorChecks(npm, this.deps.config.npm.npm);
+    // SECURITY: the registry URL may carry credentials; runDoctor masks its own report, this part likewise.
+    return { ...(await runDoctor(ctx, [...DOCTOR_SECTIONS, npmSection])), npm: redactDeep(npm) };
+  }
+
+  /** At start: what makes installs fail that needs no network to find (the whitelist's sources and ranges). */
+  async startupProblems(): Promise<string[]> {
+    const checks = await whitelistChecks({
+      config: this.deps.config,
+      python: this.deps.python,
+      whitelist: this.deps.whitelist,
+      scan: this.deps.scan,
+      hostAgents: null,
+      indexReachable: false,
+    });
+    return checks
+      .filter((c) => c.status === "fail")
+      .map((c) => `package-guard: ${c.check}: ${c.detail}${c.fix ? `. Fix: ${c.fix}` : ""}`);
   }
 
   async overridesList(): Promise<(VulnerabilityOverride & { live: boolean })[]> {

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { PackageGuardError } from "../../errors.js";
-import { EXIT, withCommon, type CliKit } from "./kit.js";
+import { AUDIT_STATUSES } from "../../service/types.js";
+import { choice, EXIT, withCommon, type CliKit } from "./kit.js";
+import { auditTable } from "./views.js";
 
 /** audit query and verify */
 export const mountAudit = (root: Command, { run }: CliKit): void => {
@@ -26,16 +28,15 @@ export const mountAudit = (root: Command, { run }: CliKit): void => {
         const limit = Number.parseInt(o.limit, 10);
         if (!Number.isInteger(limit) || limit < 1 || limit > 500)
           throw new PackageGuardError("CONFIG_INVALID", "--limit must be 1-500");
-        return {
-          value: await service.operator.installations({
-            limit,
-            package: o.package,
-            skillId: o.skill,
-            agentId: o.agent,
-            status: o.status as never,
-            since: o.since,
-          }),
-        };
+        const records = await service.operator.installations({
+          limit,
+          package: o.package,
+          skillId: o.skill,
+          agentId: o.agent,
+          status: o.status === undefined ? undefined : choice("--status", o.status, AUDIT_STATUSES),
+          since: o.since,
+        });
+        return { value: records, human: auditTable(records) };
       }),
     );
   withCommon(audit.command("verify"))

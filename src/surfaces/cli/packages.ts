@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { MATURITY_LEVELS } from "../../config.js";
 import { PackageGuardError } from "../../errors.js";
-import { EXIT, parseEcosystem, parseMaturity, withCommon, type CliKit, type CommonOptions } from "./kit.js";
+import { EXIT, exitFor, parseEcosystem, parseMaturity, withCommon, type CliKit, type CommonOptions } from "./kit.js";
+import { installedTable, npmInstalledTable } from "./views.js";
 
 const ECOSYSTEM_HELP = "PyPI (default) or npm";
 
@@ -14,21 +15,35 @@ export const mountPackages = (root: Command, { run }: CliKit): void => {
     .option("--agent <id>", "the agent whose configured maturity applies")
     .option("--maturity <level>", `a maturity level: ${MATURITY_LEVELS.join(", ")}`)
     .option("--ecosystem <e>", ECOSYSTEM_HELP)
+    .option("--skill <id>", "for a package that needs approval: the skill whose live grant counts")
+    .option("--component <id>", "npm: for a package that needs approval, the component whose live grant counts")
     .action(
       run(async (service, opts, requirement) => {
-        const o = opts as CommonOptions & { agent?: string; maturity?: string; ecosystem?: string };
+        const o = opts as CommonOptions & {
+          agent?: string;
+          maturity?: string;
+          ecosystem?: string;
+          skill?: string;
+          component?: string;
+        };
         if ((o.agent === undefined) === (o.maturity === undefined))
           throw usage("check needs exactly one of --agent <id> or --maturity <level>");
         const who = o.maturity !== undefined ? { maturity: parseMaturity(o.maturity) } : { agentId: o.agent ?? null };
         const result =
           parseEcosystem(o.ecosystem) === "npm"
-            ? await service.npm.check(requirement ?? "", who)
-            : await service.packages.check(requirement ?? "", who);
+            ? await service.npm.check(requirement ?? "", {
+                ...who,
+                ...(o.component !== undefined ? { component: o.component } : {}),
+              })
+            : await service.packages.check(requirement ?? "", {
+                ...who,
+                ...(o.skill !== undefined ? { skill: o.skill } : {}),
+              });
         const human = result.allowed
           ? `ALLOWED ${result.package}${result.specifier ? ` ${result.specifier}` : ""} for ${result.maturity} ` +
-            `agents${result.requiresApproval ? " (needs approval)" : ""}`
+            `agents${result.approvalId ? ` (approval ${result.approvalId})` : ""}`
           : `DENIED ${result.code}: ${result.message}`;
-        return { value: result, human, exit: result.allowed ? EXIT.ok : EXIT.denied };
+        return { value: result, human, exit: result.allowed ? EXIT.ok : exitFor(result.code) };
       }),
     );
 
@@ -89,9 +104,12 @@ export const mountPackages = (root: Command, { run }: CliKit): void => {
     .action(
       run(async (service, opts) => {
         const o = opts as { skill?: string; component?: string; ecosystem?: string };
-        return {
-          value: isNpm(o) ? await service.npm.installed(o.component) : await service.operator.installed(o.skill),
-        };
+        if (isNpm(o)) {
+          const packages = await service.npm.installed(o.component);
+          return { value: packages, human: npmInstalledTable(packages) };
+        }
+        const packages = await service.operator.installed(o.skill);
+        return { value: packages, human: installedTable(packages) };
       }),
     );
 };

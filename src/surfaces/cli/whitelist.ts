@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { PackageGuardError } from "../../errors.js";
 import { EXIT, parseEcosystem, parseMaturity, withCommon, type CliKit } from "./kit.js";
+import { whitelistTable } from "./views.js";
 
 const ECOSYSTEM_HELP = "PyPI (default) or npm";
 
@@ -15,13 +16,12 @@ export const mountWhitelist = (root: Command, { run }: CliKit): void => {
     .action(
       run(async (service, opts) => {
         const o = opts as { maturity: string; category?: string; ecosystem?: string };
-        return {
-          value: await service.operator.whitelistList(
-            parseMaturity(o.maturity),
-            o.category,
-            parseEcosystem(o.ecosystem),
-          ),
-        };
+        const entries = await service.operator.whitelistList(
+          parseMaturity(o.maturity),
+          o.category,
+          parseEcosystem(o.ecosystem),
+        );
+        return { value: entries, human: whitelistTable(entries) };
       }),
     );
 

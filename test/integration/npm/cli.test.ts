@@ -97,6 +97,14 @@ describe("package-guard CLI with --ecosystem npm", () => {
       // The loopback OSV API holds no advisories at all: an empty mirror is not a scanner, and doctor says so.
       scanner: { backend: "osv-api", ok: false, problem: expect.stringContaining("no advisory for lodash@4.17.11") },
     });
+    // The same findings are rows of doctor's table, each failure with its fix.
+    expect(r.body.checks).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ check: "npm", status: "ok" }),
+        expect.objectContaining({ check: "npm registry", status: "ok" }),
+        expect.objectContaining({ check: "npm scanner", status: "fail", fix: expect.stringContaining("osvApiUrl") }),
+      ]),
+    );
     expect(r.code).toBe(1);
   });
 

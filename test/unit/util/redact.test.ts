@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { normalizeInput } from "../../../src/audit/record.js";
 import { parseConfig } from "../../../src/config.js";
 import { PackageGuardError } from "../../../src/errors.js";
+import type { WhitelistSources } from "../../../src/policy/whitelist-sources.js";
 import type { PythonEnvironment } from "../../../src/python/environment.js";
 import { resolveFailure } from "../../../src/python/resolve-failure.js";
 import { runDoctor } from "../../../src/service/doctor.js";
@@ -94,14 +95,20 @@ describe("index credentials never leave the process", () => {
       },
       "/tmp/pg-redact-doctor",
     );
-    const python = { tools: async () => ({ uv: null, python: null, pipAudit: null }) } as unknown as PythonEnvironment;
+    const python = {
+      tools: async () => ({ uv: null, python: null, pipAudit: null }),
+      pythonChoice: async () => ({ path: null, how: "missing", onPath: null, record: null }),
+    } as unknown as PythonEnvironment;
+    const whitelist = {
+      current: async () => ({ visibleAt: () => [], entries: () => [] }),
+    } as unknown as WhitelistSources;
     // A scanner whose probe quotes its URL, as a failing mirror would.
     const scan = async () => ({
       probe: async () => ({ ok: false, backend: "pip-audit", problem: `https://osv.internal/?key=${SECRET} down` }),
     });
-    const report = await runDoctor(config, python, scan);
-    expect(report.index.reachable).toBe(false);
+    const report = await runDoctor({ config, python, whitelist, scan, hostAgents: null }, []);
+    expect(report.index?.reachable).toBe(false);
     expect(JSON.stringify(report)).not.toContain(SECRET);
-    expect(report.index.url).toBe("http://***@127.0.0.1:9/simple");
+    expect(report.index?.url).toBe("http://***@127.0.0.1:9/simple");
   });
 });
