@@ -18,6 +18,7 @@ import { VulnerabilityScanService } from "./scan/scan-service.js";
 import type { Scanner } from "./scan/types.js";
 import { logDecisions, type DecisionLogger } from "./service/decision-log.js";
 import { ExposureService } from "./service/exposure.js";
+import { InstallApprovalService } from "./service/install-approval.js";
 import { NpmPackageService } from "./service/npm-pipeline.js";
 import { OperatorService } from "./service/operator.js";
 import { PackageService } from "./service/pipeline.js";
@@ -131,12 +132,14 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
   });
   const exposure = new ExposureService(deps);
   const npm = new NpmComponents(config, runner);
+  const packages = new PackageService(deps);
   return {
-    packages: new PackageService(deps),
+    packages,
     npm: new NpmPackageService({ ...deps, npm, scan: npmScan }),
     operator: new OperatorService({ ...deps, exposure, npm, npmScan }),
     exposure,
     widgets,
+    installApprovals: new InstallApprovalService({ ...deps, packages }),
   };
 };
 

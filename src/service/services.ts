@@ -1,4 +1,5 @@
 import type { ExposureService } from "./exposure.js";
+import type { InstallApprovalService } from "./install-approval.js";
 import type { NpmPackageService } from "./npm-pipeline.js";
 import type { OperatorService } from "./operator.js";
 import type { PackageService } from "./pipeline.js";
@@ -6,7 +7,8 @@ import type { WidgetGate } from "./widget-gate.js";
 
 /**
  * What the surfaces call: the install pipelines (PyPI, npm), the operator's own operations beside them, the re-scan
- * of what is installed (the background service drives it), and the widget gate.
+ * of what is installed (the background service drives it), the widget gate, and approvals for install_package asked
+ * through OpenClaw.
  */
 export type Services = {
   packages: PackageService;
@@ -14,6 +16,7 @@ export type Services = {
   operator: OperatorService;
   exposure: ExposureService;
   widgets: WidgetGate;
+  installApprovals: InstallApprovalService;
 };
 
 /** What OpenClaw's install gates (before_install, installPolicy) call: Python vetting and pre-install, npm vetting. */

@@ -37,6 +37,8 @@ const invalidMode = (): never => {
     details: { reason: "parameter", parameter: "mode" },
   });
 };
+/** The shell gate's decision for one command (packages.shell.check, as `shell-check` on the command line). */
+export type ShellCheck = (command: string, options: { agentId: string | null; workdir?: string }) => Promise<unknown>;
 
 /**
  * Every method goes through one wrapper: parse, call one service method, map PackageGuardError. When the guard is
@@ -47,6 +49,7 @@ export const registerGatewayMethods = (
   register: Register,
   getService: () => Promise<Services>,
   hostAgents: () => readonly string[] | null = () => null,
+  shellCheck?: ShellCheck,
 ): string[] => {
   const methods: string[] = [];
   const unopened = (
@@ -197,5 +200,15 @@ export const registerGatewayMethods = (
     ),
   );
   method("packages.quarantine.list", "operator.read", (s) => s.operator.quarantineList());
+  if (shellCheck) {
+    // The shell gate decides from the config alone, so it answers even when the guard is closed.
+    unopened("packages.shell.check", "operator.read", (p) => {
+      const workdir = stringParam(p, "workdir");
+      return shellCheck(stringParam(p, "command", true), {
+        agentId: stringParam(p, "agentId") ?? null,
+        ...(workdir ? { workdir } : {}),
+      });
+    });
+  }
   return methods;
 };
