@@ -4,13 +4,13 @@ import { PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { Approval, ApprovalStore } from "../policy/approvals.js";
 import { evaluate, type PolicyDecision } from "../policy/decide.js";
 import { resolveMaturity } from "../policy/maturity.js";
-import { overrideFor, type OverrideStore, type VulnerabilityOverride } from "../policy/overrides.js";
+import type { OverrideStore } from "../policy/overrides.js";
 import { parseRequest } from "../policy/request.js";
 import { formatRequirement } from "../policy/requirement.js";
 import type { WhitelistSources } from "../policy/whitelist-sources.js";
 import type { Pin, PythonEnvironment, SkillVenv } from "../python/environment.js";
 import type { VulnerabilityScanService } from "../scan/scan-service.js";
-import { isMalware } from "../scan/types.js";
+import { applyOverrides, type OverrideSplit } from "./apply-overrides.js";
 import { planChange, type ChangeRequest, type PlanDeps } from "./change-plan.js";
 import type { DelistedAction } from "./delisted.js";
 import { advisoriesByPin, auditFailed, completedRecord, installResult } from "./outcome.js";
@@ -382,25 +382,8 @@ export class PackageService {
   }
 
   /** Operator overrides for this skill split the findings into those that still block and those let through. */
-  private async applyOverrides(
-    skill: string,
-    findings: VulnerabilityFinding[],
-  ): Promise<{
-    blocking: VulnerabilityFinding[];
-    overridden: { finding: VulnerabilityFinding; override: VulnerabilityOverride }[];
-  }> {
-    if (findings.length === 0) return { blocking: [], overridden: [] };
-    const live = await this.deps.overrides.live();
-    const now = this.now();
-    const blocking: VulnerabilityFinding[] = [];
-    const overridden: { finding: VulnerabilityFinding; override: VulnerabilityOverride }[] = [];
-    for (const finding of findings) {
-      // SECURITY: malware is never overridable, whatever an override names.
-      const override = isMalware(finding) ? undefined : overrideFor(live, skill, finding, now);
-      if (override) overridden.push({ finding, override });
-      else blocking.push(finding);
-    }
-    return { blocking, overridden };
+  private applyOverrides(skill: string, findings: VulnerabilityFinding[]): Promise<OverrideSplit> {
+    return applyOverrides(this.deps.overrides, skill, findings, this.now());
   }
 
   /** What the change planner needs from the service. */

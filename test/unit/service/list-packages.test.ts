@@ -32,7 +32,7 @@ describe("list_packages through the real services", () => {
     expect(junior.details.maturity).toBe("student");
     expect(junior.details.packages.map((p) => p.package)).toEqual(["tinycalc"]);
     expect(junior.content[0]!.text).toBe(
-      "Packages approved for student agents (install with install_package):\n- tinycalc <2 [math]",
+      "PyPI packages approved for student agents (install with install_package):\n- tinycalc <2 [math]",
     );
     const lead = await tools.listPackages({ agentId: "lead" }).execute("c2", {});
     expect(lead.details.maturity).toBe("supervised");

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { installGate } from "../../../src/service/services.js";
 import { createBeforeInstallHandler } from "../../../src/surfaces/hooks.js";
 import { decideInstallPolicy } from "../../../src/surfaces/install-policy.js";
 import { serviceHarness, type ServiceHarness } from "./harness.js";
@@ -40,7 +41,7 @@ const policy = async (dir: string, targetName: string) =>
       sourcePath: dir,
       sourcePathKind: "directory",
     }),
-    async () => h!.services.packages,
+    async () => installGate(h!.services),
   );
 
 describe("one venv belongs to one OpenClaw skill", () => {
@@ -63,7 +64,7 @@ describe("one venv belongs to one OpenClaw skill", () => {
     h = await open();
     const logs: string[] = [];
     const logger = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m) };
-    const hook = createBeforeInstallHandler({ getService: async () => h!.services.packages, logger });
+    const hook = createBeforeInstallHandler({ getService: async () => installGate(h!.services), logger });
     const event = (dir: string, targetName: string) => ({
       targetType: "skill",
       targetName,
