@@ -1,4 +1,5 @@
 import { readdir } from "node:fs/promises";
+import { LRUCache } from "lru-cache";
 import type { PackageGuardConfig } from "../config.js";
 import { isPackageGuardError, toPackageGuardError } from "../errors.js";
 import type { Runner } from "../util/exec.js";
@@ -6,6 +7,7 @@ import { pathExists } from "../util/fs.js";
 import { skillPaths, skillsRoot } from "./layout.js";
 import { withSkillLock } from "./lock.js";
 import { recoverSkill } from "./recovery.js";
+import { fetchProjectFiles, type FetchFn, type IndexFile } from "./simple-api.js";
 import { isValidSkillId, validateSkillId } from "./skill-id.js";
 import { readState } from "./skill-state.js";
 import { openSkillVenv, prepareSkillVenv, skillContext } from "./skill-venv.js";
@@ -13,6 +15,7 @@ import { chooseToolchain, type Toolchain } from "./toolchain.js";
 import { probeTool } from "./tools.js";
 import type { InstalledPackage, RecoveredTransaction, SkillVenv, Tools } from "./types.js";
 
+export type { ReleaseFile, ReleaseFiles } from "./releases.js";
 export type {
   Operation,
   Pin,
@@ -24,6 +27,9 @@ export type {
   WantedRequirement,
 } from "./types.js";
 
+const PAGE_TTL_MS = 60_000;
+const INDEX_TIMEOUT_MS = 15_000;
+
 // A lock held at start-up belongs to a live install elsewhere (a crashed holder's lock is broken at once):
 // do not hold up the gateway's start for it.
 const RECOVERY_LOCK_MS = 2_000;
@@ -31,11 +37,29 @@ const RECOVERY_LOCK_MS = 2_000;
 /** Per-skill virtualenvs: the only part of package-guard that runs uv, pip or Python. */
 export class PythonEnvironment {
   private toolsFound: Promise<Tools> | undefined;
+  // A vet and the pre-install right after it look up the same projects: a minute of reuse, never longer, so that a
+  // release yanked since is seen.
+  private readonly pages = new LRUCache<string, Promise<IndexFile[]>>({ max: 512, ttl: PAGE_TTL_MS });
 
   constructor(
     private readonly config: PackageGuardConfig,
     private readonly runner: Runner,
+    private readonly options: { fetch?: FetchFn } = {},
   ) {}
+
+  /** The index's files of one project (PEP 503 name), briefly cached. */
+  projectFiles(name: string, signal?: AbortSignal): Promise<IndexFile[]> {
+    const cached = this.pages.get(name);
+    if (cached) return cached;
+    const page = fetchProjectFiles(this.config.index.url, name, {
+      timeoutMs: INDEX_TIMEOUT_MS,
+      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    this.pages.set(name, page);
+    page.catch(() => this.pages.delete(name));
+    return page;
+  }
 
   validateSkill(id: unknown): string {
     return validateSkillId(id);
@@ -60,7 +84,7 @@ export class PythonEnvironment {
     return this.locked(id, async (toolchain) => {
       const ctx = skillContext(this.config, this.runner, toolchain, id);
       await prepareSkillVenv(ctx);
-      return fn(openSkillVenv(ctx));
+      return fn(openSkillVenv(ctx, (name, signal) => this.projectFiles(name, signal)));
     });
   }
 

@@ -9,6 +9,8 @@ export type SkillPaths = {
   data: string;
   state: string;
   pending: string;
+  /** What each installed pin's files and scan were (install-record.ts). */
+  record: string;
 };
 
 export const skillsRoot = (config: PackageGuardConfig): string => join(config.dataDir, "skills");
@@ -22,5 +24,6 @@ export const skillPaths = (config: PackageGuardConfig, skill: string): SkillPath
     data,
     state: join(data, "state.json"),
     pending: join(data, "pending.json"),
+    record: join(data, "install-record.json"),
   };
 };

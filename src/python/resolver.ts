@@ -1,5 +1,5 @@
 import type { PackageGuardConfig } from "../config.js";
-import { PackageGuardError } from "../errors.js";
+import { uvCooldownArgs } from "../policy/cooldown.js";
 import { succeeded, type Runner } from "../util/exec.js";
 import { parseCompileOutput } from "./compile-output.js";
 import { parsePipReport } from "./pip-report.js";
@@ -27,7 +27,7 @@ const compileArgs = (ctx: ResolveContext, input: string, constraints: string | n
   "--no-annotate",
   "--generate-hashes",
   ...uvSourceArgs(ctx.config, ctx.venvPython),
-  ...(ctx.config.index.excludeNewer ? ["--exclude-newer", ctx.config.index.excludeNewer] : []),
+  ...uvCooldownArgs(ctx.config.index.cooldowns, new Date()),
   ...(constraints ? ["--constraints", constraints] : []),
 ];
 
@@ -63,7 +63,7 @@ const resolveOnce = async (
     const result = uv
       ? await run(runCtx, uv, compileArgs(ctx, input, constraintPath))
       : await run(runCtx, ctx.venvPython, pipDryRunArgs(ctx, input, constraintPath));
-    if (!succeeded(result)) throw resolveFailure(result, wanted, ctx.config.index.url);
+    if (!succeeded(result)) throw resolveFailure(result, wanted, ctx.config.index.url, ctx.config.index.cooldowns);
     return uv ? parseCompileOutput(result.stdout) : parsePipReport(result.stdout);
   });
 
@@ -79,16 +79,6 @@ export const resolvePins = async (
   ranges: Record<string, string> = {},
 ): Promise<Pin[]> => {
   if (Object.keys(wanted).length === 0) return [];
-  if (ctx.toolchain.kind === "pip" && ctx.config.index.excludeNewer) {
-    // Fail closed: a cooldown the operator asked for cannot be enforced by pip's resolver.
-    throw new PackageGuardError(
-      "INSTALL_FAILED",
-      "index.excludeNewer is set, but only uv can enforce it: install uv or unset index.excludeNewer",
-      {
-        details: { reason: "exclude-newer-needs-uv" },
-      },
-    );
-  }
   if (constraints && constraints.length > 0) {
     try {
       return await resolveOnce(ctx, wanted, constraints, ranges, signal);

@@ -1,8 +1,10 @@
 import type { PackageGuardConfig } from "../config.js";
 import { PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { Runner } from "../util/exec.js";
+import { updateInstallRecord } from "./install-record.js";
 import { installExactly } from "./installer.js";
 import { skillPaths } from "./layout.js";
+import { checkReleases, type ReleaseCheck } from "./releases.js";
 import { resolvePins } from "./resolver.js";
 import type { Toolchain } from "./toolchain.js";
 import { applyTransaction, currentSet, type TransactionContext } from "./transaction.js";
@@ -29,13 +31,25 @@ export const skillContext = (
 };
 
 /** The handle withSkill() passes out: valid only while the skill's lock is held. */
-export const openSkillVenv = (ctx: TransactionContext): SkillVenv => ({
+export const openSkillVenv = (ctx: TransactionContext, projectFiles: ReleaseCheck["projectFiles"]): SkillVenv => ({
   skill: ctx.skill,
   dir: ctx.venvDir,
   python: ctx.venvPython,
   state: () => currentSet(ctx.paths),
   resolve: (wanted, signal, constraints, ranges) => resolvePins(ctx, wanted, signal, constraints, ranges),
   apply: (pins, wanted, meta, signal) => applyTransaction(ctx, pins, wanted, meta, signal),
+  recordInstall: (installed, fresh) => updateInstallRecord(ctx.paths.record, ctx.skill, installed, fresh),
+  checkReleases: (pins, signal) =>
+    checkReleases(
+      {
+        config: ctx.config,
+        toolchain: ctx.toolchain.kind,
+        now: new Date(),
+        projectFiles,
+        ...(signal ? { signal } : {}),
+      },
+      pins,
+    ),
 });
 
 /**

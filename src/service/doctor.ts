@@ -2,6 +2,7 @@ import { access, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PackageGuardConfig } from "../config.js";
 import type { PythonEnvironment } from "../python/environment.js";
+import { releaseChecks } from "./doctor-releases.js";
 import type { DoctorReport, ToolStatus } from "./types.js";
 
 const writable = async (dir: string): Promise<boolean> => {
@@ -101,7 +102,15 @@ export const runDoctor = async (config: PackageGuardConfig, python: PythonEnviro
   for (const dir of config.index.findLinks) {
     await access(dir).catch(() => fixes.push(`index.findLinks entry ${dir} does not exist`));
   }
-  const ok = tools.every((t) => t.ok) && installer !== null && stateWritable && index.reachable !== false && scanner.ok;
+  const releases = await releaseChecks(config);
+  fixes.push(...releases.fixes);
+  const ok =
+    tools.every((t) => t.ok) &&
+    installer !== null &&
+    stateWritable &&
+    index.reachable !== false &&
+    scanner.ok &&
+    releases.ok;
   return {
     ok,
     tools,
@@ -109,6 +118,7 @@ export const runDoctor = async (config: PackageGuardConfig, python: PythonEnviro
     stateDir: { path: config.dataDir, writable: stateWritable },
     index: { url: config.index.url, ...index },
     scanner,
+    releases,
     config: {
       defaultMaturity: config.defaultMaturity,
       agents: config.agents,
@@ -124,7 +134,12 @@ export const runDoctor = async (config: PackageGuardConfig, python: PythonEnviro
         cacheTtlHours: config.scan.cacheTtlHours,
         ignoreRules: config.scan.ignore.length,
       },
-      index: { url: config.index.url, onlyBinary: config.index.onlyBinary, excludeNewer: config.index.excludeNewer },
+      index: {
+        url: config.index.url,
+        onlyBinary: config.index.onlyBinary,
+        excludeNewer: config.index.excludeNewer,
+        excludeNewerPackages: config.index.excludeNewerPackages,
+      },
     },
     fixes,
   };

@@ -13,6 +13,7 @@ import type { WhitelistSources } from "../policy/whitelist-sources.js";
 import type { Whitelist } from "../policy/whitelist.js";
 import type { Pin, PythonEnvironment, SkillVenv, Wanted } from "../python/environment.js";
 import type { VulnerabilityScanService } from "../scan/scan-service.js";
+import { installRecords } from "./install-records.js";
 import { auditFromError, buildResources, describeFindings } from "./results.js";
 import type {
   CallerContext,
@@ -125,6 +126,8 @@ export class PackageService {
             `its dependencies`,
         );
         const pins = await this.resolveWithinWhitelist(venv, wanted, whitelist, maturity, signal);
+        // 4b: yanked releases and releases inside the cooldown are refused, whatever the resolver made of them.
+        const files = await venv.checkReleases(pins, signal);
         onProgress?.("scanning", `Scanning ${pins.length} package(s) for known vulnerabilities`);
         const scan = await (await this.deps.scan()).scan(pins, signal);
         const { blocking, overridden } = await this.applyOverrides(skill, scan.findings);
@@ -143,6 +146,10 @@ export class PackageService {
           { operation: "install", package: decision!.requirement.name },
           signal,
         );
+        // The record only feeds SBOMs and exports; the packages are in, so failing to write it fails nothing.
+        await venv
+          .recordInstall(installed, installRecords(installed, files, scan, overridden, this.now()))
+          .catch(() => undefined);
         return { pins, scan, installed, venv, overridden };
       });
       const pin = result.installed.find((p) => p.name === decision!.requirement.name);
@@ -289,6 +296,7 @@ export class PackageService {
         delete wanted[name!];
         const pins = Object.keys(wanted).length === 0 ? [] : await venv.resolve(wanted, undefined, previous.pins);
         const after = await venv.apply(pins, wanted, { operation: "uninstall", package: name! });
+        await venv.recordInstall(after, {}).catch(() => undefined);
         const kept = new Set(after.map((p) => p.name));
         return previous.pins.filter((p) => !kept.has(p.name)).map((p) => p.name);
       });

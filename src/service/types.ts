@@ -2,6 +2,7 @@ import type { Maturity } from "../config.js";
 import type { ErrorCode } from "../errors.js";
 import type { WhitelistEntry } from "../policy/whitelist.js";
 import type { Finding } from "../scan/types.js";
+import type { ReleaseChecksReport } from "./doctor-releases.js";
 
 // The filters the surfaces accept, from the modules that define them.
 export { AUDIT_STATUSES } from "../audit/log.js";
@@ -69,6 +70,8 @@ export type DoctorReport = {
   stateDir: { path: string; writable: boolean };
   index: { url: string; reachable: boolean | null; problem?: string };
   scanner: { backend: string; ok: boolean; problem?: string };
+  /** Yanked releases and the release cooldown (doctor-releases.ts). */
+  releases: ReleaseChecksReport;
   config: Record<string, unknown>;
   fixes: string[];
 };

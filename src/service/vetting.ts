@@ -186,6 +186,7 @@ const resolveAndScan = async (
           },
         };
         const pins = await ctx.resolveWithinWhitelist(venv, candidate, whitelist, maturity, signal);
+        await venv.checkReleases(pins, signal);
         const scan = await (await ctx.scan()).scan(pins, signal);
         const { blocking, overridden } = await ctx.applyOverrides(skill, scan.findings);
         if (blocking.length > 0) throw vulnerable(name, blocking);

@@ -34,6 +34,8 @@ const fakeContext = (o: Options = {}) => {
     state: async () => ({ requirements: o.installed ?? {}, pins: [] }),
     resolve: async () => [],
     apply,
+    checkReleases: async () => ({}),
+    recordInstall: async () => undefined,
   };
   const ctx: VetContext = {
     async decide(raw: string, _maturity: Maturity): Promise<PolicyDecision> {

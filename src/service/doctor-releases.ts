@@ -1,0 +1,77 @@
+import type { PackageGuardConfig } from "../config.js";
+import { cutoffOf } from "../policy/cooldown.js";
+import { redactUrl } from "../util/redact-url.js";
+
+export type ReleaseChecksReport = {
+  /** As configured: a duration or instant, or false when off. */
+  cooldown: string | false;
+  /** Releases uploaded after this are refused now (null: no default cooldown). */
+  cutoff: string | null;
+  exceptions: Record<string, string | false>;
+  /** Always: a yanked release is never installed. */
+  yanked: "refused";
+  /** Whether the index speaks PEP 691 JSON, where upload times (PEP 700) live; null when it was not asked. */
+  index: { json: boolean | null; apiVersion: string | null; problem?: string };
+  ok: boolean;
+  fixes: string[];
+};
+
+const JSON_TYPE = "application/vnd.pypi.simple.v1+json";
+
+const probe = async (url: string): Promise<ReleaseChecksReport["index"]> => {
+  const root = new URL(url.endsWith("/") ? url : `${url}/`);
+  const headers: Record<string, string> = { Accept: `${JSON_TYPE}, text/html;q=0.1` };
+  if (root.username || root.password) {
+    const user = decodeURIComponent(root.username);
+    const pass = decodeURIComponent(root.password);
+    headers.Authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
+    root.username = "";
+    root.password = "";
+  }
+  try {
+    const response = await fetch(root, { headers, signal: AbortSignal.timeout(5_000) });
+    const json = (response.headers.get("content-type") ?? "").includes(JSON_TYPE);
+    const body = json
+      ? ((await response.json().catch(() => null)) as { meta?: { "api-version"?: unknown } } | null)
+      : null;
+    if (!json) await response.body?.cancel();
+    if (!response.ok) return { json: null, apiVersion: null, problem: `HTTP ${response.status}` };
+    const apiVersion = typeof body?.meta?.["api-version"] === "string" ? body.meta["api-version"] : null;
+    return { json, apiVersion };
+  } catch (error) {
+    return { json: null, apiVersion: null, problem: (error as Error).message };
+  }
+};
+
+/**
+ * The doctor's lines on release checks: the cooldown and its cutoff now, the exceptions, and whether the index gives
+ * the upload times the cooldown needs (an index without PEP 691 JSON hides every release from uv under a cooldown).
+ */
+export const releaseChecks = async (
+  config: PackageGuardConfig,
+  now: Date = new Date(),
+): Promise<ReleaseChecksReport> => {
+  const { cooldowns, excludeNewer, excludeNewerPackages } = config.index;
+  const fixes: string[] = [];
+  const anyCooldown = cooldowns.default !== null || Object.values(cooldowns.packages).some((c) => c !== null);
+  const index =
+    config.index.url.startsWith("file:") || !anyCooldown
+      ? { json: null, apiVersion: null }
+      : await probe(config.index.url);
+  if (index.json === false) {
+    fixes.push(
+      `The index ${redactUrl(config.index.url)} serves no PEP 691 JSON, so no release has an upload time and the ` +
+        `release cooldown refuses them all: use an index that does (PyPI, devpi, a recent mirror), or set ` +
+        `index.excludeNewer to false`,
+    );
+  }
+  return {
+    cooldown: excludeNewer,
+    cutoff: cooldowns.default ? cutoffOf(cooldowns.default, now).toISOString() : null,
+    exceptions: { ...excludeNewerPackages },
+    yanked: "refused",
+    index,
+    ok: index.json !== false,
+    fixes,
+  };
+};
