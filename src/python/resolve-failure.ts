@@ -24,6 +24,23 @@ const FILTERED = /`([A-Za-z0-9._-]+)` was filtered by `exclude-newer`/;
 const PUBLISHED = /The requested version, v?(\S+), was published at (\S+?)\.?(?:\s|$)/;
 const LATEST = /The latest version satisfying the requirement is v?(\S+?)\.?(?:\s|$)/;
 const UNDATED = /is missing an upload date/;
+// uv refuses a yanked release itself unless it is asked for with a bare '==': "Because x==1.1.0 was yanked (reason:
+// broken build) and you require x==1.1.0, …".
+const YANKED_CAUSE = /([A-Za-z0-9._-]+)==(\S+) was yanked(?: \(reason: (.*?)\))?(?: and|,|\.|$)/m;
+
+/** The same refusal as the release check's, whichever of the two saw the yanked release first. */
+const yanked = (stderr: string): PackageGuardError | null => {
+  const m = YANKED_CAUSE.exec(stderr);
+  if (!m) return null;
+  const pkg = normalizeName(m[1]!);
+  const reason = m[3] ?? "no reason given";
+  return new PackageGuardError(
+    "YANKED",
+    `The resolved set includes ${pkg} ${m[2]}, yanked from the index (reason: ${JSON.stringify(reason)}). A yanked ` +
+      `release is never installed, even when pinned with '==': request another version.`,
+    { details: { package: pkg, yanked: [{ package: pkg, version: m[2], reason }] } },
+  );
+};
 
 /** The cooldown kept back every release that would do: TOO_NEW, saying when and how to get past it. */
 const tooNew = (stderr: string, cooldowns: Cooldowns, index: string): PackageGuardError | null => {
@@ -71,8 +88,8 @@ export const resolveFailure = (
       },
     );
   }
-  const cooldown = cooldowns ? tooNew(result.stderr, cooldowns, index) : null;
-  if (cooldown) return cooldown;
+  const refused = yanked(result.stderr) ?? (cooldowns ? tooNew(result.stderr, cooldowns, index) : null);
+  if (refused) return refused;
   const cause = errorText(result.stderr, true);
   const match = NO_VERSION.exec(cause) ?? PIP_NO_MATCH.exec(cause);
   const raw = match ? (match[1] ?? match[2] ?? match[3] ?? "") : "";

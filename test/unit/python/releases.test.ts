@@ -310,4 +310,16 @@ describe("a resolve the cooldown emptied", () => {
     expect(e.message).toContain("gives no upload times (PEP 700)");
     expect(e.message).not.toContain("pw@");
   });
+
+  it("is YANKED when uv itself refused the yanked release (asked for with more than a bare '==')", () => {
+    const stderr =
+      "  × No solution found when resolving dependencies:\n  ╰─▶ Because tinycalc==1.1.0 was yanked (reason: broken " +
+      "build) and you require tinycalc>=1,==1.1.0, we can conclude that your requirements are unsatisfiable.\n";
+    const e = resolveFailure(failed(stderr), wanted, "https://index.example/simple", cooldowns);
+    expect(e.code).toBe("YANKED");
+    expect(e.message).toBe(
+      'The resolved set includes tinycalc 1.1.0, yanked from the index (reason: "broken build"). A yanked release ' +
+        "is never installed, even when pinned with '==': request another version.",
+    );
+  });
 });
