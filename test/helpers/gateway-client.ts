@@ -13,6 +13,9 @@ type Frame = { type: string; id?: string; ok?: boolean; payload?: unknown; error
 export class GatewayClient {
   private readonly pending = new Map<string, (frame: Frame) => void>();
   granted: string[] = [];
+  /** Every event frame received, oldest first (e.g. plugin.approval.requested). */
+  readonly events: { event: string; payload: unknown }[] = [];
+  private readonly eventWaiters = new Set<() => void>();
 
   private constructor(private readonly socket: WebSocket) {
     socket.on("message", (data) => {
@@ -26,15 +29,29 @@ export class GatewayClient {
         const done = this.pending.get(frame.id);
         this.pending.delete(frame.id);
         done?.(frame);
+      } else if (frame.type === "event" && frame.event) {
+        this.events.push({ event: frame.event, payload: frame.payload });
+        for (const wake of this.eventWaiters) wake();
       }
     });
   }
 
-  static async connect(url: string, token: string, scopes: string[], timeoutMs = 20_000): Promise<GatewayClient> {
-    const deadline = Date.now() + timeoutMs;
+  static async connect(
+    url: string,
+    token: string,
+    scopes: string[],
+    options: { caps?: string[]; timeoutMs?: number } = {},
+  ): Promise<GatewayClient> {
+    const deadline = Date.now() + (options.timeoutMs ?? 20_000);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await GatewayClient.tryConnect(url, token, scopes, Math.max(1_000, deadline - Date.now()));
+        return await GatewayClient.tryConnect(
+          url,
+          token,
+          scopes,
+          options.caps ?? [],
+          Math.max(1_000, deadline - Date.now()),
+        );
       } catch (error) {
         // The gateway may answer UNAVAILABLE (startup-sidecars) just after /health turns green.
         if (Date.now() > deadline || attempt >= 20) throw error;
@@ -47,6 +64,7 @@ export class GatewayClient {
     url: string,
     token: string,
     scopes: string[],
+    caps: string[],
     timeoutMs: number,
   ): Promise<GatewayClient> {
     const socket = new WebSocket(url);
@@ -75,7 +93,7 @@ export class GatewayClient {
         client: { id: "gateway-client", version: "0.0.0-test", platform: "linux", mode: "backend" },
         role: "operator",
         scopes,
-        caps: [],
+        caps,
         commands: [],
         permissions: {},
         auth: { token },
@@ -112,6 +130,33 @@ export class GatewayClient {
         );
       });
       this.socket.send(JSON.stringify({ type: "req", id, method, params }));
+    });
+  }
+
+  /**
+   * The first event named `event` (already received or still to come) that `matches` accepts. Waits on frames, not
+   * on time; rejects after `timeoutMs` so a missing event fails the test instead of hanging it.
+   */
+  waitForEvent<T = unknown>(
+    event: string,
+    matches: (payload: T) => boolean = () => true,
+    timeoutMs = 120_000,
+  ): Promise<T> {
+    const find = () => this.events.find((e) => e.event === event && matches(e.payload as T))?.payload as T | undefined;
+    return new Promise<T>((resolve, reject) => {
+      const check = () => {
+        const hit = find();
+        if (hit === undefined) return;
+        this.eventWaiters.delete(check);
+        clearTimeout(timer);
+        resolve(hit);
+      };
+      const timer = setTimeout(() => {
+        this.eventWaiters.delete(check);
+        reject(new Error(`no ${event} event within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.eventWaiters.add(check);
+      check();
     });
   }
 

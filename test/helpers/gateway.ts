@@ -17,7 +17,7 @@ export type GatewayOptions = {
   pluginConfig?: Record<string, unknown>;
   /** Agents the gateway knows (agents.list), so tools can be invoked as each of them. */
   agents?: string[];
-  /** Extra top-level config merged in (e.g. security.installPolicy). */
+  /** Extra config deep-merged into the generated one (e.g. security.installPolicy, mockModelConfig(model)). */
   extraConfig?: Record<string, unknown>;
   startTimeoutMs?: number;
   /** Directory for the throwaway HOME and state dir (default: a fresh temp dir, removed on stop). */
@@ -41,7 +41,8 @@ export type Gateway = {
   stateDir: string;
   logFile: string;
   invokeTool(tool: string, args: Record<string, unknown>, opts?: { agentId?: string }): Promise<ToolOutcome>;
-  connect(scopes: string[]): Promise<GatewayClient>;
+  /** A raw WS operator client; `caps` as the connect frame declares them (e.g. plugin-approvals, inline-widgets). */
+  connect(scopes: string[], options?: { caps?: string[] }): Promise<GatewayClient>;
   log(): Promise<string>;
   stop(): Promise<void>;
   /** SIGKILL the gateway and everything it started (a crash); the work dir stays for a restart. */
@@ -78,6 +79,19 @@ const hostEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
   Object.fromEntries(
     Object.entries(env).filter(([k]) => !/^(VITEST|TINYPOOL)|^(NODE_ENV|TEST|FORCE_COLOR|NODE_OPTIONS)$/.test(k)),
   );
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Objects merge key by key; anything else in `extra` replaces what `base` had. */
+const deepMerge = (base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> => {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const current = out[key];
+    out[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+  }
+  return out;
+};
 
 const freePort = (): Promise<number> =>
   new Promise((res, rej) => {
@@ -127,17 +141,19 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<Gatewa
   await mkdir(stateDir, { recursive: true });
   const port = await freePort();
   const token = randomBytes(16).toString("hex");
-  const config: Record<string, unknown> = {
-    gateway: { mode: "local", bind: "loopback", port, auth: { mode: "token", token } },
-    logging: { file: logFile },
-    ...(options.agents ? { agents: { entries: Object.fromEntries(options.agents.map((id) => [id, {}])) } } : {}),
-    plugins: {
-      load: { paths: [await packedPlugin()] },
-      allow: ["package-guard"],
-      entries: { "package-guard": { enabled: true, config: options.pluginConfig ?? {} } },
+  const config = deepMerge(
+    {
+      gateway: { mode: "local", bind: "loopback", port, auth: { mode: "token", token } },
+      logging: { file: logFile },
+      ...(options.agents ? { agents: { entries: Object.fromEntries(options.agents.map((id) => [id, {}])) } } : {}),
+      plugins: {
+        load: { paths: [await packedPlugin()] },
+        allow: ["package-guard"],
+        entries: { "package-guard": { enabled: true, config: options.pluginConfig ?? {} } },
+      },
     },
-    ...options.extraConfig,
-  };
+    options.extraConfig ?? {},
+  );
   await writeFile(join(stateDir, "openclaw.json"), JSON.stringify(config, null, 2));
 
   const stdout: string[] = [];
@@ -226,8 +242,8 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<Gatewa
       });
       return { status: response.status, body: (await response.json()) as ToolOutcome["body"] };
     },
-    async connect(scopes) {
-      const client = await GatewayClient.connect(`ws://127.0.0.1:${port}`, token, scopes);
+    async connect(scopes, connectOptions = {}) {
+      const client = await GatewayClient.connect(`ws://127.0.0.1:${port}`, token, scopes, connectOptions);
       clients.push(client);
       return client;
     },
