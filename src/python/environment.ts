@@ -4,18 +4,21 @@ import type { PackageGuardConfig } from "../config.js";
 import { isPackageGuardError, toPackageGuardError } from "../errors.js";
 import type { Runner } from "../util/exec.js";
 import { pathExists } from "../util/fs.js";
+import { readInstallRecord, type InstallRecord } from "./install-record.js";
 import { skillPaths, skillsRoot } from "./layout.js";
 import { withSkillLock } from "./lock.js";
 import { recoverSkill } from "./recovery.js";
 import { fetchProjectFiles, type FetchFn, type IndexFile } from "./simple-api.js";
 import { isValidSkillId, validateSkillId } from "./skill-id.js";
-import { readState } from "./skill-state.js";
+import { readState, type SkillState } from "./skill-state.js";
 import { openSkillVenv, prepareSkillVenv, skillContext } from "./skill-venv.js";
 import { chooseToolchain, type Toolchain } from "./toolchain.js";
 import { probeTool } from "./tools.js";
 import type { InstalledPackage, RecoveredTransaction, SkillVenv, Tools } from "./types.js";
 
+export type { AcceptedFinding, InstallRecord, PinRecord } from "./install-record.js";
 export type { ReleaseFile, ReleaseFiles } from "./releases.js";
+export type { SkillState } from "./skill-state.js";
 export type {
   Operation,
   Pin,
@@ -107,6 +110,14 @@ export class PythonEnvironment {
       }
     }
     return out;
+  }
+
+  /** What a skill's venv holds (state.json) and how each pin got there (install-record.json); null if nothing. */
+  async skillRecords(skill: string): Promise<{ state: SkillState; record: InstallRecord } | null> {
+    const id = validateSkillId(skill);
+    const paths = skillPaths(this.config, id);
+    const state = await readState(paths.state);
+    return state ? { state, record: await readInstallRecord(paths.record, id) } : null;
   }
 
   /** At start-up: every skill with a journal left by a crash is put back to its previous set. */

@@ -1,13 +1,16 @@
 import type { AuditQuery, AuditRecord, VerifyResult } from "../audit/log.js";
 import type { Maturity } from "../config.js";
+import { PackageGuardError } from "../errors.js";
 import type { ApprovalFilter, Approval, ApprovalView } from "../policy/approvals.js";
 import { resolveMaturity } from "../policy/maturity.js";
 import type { OverrideInput, VulnerabilityOverride } from "../policy/overrides.js";
 import { parseRequest } from "../policy/request.js";
 import { runDoctor } from "./doctor.js";
 import type { ServiceDeps } from "./pipeline.js";
+import { pylockExport } from "./pylock-export.js";
 import { toView } from "./results.js";
-import type { CallerContext, DoctorReport, InstalledPackage, WhitelistView } from "./types.js";
+import { cycloneDxSbom } from "./sbom.js";
+import type { CallerContext, DoctorReport, InstalledPackage, SbomFormat, SbomResult, WhitelistView } from "./types.js";
 
 /**
  * What operators do besides installing: read what is installed and what was logged, edit the whitelist, resolve
@@ -85,6 +88,22 @@ export class OperatorService {
       details: { action: "remove", removed, stillInstalledIn },
     });
     return { removed, package: name, stillInstalledIn };
+  }
+
+  /**
+   * The SBOM of a skill's venv: CycloneDX 1.6 JSON, or a PEP 751 pylock.toml (`format: "pylock"`). Both come from the
+   * skill's records alone; a skill with nothing installed is NOT_FOUND.
+   */
+  async sbom(skill: string, format: SbomFormat = "cyclonedx"): Promise<SbomResult> {
+    const id = this.deps.python.validateSkill(skill);
+    const records = await this.deps.python.skillRecords(id);
+    if (!records || records.state.pins.length === 0) {
+      throw new PackageGuardError("NOT_FOUND", `Skill '${id}' has no installed packages`, { details: { skill: id } });
+    }
+    const input = { skill: id, ...records, indexUrl: this.deps.config.index.url, now: this.now() };
+    return format === "pylock"
+      ? { skill: id, format, pylock: pylockExport(input) }
+      : { skill: id, format, bom: cycloneDxSbom(input) };
   }
 
   async doctor(): Promise<DoctorReport> {

@@ -1,7 +1,7 @@
 import { MATURITY_LEVELS } from "../config.js";
 import { ERROR_SURFACE, PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { Services } from "../service/services.js";
-import { APPROVAL_FILTERS, AUDIT_STATUSES } from "../service/types.js";
+import { APPROVAL_FILTERS, AUDIT_STATUSES, SBOM_FORMATS } from "../service/types.js";
 import { enumParam, installRequestParams, intParam, objectParam, rawParam, stringParam } from "./params.js";
 
 type Scope = "operator.read" | "operator.write" | "operator.admin" | "operator.approvals";
@@ -111,5 +111,10 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
   });
   method("packages.audit.verify", "operator.read", (s) => s.operator.verifyAudit());
   method("packages.doctor", "operator.read", (s) => s.operator.doctor());
+  // The CycloneDX document itself, ready to store; the lock file as text beside its format.
+  method("packages.sbom", "operator.read", async (s, p) => {
+    const result = await s.operator.sbom(stringParam(p, "skill", true), enumParam(p, "format", SBOM_FORMATS));
+    return result.format === "cyclonedx" ? result.bom : result;
+  });
   return methods;
 };

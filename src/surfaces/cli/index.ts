@@ -6,6 +6,7 @@ import { mountInstallPolicy } from "./install-policy.js";
 import { createKit, type CliDeps } from "./kit.js";
 import { mountOverrides } from "./overrides.js";
 import { mountPackages } from "./packages.js";
+import { mountSbom } from "./sbom.js";
 import { mountWhitelist } from "./whitelist.js";
 
 export { EXIT, type CliDeps, type CommonOptions } from "./kit.js";
@@ -20,6 +21,7 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
     mountOverrides,
     mountAudit,
     mountDoctor,
+    mountSbom,
     mountInstallPolicy,
   ]) {
     mount(root, kit);
