@@ -1,0 +1,66 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../../../src/config.js";
+import { openServices } from "../../../src/runtime.js";
+import { releaseChecks } from "../../../src/service/doctor-releases.js";
+import { startPackageIndex, type PackageIndex } from "../../helpers/package-index.js";
+import { toolConfig } from "../../helpers/tool-paths.js";
+
+/* The doctor's release-check lines against loopback indexes: one speaking PEP 691 JSON, one plain HTML. */
+let json: PackageIndex;
+let html: PackageIndex;
+let stateDir: string;
+const NOW = new Date("2026-06-15T12:00:00.000Z");
+
+beforeAll(async () => {
+  const packages = [{ name: "tinycalc", version: "1.0.0" }];
+  json = await startPackageIndex({ packages });
+  html = await startPackageIndex({ packages, formats: "html" });
+  stateDir = await mkdtemp(join(tmpdir(), "pg-doctor-releases-"));
+});
+afterAll(async () => {
+  await json?.close();
+  await html?.close();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe("doctor: release checks", () => {
+  it("shows the default cooldown, its cutoff now, the exceptions, and an index with upload times", async () => {
+    const config = parseConfig({ index: { url: json.url, excludeNewerPackages: { TinyCalc: false } } }, stateDir);
+    expect(await releaseChecks(config, NOW)).toEqual({
+      cooldown: "3 days",
+      cutoff: "2026-06-12T12:00:00.000Z",
+      exceptions: { TinyCalc: false },
+      yanked: "refused",
+      index: { json: true, apiVersion: "1.1" },
+      ok: true,
+      fixes: [],
+    });
+  });
+
+  it("an index without PEP 691 JSON under a cooldown is a problem with its fix; with none, not asked", async () => {
+    const withCooldown = await releaseChecks(parseConfig({ index: { url: html.url } }, stateDir), NOW);
+    expect(withCooldown).toMatchObject({ ok: false, index: { json: false } });
+    expect(withCooldown.fixes[0]).toContain("serves no PEP 691 JSON");
+    expect(withCooldown.fixes[0]).toContain("set index.excludeNewer to false");
+    const off = await releaseChecks(parseConfig({ index: { url: html.url, excludeNewer: false } }, stateDir), NOW);
+    expect(off).toMatchObject({ ok: true, cooldown: false, cutoff: null, index: { json: null } });
+    expect(html.requests.filter((r) => r === "/simple/")).toHaveLength(1);
+  });
+
+  it("the operator's doctor carries these lines and fails on them", async () => {
+    const services = await openServices(
+      parseConfig(
+        { python: toolConfig(), index: { url: html.url }, scan: { scanner: "osv-db", osvDbDir: stateDir } },
+        stateDir,
+      ),
+    );
+    const report = await services.operator.doctor();
+    expect(report.ok).toBe(false);
+    expect(report.releases).toMatchObject({ cooldown: "3 days", yanked: "refused", index: { json: false } });
+    expect(report.fixes.some((f) => f.includes("serves no PEP 691 JSON"))).toBe(true);
+    expect(report.config.index).toMatchObject({ excludeNewer: "3 days", excludeNewerPackages: {} });
+  });
+});
