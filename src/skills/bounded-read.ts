@@ -24,14 +24,22 @@ export const readBounded = async (path: string, maxBytes: number): Promise<Bound
     const stat = await handle.stat();
     if (!stat.isFile()) return { ok: false, why: "not-file", detail: "not a regular file" };
     if (stat.size > maxBytes) return { ok: false, why: "too-large", detail: `${stat.size} bytes` };
-    const buffer = Buffer.alloc(maxBytes + 1);
+    // Sized by the stat, not the cap: a bundle of thousands of small files must not zero a megabyte for each. It
+    // grows (up to one byte past the cap) only if the file grew since.
+    let buffer = Buffer.allocUnsafe(Math.min(maxBytes, stat.size) + 1);
     let length = 0;
     for (;;) {
+      if (length === buffer.length) {
+        if (length > maxBytes) return { ok: false, why: "too-large", detail: `more than ${maxBytes} bytes` };
+        const bigger = Buffer.allocUnsafe(Math.min(maxBytes + 1, buffer.length * 2));
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;
-      if (length > maxBytes) return { ok: false, why: "too-large", detail: `more than ${maxBytes} bytes` };
     }
+    if (length > maxBytes) return { ok: false, why: "too-large", detail: `more than ${maxBytes} bytes` };
     return { ok: true, bytes: buffer.subarray(0, length) };
   } catch (error) {
     return { ok: false, why: "unreadable", detail: (error as Error).message };

@@ -154,9 +154,9 @@ describe("reading a whole skill bundle", () => {
     expect((await read(big)).declared).toEqual([]);
     const many = await bundle({ "a-requirements.txt": "a\n".repeat(50), "b-requirements.txt": "b\n".repeat(50) });
     const limited = await readSkillBundle(many, "directory", { entries: 100, depth: 16, bytes: 150 });
-    expect(limited.findings.map((f) => [f.ruleId, f.file, f.message.includes("together exceed")])).toEqual([
-      ["package-guard.bundle-unreadable", "b-requirements.txt", true],
-    ]);
+    expect(
+      limited.findings.map((f) => [f.ruleId, f.file, f.message.includes("together exceed the 150 bytes")]),
+    ).toEqual([["package-guard.bundle-too-large", ".", true]]);
   });
 
   it("too many files or folders nested too deep block instead of being skipped", async () => {
