@@ -1,4 +1,3 @@
-import { Parser } from "htmlparser2";
 import { PackageGuardError } from "../errors.js";
 import { isRecord } from "../util/is-record.js";
 import { redactUrl } from "../util/redact-url.js";
@@ -64,7 +63,9 @@ export const parseJsonPage = (text: string, pageUrl: URL): IndexFile[] => {
 };
 
 /** PEP 503 HTML: anchors with `#sha256=` fragments and PEP 592 `data-yanked`; no upload times. */
-export const parseHtmlPage = (text: string, pageUrl: URL): IndexFile[] => {
+export const parseHtmlPage = async (text: string, pageUrl: URL): Promise<IndexFile[]> => {
+  // Loaded only for an index that does not speak JSON, not with every CLI command.
+  const { Parser } = await import("htmlparser2");
   const out: IndexFile[] = [];
   let base = pageUrl;
   const parser = new Parser(

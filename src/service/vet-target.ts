@@ -1,4 +1,4 @@
-import { readSkillBundle, type BundleDependencies } from "../skills/bundle.js";
+import type { BundleDependencies } from "../skills/bundle.js";
 import { critical, finding, SKILL_MD, type Declared, type SkillFinding } from "../skills/findings.js";
 import { skillIdFromName } from "../skills/skill-id.js";
 import type { VetDecision, VetInput, VetItem, VetResult, VetSource } from "./vetting.js";
@@ -114,8 +114,11 @@ const dependenciesOf = async (
   target: InstallTarget,
 ): Promise<{ deps: BundleDependencies; wholeSkill: boolean } | null> => {
   const spec = target.installSpec;
-  if (spec === undefined)
+  if (spec === undefined) {
+    // The bundle readers (and their TOML and YAML parsers) load on the first vet, not with every CLI command.
+    const { readSkillBundle } = await import("../skills/bundle.js");
     return { deps: await readSkillBundle(target.sourcePath, target.sourcePathKind), wholeSkill: true };
+  }
   // A dependency installer: only uv installs Python packages; brew, node, go and download are not ours to judge.
   if (typeof spec.kind !== "string" || spec.kind.trim().toLowerCase() !== "uv") return null;
   if (typeof spec.package !== "string" || spec.package.trim() === "") {

@@ -208,14 +208,14 @@ describe("reading the simple API", () => {
     ]);
   });
 
-  it("reads PEP 503 HTML with data-yanked, entities decoded", () => {
+  it("reads PEP 503 HTML with data-yanked, entities decoded", async () => {
     const html =
       `<html><body><a href="../../files/a-1-py3-none-any.whl#sha256=${hex("b")}" ` +
       `data-yanked="&quot;broken&quot;">a-1</a>` +
       `<a href="/files/a-2-py3-none-any.whl#sha256=${hex("c")}" data-yanked>a-2</a>` +
       `<a href="/files/a-3-py3-none-any.whl">a-3</a></body></html>`;
     expect(
-      parseHtmlPage(html, new URL("https://index.example/simple/a/")).map((f) => [
+      (await parseHtmlPage(html, new URL("https://index.example/simple/a/"))).map((f) => [
         f.filename,
         f.sha256?.[0] ?? null,
         f.yanked,
