@@ -7,9 +7,7 @@ import type { OverrideInput, VulnerabilityOverride } from "../policy/overrides.j
 import { parseRequest } from "../policy/request.js";
 import { runDoctor } from "./doctor.js";
 import type { ServiceDeps } from "./pipeline.js";
-import { pylockExport } from "./pylock-export.js";
 import { toView } from "./results.js";
-import { cycloneDxSbom } from "./sbom.js";
 import type { CallerContext, DoctorReport, InstalledPackage, SbomFormat, SbomResult, WhitelistView } from "./types.js";
 
 /**
