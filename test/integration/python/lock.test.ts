@@ -42,8 +42,11 @@ describe("per-skill serialization with real venvs", () => {
   it("with lockTimeoutMs 0 the second caller gets BUSY at once", async () => {
     h = await harness(index.url, { lockTimeoutMs: 0 });
     let release!: () => void;
-    const first = h.env.withSkill("a", () => new Promise<void>((r) => (release = r)));
-    await sleep(200);
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    // Wait until the first holder is inside (creating the venv can take seconds on a loaded machine).
+    const first = h.env.withSkill("a", () => new Promise<void>((r) => ((release = r), entered())));
+    await inside;
     const error = await h.env.withSkill("a", async () => "never").catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "BUSY", message: "Skill 'a' is busy with another install; retry in a moment" });
     expect(await h.env.withSkill("b", async (venv) => venv.skill)).toBe("b");
