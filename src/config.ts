@@ -46,6 +46,7 @@ const IgnoreRuleSchema = Type.Object(
     id: Type.String({ minLength: 1, maxLength: 100 }),
     reason: Type.String({ minLength: 1, maxLength: 1000 }),
     expires: Type.String({ format: "date", description: "YYYY-MM-DD; the rule stops applying after this day (UTC)" }),
+    ecosystem: Type.Optional(Type.Enum(["PyPI", "npm"], { description: "only findings in this ecosystem" })),
   },
   { additionalProperties: false },
 );
@@ -113,6 +114,24 @@ export const ConfigSchema = Type.Object(
           vulnerabilityService: Type.Optional(Type.Enum(["pypi", "osv"])),
           osvUrl: Type.Optional(Type.Union([Type.String({ pattern: "^https?://[^\\s]+$" }), Type.Null()])),
           osvDbDir: Type.Optional(Type.Union([PathString, Type.Null()])),
+          osvDbUrl: Type.Optional(
+            Type.String({
+              pattern: "^https?://[^\\s]+$",
+              description: "OSV's bucket or a mirror of it: advisories update fetches <osvDbUrl>/<ecosystem>/all.zip",
+            }),
+          ),
+          maxAdvisoryAgeDays: Type.Optional(
+            Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 3650 }), Type.Null()], {
+              description: "an offline advisory database older than this fails every scan (SCANNER_UNAVAILABLE)",
+            }),
+          ),
+          rescanHours: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              maximum: 24 * 30,
+              description: "re-scan installed skills this often; 0: only on updates",
+            }),
+          ),
           cacheTtlHours: Type.Optional(Type.Number({ minimum: 0, maximum: 24 * 30 })),
           timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
           ignore: Type.Optional(Type.Array(IgnoreRuleSchema)),
@@ -184,10 +203,17 @@ export type PackageGuardConfig = {
     vulnerabilityService: "pypi" | "osv";
     osvUrl: string | null;
     osvDbDir: string | null;
+    osvDbUrl: string;
+    maxAdvisoryAgeDays: number | null;
+    rescanHours: number;
     cacheTtlHours: number;
     timeoutMs: number;
     ignore: IgnoreRule[];
     cacheFile: string;
+    /** The managed advisory database (scan.scanner "osv-db" with no osvDbDir). */
+    advisoryDbDir: string;
+    /** What the last re-scan found, per skill. */
+    exposureFile: string;
   };
   venvRoot: string;
   audit: { file: string; rotateBytes: number };
@@ -198,6 +224,8 @@ export type PackageGuardConfig = {
 export const DEFAULT_INDEX_URL = "https://pypi.org/simple";
 /** On by default, like pnpm's minimumReleaseAge and Aikido's 48 h: most malicious releases are yanked within days. */
 export const DEFAULT_COOLDOWN = "3 days";
+/** OSV's public bucket: <url>/PyPI/all.zip is every PyPI advisory (PYSEC, GHSA, MAL) as OSV JSON. */
+export const DEFAULT_OSV_DB_URL = "https://osv-vulnerabilities.storage.googleapis.com";
 
 export type ConfigProblem = { path: string; message: string };
 
@@ -305,10 +333,15 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
       vulnerabilityService: c.scan?.vulnerabilityService ?? "pypi",
       osvUrl: c.scan?.osvUrl ?? null,
       osvDbDir: c.scan?.osvDbDir ? absolute(c.scan.osvDbDir, baseDir) : null,
+      osvDbUrl: c.scan?.osvDbUrl ?? DEFAULT_OSV_DB_URL,
+      maxAdvisoryAgeDays: c.scan?.maxAdvisoryAgeDays ?? null,
+      rescanHours: c.scan?.rescanHours ?? 24,
       cacheTtlHours: c.scan?.cacheTtlHours ?? 24,
       timeoutMs: c.scan?.timeoutMs ?? 60_000,
       ignore: c.scan?.ignore ?? [],
       cacheFile: join(dataDir, "scan-cache.json"),
+      advisoryDbDir: join(dataDir, "advisories"),
+      exposureFile: join(dataDir, "exposure.json"),
     },
     venvRoot: c.venvRoot ? absolute(c.venvRoot, baseDir) : join(dataDir, "venvs"),
     audit: {

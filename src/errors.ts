@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   "SCANNER_UNAVAILABLE",
   "INSTALL_FAILED",
   "BUSY",
+  "QUARANTINED",
   "NOT_FOUND",
   "CONFIG_INVALID",
 ] as const;
@@ -33,6 +34,8 @@ export const ERROR_SURFACE: Record<ErrorCode, { gateway: string; http: number; r
   SCANNER_UNAVAILABLE: { gateway: "UNAVAILABLE", http: 503, retryable: true },
   INSTALL_FAILED: { gateway: "UNAVAILABLE", http: 500, retryable: false },
   BUSY: { gateway: "UNAVAILABLE", http: 409, retryable: true },
+  // An operator took the skill's venv out of use (packages.quarantine) until they restore or rebuild it.
+  QUARANTINED: { gateway: "FORBIDDEN", http: 423, retryable: false },
   NOT_FOUND: { gateway: "INVALID_REQUEST", http: 404, retryable: false },
   CONFIG_INVALID: { gateway: "INVALID_REQUEST", http: 400, retryable: false },
 };

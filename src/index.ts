@@ -1,14 +1,21 @@
 import { definePluginEntry } from "openclaw/plugin-sdk/plugin-entry";
 import { resolveStateDir } from "openclaw/plugin-sdk/state-paths";
 import { parseConfig } from "./config.js";
+import { PythonEnvironment } from "./python/environment.js";
 import { openServices } from "./runtime.js";
+import { readExposureReport } from "./service/exposure.js";
+import { RescanScheduler } from "./service/rescan-scheduler.js";
 import type { Services } from "./service/services.js";
 import { loadCliConfig, pluginBlockOf } from "./surfaces/cli-context.js";
 import { CLI_DESCRIPTOR } from "./surfaces/cli-descriptor.js";
 import { buildCommands } from "./surfaces/cli/index.js";
 import { registerGatewayMethods } from "./surfaces/gateway.js";
 import { createBeforeInstallHandler } from "./surfaces/hooks.js";
+import { createSecurityAuditCollector } from "./surfaces/security-audit.js";
 import { createToolFactories } from "./surfaces/tools.js";
+
+// How often the background service looks for new advisory data (a cheap check) and a due scheduled re-scan.
+const RESCAN_POLL_MS = 60_000;
 
 export default definePluginEntry({
   id: "package-guard",
@@ -58,11 +65,38 @@ export default definePluginEntry({
     });
     // Inline, so the SDK's (unexported) event and result types check this handler.
     api.on("before_install", (event) => beforeInstall(event));
+    // Reads files only (the re-scan result, quarantine markers), so it also answers in a process with no gateway.
+    api.registerSecurityAuditCollector(
+      createSecurityAuditCollector((c) =>
+        readExposureReport(c, new PythonEnvironment(c, async () => Promise.reject(new Error("no processes")))),
+      ),
+    );
+    let scheduler: RescanScheduler | undefined;
     api.registerService({
       id: "package-guard",
       async start(ctx) {
-        const recovered = await (await getServices()).packages.recover();
+        const services = await getServices();
+        const recovered = await services.packages.recover();
         if (recovered > 0) ctx.logger.warn(`package-guard: rolled back ${recovered} interrupted install(s)`);
+        scheduler = new RescanScheduler({
+          rescan: async (trigger) => {
+            const summary = await services.exposure.rescan(trigger);
+            if (summary.newFindings === 0) return;
+            const malware = summary.maliciousSkills.length ? `; MALWARE in: ${summary.maliciousSkills.join(", ")}` : "";
+            ctx.logger.warn(
+              `package-guard: re-scan (${trigger}) found ${summary.newFindings} new finding(s); exposed skills: ` +
+                `${summary.exposedSkills.join(", ")}${malware}`,
+            );
+          },
+          currentVersion: () => services.exposure.currentVersion(),
+          last: () => services.exposure.last(),
+          everyMs: config.scan.rescanHours * 3_600_000,
+          log: ctx.logger,
+        });
+        scheduler.start(RESCAN_POLL_MS);
+      },
+      async stop() {
+        await scheduler?.stop();
       },
     });
   },

@@ -9,6 +9,7 @@ import { PythonEnvironment } from "./python/environment.js";
 import { ScanCache } from "./scan/cache.js";
 import { createScanner } from "./scan/factory.js";
 import { VulnerabilityScanService } from "./scan/scan-service.js";
+import { ExposureService } from "./service/exposure.js";
 import { OperatorService } from "./service/operator.js";
 import { PackageService } from "./service/pipeline.js";
 import type { Services } from "./service/services.js";
@@ -27,7 +28,13 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
   const openScan = async (): Promise<VulnerabilityScanService> => {
     const tools = await python.tools();
     const scanner = createScanner(
-      { ...config.scan, pipAudit: tools.pipAudit?.path ?? config.python.pipAudit, cacheDir: config.python.cacheDir },
+      {
+        ...config.scan,
+        pipAudit: tools.pipAudit?.path ?? config.python.pipAudit,
+        pipAuditVersion: tools.pipAudit?.version ?? null,
+        cacheDir: config.python.cacheDir,
+        ...(options.now ? { now: options.now } : {}),
+      },
       runner,
     );
     const cache = await ScanCache.open({ file: config.scan.cacheFile, ttlHours: config.scan.cacheTtlHours });
@@ -57,5 +64,10 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
       })),
     ...(options.now ? { now: options.now } : {}),
   };
-  return { packages: new PackageService(deps), operator: new OperatorService(deps) };
+  const exposure = new ExposureService(deps);
+  return {
+    packages: new PackageService(deps),
+    operator: new OperatorService({ ...deps, exposure }),
+    exposure,
+  };
 };

@@ -16,6 +16,13 @@ export const AUDIT_STATUSES = [
   // A skill's dependency passed policy, resolve and scan at install time (before_install / installPolicy); nothing was
   // installed.
   "vetted",
+  // The managed advisory database was replaced (advisories update).
+  "advisories_updated",
+  // A re-scan of what is installed found a new advisory or malware in a skill's venv.
+  "rescan",
+  // A skill's venv was made unusable, and later given back (restored or rebuilt).
+  "quarantined",
+  "quarantine_released",
 ] as const;
 
 export type AuditSource = (typeof AUDIT_SOURCES)[number];

@@ -102,6 +102,12 @@ export class OverrideStore {
     ) {
       throw invalid("override.advisories must list the advisory ids it covers, e.g. ['PYSEC-2020-96']");
     }
+    // SECURITY: an OSV MAL- record names malware; no override ever lets it through (the pipeline checks again).
+    const malware = input.advisories.find((a) => /^MAL-/i.test(a));
+    if (malware)
+      throw invalid(
+        `${malware} is a malware record (OSV MAL-): malware is never overridable; remove the package instead`,
+      );
     if (typeof input.reason !== "string" || input.reason.trim().length < 3 || input.reason.length > 1000)
       throw invalid("override.reason must say why (3-1000 characters)");
     if (

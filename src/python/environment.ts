@@ -1,12 +1,20 @@
-import { readdir } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { LRUCache } from "lru-cache";
 import type { PackageGuardConfig } from "../config.js";
-import { isPackageGuardError, toPackageGuardError } from "../errors.js";
+import { isPackageGuardError, PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { Runner } from "../util/exec.js";
 import { pathExists } from "../util/fs.js";
 import { readInstallRecord, type InstallRecord } from "./install-record.js";
 import { skillPaths, skillsRoot } from "./layout.js";
 import { withSkillLock } from "./lock.js";
+import {
+  assertNotQuarantined,
+  discardVenv,
+  quarantineVenv,
+  readQuarantine,
+  restoreVenv,
+  type QuarantineRecord,
+} from "./quarantine.js";
 import { recoverSkill } from "./recovery.js";
 import { fetchProjectFiles, type FetchFn, type IndexFile } from "./simple-api.js";
 import { isValidSkillId, validateSkillId } from "./skill-id.js";
@@ -17,8 +25,10 @@ import { probeTool } from "./tools.js";
 import type { InstalledPackage, RecoveredTransaction, SkillVenv, Tools } from "./types.js";
 
 export type { AcceptedFinding, InstallRecord, PinRecord } from "./install-record.js";
+export type { QuarantineRecord } from "./quarantine.js";
 export type { ReleaseFile, ReleaseFiles } from "./releases.js";
 export type { SkillState } from "./skill-state.js";
+export type ReleaseMode = "restore" | "rebuild" | "reset";
 export type {
   Operation,
   Pin,
@@ -86,9 +96,55 @@ export class PythonEnvironment {
     const id = validateSkillId(skill);
     return this.locked(id, async (toolchain) => {
       const ctx = skillContext(this.config, this.runner, toolchain, id);
+      await assertNotQuarantined(ctx.paths, id);
       await prepareSkillVenv(ctx);
       return fn(openSkillVenv(ctx, (name, signal) => this.projectFiles(name, signal)));
     });
+  }
+
+  /** Takes the skill's venv out of use until `release` (under its lock, so no install is half-way through it). */
+  async quarantine(
+    skill: string,
+    who: { by: string | null; reason: string; now: Date },
+  ): Promise<{ record: QuarantineRecord; already: boolean }> {
+    const id = validateSkillId(skill);
+    return this.locked(id, () => quarantineVenv(this.config, skillPaths(this.config, id), id, who));
+  }
+
+  /**
+   * Ends a quarantine. restore: the venv back as it was; rebuild: a fresh venv with the recorded pins (the caller
+   * scans them first); reset: a fresh, empty skill (its recorded requirements are dropped).
+   */
+  async release(skill: string, mode: ReleaseMode): Promise<QuarantineRecord> {
+    const id = validateSkillId(skill);
+    return this.locked(id, async (toolchain) => {
+      const ctx = skillContext(this.config, this.runner, toolchain, id);
+      const record = await readQuarantine(ctx.paths, id);
+      if (!record)
+        throw new PackageGuardError("NOT_FOUND", `Skill '${id}' is not quarantined`, { details: { skill: id } });
+      if (mode === "restore") {
+        await restoreVenv(ctx.paths, record);
+        return record;
+      }
+      await discardVenv(ctx.paths, record);
+      if (mode === "reset") {
+        await rm(ctx.paths.state, { force: true });
+        await rm(ctx.paths.pending, { force: true });
+      } else {
+        await prepareSkillVenv(ctx);
+      }
+      return record;
+    });
+  }
+
+  /** Every quarantined skill's record. */
+  async quarantined(): Promise<QuarantineRecord[]> {
+    const out: QuarantineRecord[] = [];
+    for (const id of await this.knownSkills()) {
+      const record = await readQuarantine(skillPaths(this.config, id), id);
+      if (record) out.push(record);
+    }
+    return out;
   }
 
   async installed(skill?: string): Promise<InstalledPackage[]> {
@@ -126,6 +182,8 @@ export class PythonEnvironment {
     for (const id of await this.knownSkills()) {
       const paths = skillPaths(this.config, id);
       if (!(await pathExists(paths.pending))) continue;
+      // A quarantined venv is left alone: rolling it back would bring it back into use.
+      if (await readQuarantine(paths, id)) continue;
       try {
         const result = await this.locked(
           id,

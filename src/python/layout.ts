@@ -11,6 +11,8 @@ export type SkillPaths = {
   pending: string;
   /** What each installed pin's files and scan were (install-record.ts). */
   record: string;
+  /** Present while an operator has the skill quarantined. */
+  quarantine: string;
 };
 
 export const skillsRoot = (config: PackageGuardConfig): string => join(config.dataDir, "skills");
@@ -25,5 +27,9 @@ export const skillPaths = (config: PackageGuardConfig, skill: string): SkillPath
     state: join(data, "state.json"),
     pending: join(data, "pending.json"),
     record: join(data, "install-record.json"),
+    quarantine: join(data, "quarantine.json"),
   };
 };
+
+/** Where quarantined venvs are kept: beside the venvs (one filesystem, so a move is a rename), hidden from lookups. */
+export const quarantineRoot = (config: PackageGuardConfig): string => join(config.venvRoot, ".quarantine");

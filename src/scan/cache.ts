@@ -1,12 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { LRUCache } from "lru-cache";
 import { writeFileAtomic } from "../util/fs.js";
-import { pinKey, type Finding, type ScanPin } from "./types.js";
+import { isEcosystem, pinKey, type Finding, type ScanPin } from "./types.js";
 
 type Entry = { scannedAt: number; findings: Finding[] };
 type StoredEntry = { key: string; scannedAt: string; findings: Finding[] };
 
-const FORMAT_VERSION = 1;
+// 2: findings carry their ecosystem, keys their advisory source version; older entries are dropped on load.
+const FORMAT_VERSION = 2;
 const HOUR_MS = 3_600_000;
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === "string");
@@ -17,6 +18,7 @@ const isFinding = (v: unknown): v is Finding => {
   return (
     typeof f.id === "string" &&
     isStrings(f.aliases) &&
+    isEcosystem(f.ecosystem) &&
     typeof f.package === "string" &&
     typeof f.version === "string" &&
     isStrings(f.fixedVersions) &&
@@ -53,8 +55,10 @@ const readStored = async (file: string): Promise<StoredEntry[]> => {
 };
 
 /**
- * Scan results per (scanner, pin): least-recently-used in memory, persisted as JSON so they survive a
- * gateway restart. An entry older than `ttlHours` is a miss, since advisories are published all the time.
+ * Scan results per (advisory source, pin): least-recently-used in memory, persisted as JSON so they survive a
+ * gateway restart. The source key names the scanner, where its data comes from and the data's version, so a result
+ * from older data, or another source, is never read back. An entry older than `ttlHours` is a miss, since online
+ * services publish advisories all the time.
  */
 export class ScanCache {
   private readonly entries: LRUCache<string, Entry>;
@@ -86,9 +90,9 @@ export class ScanCache {
     return cache;
   }
 
-  get(scannerId: string, pin: ScanPin): Finding[] | undefined {
+  get(sourceKey: string, pin: ScanPin): Finding[] | undefined {
     if (this.ttlMs === 0) return undefined;
-    const key = cacheKey(scannerId, pin);
+    const key = cacheKey(sourceKey, pin);
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     if (!this.fresh(entry)) {
@@ -99,9 +103,9 @@ export class ScanCache {
     return copy(entry.findings);
   }
 
-  set(scannerId: string, pin: ScanPin, findings: Finding[]): void {
+  set(sourceKey: string, pin: ScanPin, findings: Finding[]): void {
     if (this.ttlMs === 0) return;
-    this.entries.set(cacheKey(scannerId, pin), { scannedAt: this.now().getTime(), findings: copy(findings) });
+    this.entries.set(cacheKey(sourceKey, pin), { scannedAt: this.now().getTime(), findings: copy(findings) });
     this.dirty = true;
   }
 
@@ -130,4 +134,4 @@ export class ScanCache {
   }
 }
 
-const cacheKey = (scannerId: string, pin: ScanPin): string => `${scannerId} ${pinKey(pin)}`;
+const cacheKey = (sourceKey: string, pin: ScanPin): string => `${sourceKey} ${pinKey(pin)}`;

@@ -1,5 +1,5 @@
 import type { IgnoreRule } from "../config.js";
-import type { Finding } from "./types.js";
+import { isMalware, type Finding } from "./types.js";
 
 export type IgnoredFinding = { finding: Finding; rule: IgnoreRule };
 
@@ -19,14 +19,16 @@ const endOf = (expires: string): number => {
 };
 
 const matches = (rule: IgnoreRule, finding: Finding): boolean => {
+  if (rule.ecosystem !== undefined && rule.ecosystem !== finding.ecosystem) return false;
   const id = rule.id.trim().toUpperCase();
   return [finding.id, ...finding.aliases].some((x) => x.toUpperCase() === id);
 };
 
 /**
  * Splits findings into those that still block and those an operator accepted. A rule names an advisory by
- * its id or any alias and holds through the last second of its `expires` day (UTC). SECURITY: a rule with
- * a malformed date never applies, so a typo cannot turn into a permanent exception.
+ * its id or any alias (optionally only in one ecosystem) and holds through the last second of its `expires` day
+ * (UTC). SECURITY: a rule with a malformed date never applies, so a typo cannot turn into a permanent exception; and
+ * no rule ever applies to malware (an OSV MAL- record).
  */
 export const applyIgnoreRules = (
   findings: Finding[],
@@ -37,7 +39,7 @@ export const applyIgnoreRules = (
   const kept: Finding[] = [];
   const ignored: IgnoredFinding[] = [];
   for (const finding of findings) {
-    const rule = live.find((r) => matches(r, finding));
+    const rule = isMalware(finding) ? undefined : live.find((r) => matches(r, finding));
     if (rule) ignored.push({ finding, rule });
     else kept.push(finding);
   }

@@ -10,6 +10,8 @@ export type OsvAdvisory = {
   details?: string;
   aliases?: string[];
   withdrawn?: string;
+  /** When the record last changed (RFC 3339). */
+  modified?: string;
   affected: OsvAffected[];
 };
 
@@ -61,7 +63,9 @@ export const toAdvisory = (raw: unknown): OsvAdvisory | undefined => {
   const summary = str(raw.summary);
   const details = str(raw.details);
   const withdrawn = str(raw.withdrawn);
+  const modified = str(raw.modified);
   if (summary !== undefined) advisory.summary = summary;
+  if (modified !== undefined) advisory.modified = modified;
   if (details !== undefined) advisory.details = details;
   if (withdrawn !== undefined) advisory.withdrawn = withdrawn;
   return advisory;

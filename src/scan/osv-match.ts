@@ -1,7 +1,6 @@
-import { normalizeName } from "../policy/names.js";
-import { compareVersions as compare, isPep440, sameVersion } from "../util/pep440.js";
+import { rulesFor, type EcosystemRules } from "./ecosystems.js";
 import type { OsvAdvisory, OsvAffected, OsvEvent } from "./osv-advisory.js";
-import type { Finding, ScanPin } from "./types.js";
+import type { Ecosystem, Finding, ScanPin } from "./types.js";
 
 const eventVersion = (event: OsvEvent): string =>
   event.introduced ?? event.fixed ?? event.last_affected ?? event.limit ?? "";
@@ -9,63 +8,77 @@ const eventVersion = (event: OsvEvent): string =>
 // OSV: "0" as `introduced` means "from the very first version", including pre-releases PEP 440 sorts below 0.
 const isZero = (event: OsvEvent): boolean => event.introduced === "0";
 
-const byVersion = (a: OsvEvent, b: OsvEvent): number =>
-  isZero(a) ? (isZero(b) ? 0 : -1) : isZero(b) ? 1 : compare(eventVersion(a), eventVersion(b));
+const PYPI = rulesFor("PyPI")!;
 
-const sorted = new WeakMap<readonly OsvEvent[], OsvEvent[]>();
-const sortedEvents = (events: readonly OsvEvent[]): OsvEvent[] => {
-  let usable = sorted.get(events);
+// Sorted events per (event list, order): the same advisory is matched against many pins.
+const sorted = new WeakMap<readonly OsvEvent[], Map<EcosystemRules, OsvEvent[]>>();
+const sortedEvents = (events: readonly OsvEvent[], rules: EcosystemRules): OsvEvent[] => {
+  let byRules = sorted.get(events);
+  if (byRules === undefined) sorted.set(events, (byRules = new Map()));
+  let usable = byRules.get(rules);
   if (usable === undefined) {
-    usable = events.filter((e) => isZero(e) || isPep440(eventVersion(e))).toSorted(byVersion);
-    sorted.set(events, usable);
+    const byVersion = (a: OsvEvent, b: OsvEvent): number =>
+      isZero(a) ? (isZero(b) ? 0 : -1) : isZero(b) ? 1 : rules.compare(eventVersion(a), eventVersion(b));
+    usable = events.filter((e) => isZero(e) || rules.isVersion(eventVersion(e))).toSorted(byVersion);
+    byRules.set(rules, usable);
   }
   return usable;
 };
 
-/** The OSV spec's evaluation of one ECOSYSTEM range; events whose version PEP 440 cannot read are left out. */
-export const inRange = (version: string, events: readonly OsvEvent[]): boolean => {
-  if (!isPep440(version)) return false;
-  const usable = sortedEvents(events);
+/**
+ * The OSV spec's evaluation of one range in the ecosystem's order (PEP 440 by default); events whose version the
+ * order cannot read are left out.
+ */
+export const inRange = (version: string, events: readonly OsvEvent[], rules: EcosystemRules = PYPI): boolean => {
+  if (!rules.isVersion(version)) return false;
   let affected = false;
-  for (const event of usable) {
+  for (const event of sortedEvents(events, rules)) {
     if (event.introduced !== undefined) {
-      if (isZero(event) || compare(version, event.introduced) >= 0) affected = true;
+      if (isZero(event) || rules.compare(version, event.introduced) >= 0) affected = true;
     } else if (event.fixed !== undefined) {
-      if (compare(version, event.fixed) >= 0) affected = false;
+      if (rules.compare(version, event.fixed) >= 0) affected = false;
     } else if (event.last_affected !== undefined) {
-      if (compare(version, event.last_affected) > 0) affected = false;
+      if (rules.compare(version, event.last_affected) > 0) affected = false;
     }
-    // `limit` only bounds git commit walks; it says nothing about PEP 440 versions.
+    // `limit` only bounds git commit walks; it says nothing about release versions.
   }
   return affected;
 };
 
-const entriesFor = (advisory: OsvAdvisory, name: string): OsvAffected[] =>
-  advisory.affected.filter((a) => a.package.ecosystem === "PyPI" && normalizeName(a.package.name) === name);
+const entriesFor = (advisory: OsvAdvisory, ecosystem: Ecosystem, name: string, rules: EcosystemRules): OsvAffected[] =>
+  advisory.affected.filter((a) => a.package.ecosystem === ecosystem && rules.normalizeName(a.package.name) === name);
 
-const entryAffects = (entry: OsvAffected, version: string): boolean =>
-  entry.versions.some((v) => sameVersion(v, version)) ||
-  entry.ranges.some((r) => r.type === "ECOSYSTEM" && inRange(version, r.events));
+const entryAffects = (entry: OsvAffected, version: string, rules: EcosystemRules): boolean =>
+  entry.versions.some((v) => rules.same(v, version)) ||
+  entry.ranges.some((r) => rules.rangeTypes.includes(r.type) && inRange(version, r.events, rules));
 
-/** Whether a (not withdrawn) advisory affects this pin, by its explicit version list or its ECOSYSTEM ranges. */
-export const affects = (advisory: OsvAdvisory, pin: ScanPin): boolean =>
-  advisory.withdrawn === undefined && entriesFor(advisory, pin.name).some((e) => entryAffects(e, pin.version));
-
-const byPep440 = (a: string, b: string): number => {
-  const va = isPep440(a);
-  const vb = isPep440(b);
-  return va && vb ? compare(a, b) : va ? -1 : vb ? 1 : a.localeCompare(b);
+const rulesOf = (ecosystem: Ecosystem): EcosystemRules => {
+  const rules = rulesFor(ecosystem);
+  if (!rules) throw new Error(`no version rules for the ${ecosystem} ecosystem`);
+  return rules;
 };
 
-const fixedVersions = (advisory: OsvAdvisory, name: string): string[] => {
+/** Whether a (not withdrawn) advisory affects this pin, by its explicit version list or its ranges. */
+export const affects = (advisory: OsvAdvisory, pin: ScanPin): boolean => {
+  if (advisory.withdrawn !== undefined) return false;
+  const rules = rulesOf(pin.ecosystem);
+  return entriesFor(advisory, pin.ecosystem, pin.name, rules).some((e) => entryAffects(e, pin.version, rules));
+};
+
+const fixedVersions = (advisory: OsvAdvisory, pin: ScanPin, rules: EcosystemRules): string[] => {
   const fixed = new Set<string>();
-  for (const entry of entriesFor(advisory, name)) {
+  for (const entry of entriesFor(advisory, pin.ecosystem, pin.name, rules)) {
     for (const range of entry.ranges) {
-      if (range.type !== "ECOSYSTEM") continue;
+      if (!rules.rangeTypes.includes(range.type)) continue;
       for (const event of range.events) if (event.fixed !== undefined) fixed.add(event.fixed);
     }
   }
-  return [...fixed].toSorted(byPep440);
+  const byOrder = (a: string, b: string): number => {
+    const va = rules.isVersion(a);
+    const vb = rules.isVersion(b);
+    return va && vb ? rules.compare(a, b) : va ? -1 : vb ? 1 : a.localeCompare(b);
+  };
+  return [...fixed].toSorted(byOrder);
 };
 
 const MAX_SUMMARY = 300;
@@ -80,9 +93,10 @@ export const toFinding = (advisory: OsvAdvisory, pin: ScanPin): Finding => {
   const finding: Finding = {
     id: advisory.id,
     aliases: (advisory.aliases ?? []).filter((a) => a !== advisory.id),
+    ecosystem: pin.ecosystem,
     package: pin.name,
     version: pin.version,
-    fixedVersions: fixedVersions(advisory, pin.name),
+    fixedVersions: fixedVersions(advisory, pin, rulesOf(pin.ecosystem)),
   };
   const summary = summaryOf(advisory);
   if (summary !== undefined) finding.summary = summary;

@@ -1,7 +1,7 @@
 import { PackageGuardError } from "../errors.js";
 import { isRecord } from "../util/is-record.js";
 import { sameVersion } from "../util/pep440.js";
-import { pinKey, type Finding, type ScanPin } from "./types.js";
+import { pinKey, pinLabel, type Finding, type ScanPin } from "./types.js";
 
 /**
  * pip-audit 2.10 `-f json`: `{dependencies: [{name, version, vulns: [{id, fix_versions, aliases, description}]}
@@ -24,11 +24,12 @@ const stringList = (v: unknown): string[] | undefined =>
 const toFinding = (raw: unknown, pin: ScanPin): Finding => {
   const fixed = isRecord(raw) ? stringList(raw.fix_versions) : undefined;
   if (!isRecord(raw) || typeof raw.id !== "string" || !raw.id || fixed === undefined) {
-    throw fail(`pip-audit reported a vulnerability for ${pinKey(pin)} in an unexpected shape.`);
+    throw fail(`pip-audit reported a vulnerability for ${pinLabel(pin)} in an unexpected shape.`);
   }
   const finding: Finding = {
     id: raw.id,
     aliases: (stringList(raw.aliases) ?? []).filter((a) => a !== raw.id).toSorted(),
+    ecosystem: pin.ecosystem,
     package: pin.name,
     version: pin.version,
     fixedVersions: fixed,
@@ -63,10 +64,10 @@ export const parsePipAuditJson = (stdout: string, pins: readonly ScanPin[]): Map
   for (const pin of pins) {
     const sameName = dependencies.filter((d) => d.name === pin.name);
     const skipped = sameName.find((d) => typeof d.skip_reason === "string");
-    if (skipped) throw fail(`pip-audit skipped ${pinKey(pin)}: ${String(skipped.skip_reason).slice(0, 300)}.`);
+    if (skipped) throw fail(`pip-audit skipped ${pinLabel(pin)}: ${String(skipped.skip_reason).slice(0, 300)}.`);
     const audited = sameName.find((d) => typeof d.version === "string" && sameVersion(d.version, pin.version));
-    if (!audited) throw fail(`pip-audit's report does not mention ${pinKey(pin)}.`);
-    if (!Array.isArray(audited.vulns)) throw fail(`pip-audit's report lists ${pinKey(pin)} without a vulns list.`);
+    if (!audited) throw fail(`pip-audit's report does not mention ${pinLabel(pin)}.`);
+    if (!Array.isArray(audited.vulns)) throw fail(`pip-audit's report lists ${pinLabel(pin)} without a vulns list.`);
     result.set(
       pinKey(pin),
       audited.vulns.map((v) => toFinding(v, pin)),

@@ -4,9 +4,18 @@ import { join } from "node:path";
 import { PackageGuardError } from "../errors.js";
 import { childEnv } from "../util/env.js";
 import { describeFailure, type RunResult, type Runner } from "../util/exec.js";
+import { redactUrl } from "../util/redact.js";
 import { checkedPins } from "./pins.js";
 import { parsePipAuditJson } from "./pip-audit-output.js";
-import { pinKey, type Finding, type ScanPin, type Scanner } from "./types.js";
+import {
+  pinKey,
+  pinLabel,
+  type AdvisorySourceInfo,
+  type Finding,
+  type ScanPin,
+  type Scanner,
+  type ScannerHealth,
+} from "./types.js";
 
 export type PipAuditOptions = {
   /** The pip-audit executable (a path or a name found on PATH). */
@@ -17,7 +26,13 @@ export type PipAuditOptions = {
   /** pip-audit's HTTP cache goes to `<cacheDir>/pip-audit`. */
   cacheDir: string;
   timeoutMs: number;
+  /** The pip-audit version found (doctor's tool probe); part of the cache key, since results depend on it. */
+  version?: string | null;
 };
+
+// requests 2.19.0 has known vulnerabilities in every advisory source (PYSEC-2018-28, CVE-2018-18074): a service that
+// calls it clean is empty or is not an advisory service at all.
+export const PROBE_PIN: ScanPin = { ecosystem: "PyPI", name: "requests", version: "2.19.0" };
 
 /** The argv after the executable, exactly as run; exported so a test can pin it down. */
 export const pipAuditArgs = (requirementsFile: string, o: PipAuditOptions): string[] => [
@@ -40,18 +55,6 @@ export const pipAuditArgs = (requirementsFile: string, o: PipAuditOptions): stri
 const unavailable = (message: string, result: RunResult): PackageGuardError =>
   new PackageGuardError("SCANNER_UNAVAILABLE", message, { details: { failure: describeFailure(result) } });
 
-// The id lands in audit records and the cache file; a mirror's password must not.
-const withoutCredentials = (url: string): string => {
-  try {
-    const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    return u.toString();
-  } catch {
-    return url;
-  }
-};
-
 // A Python traceback ends with the exception that says what went wrong; the frames above it do not.
 const lastLine = (stderr: string): string => stderr.trim().split("\n").at(-1)?.trim().slice(0, 300) ?? "";
 
@@ -66,13 +69,23 @@ export class PipAuditScanner implements Scanner {
     // Results depend on the source asked, so each source caches apart from the others.
     this.id =
       options.service === "osv" && options.osvUrl
-        ? `pip-audit:osv(${withoutCredentials(options.osvUrl)})`
+        ? `pip-audit:osv(${redactUrl(options.osvUrl)})`
         : `pip-audit:${options.service}`;
+  }
+
+  async source(): Promise<AdvisorySourceInfo> {
+    return { id: this.id, version: `pip-audit ${this.options.version ?? "unknown"}` };
   }
 
   async scan(pins: ScanPin[], signal?: AbortSignal): Promise<Map<string, Finding[]>> {
     const checked = checkedPins(pins);
     if (checked.length === 0) return new Map();
+    const other = checked.find((p) => p.ecosystem !== "PyPI");
+    if (other)
+      throw new PackageGuardError(
+        "SCANNER_UNAVAILABLE",
+        `pip-audit checks PyPI packages only; ${pinLabel(other)} (${other.ecosystem}) cannot be scanned with it.`,
+      );
     const dir = await mkdtemp(join(tmpdir(), "package-guard-scan-"));
     try {
       const file = join(dir, "requirements.txt");
@@ -91,12 +104,48 @@ export class PipAuditScanner implements Scanner {
     }
   }
 
+  /** One pin with known vulnerabilities, through the configured service: it must answer, and not call it clean. */
+  async probe(signal?: AbortSignal): Promise<ScannerHealth> {
+    const base: ScannerHealth = {
+      ok: true,
+      backend: "pip-audit",
+      source: this.serviceName(),
+      version: `pip-audit ${this.options.version ?? "unknown"}`,
+    };
+    try {
+      const findings = (await this.scan([PROBE_PIN], signal)).get(pinKey(PROBE_PIN)) ?? [];
+      if (findings.length === 0)
+        return {
+          ...base,
+          ok: false,
+          advisories: 0,
+          problem:
+            `The ${this.serviceName()} reports no advisories for ${pinLabel(PROBE_PIN)}, which has known ` +
+            `vulnerabilities: it is empty or not an advisory service, and every scan would pass.`,
+          fix: "Check scan.vulnerabilityService and scan.osvUrl (a mirror must serve the full OSV data)",
+        };
+      return { ...base, advisories: findings.length };
+    } catch (error) {
+      return {
+        ...base,
+        ok: false,
+        problem: error instanceof Error ? error.message : String(error),
+        fix:
+          "Install pip-audit (or set python.pipAudit), check that the vulnerability service is reachable, or use " +
+          'scan.scanner "osv-db"',
+      };
+    }
+  }
+
+  private serviceName(): string {
+    return this.options.service === "osv"
+      ? `OSV service (${redactUrl(this.options.osvUrl ?? "https://api.osv.dev/v1/query")})`
+      : "PyPI vulnerability service (https://pypi.org)";
+  }
+
   private interpret(result: RunResult, pins: ScanPin[]): Map<string, Finding[]> {
     const { pipAudit, timeoutMs } = this.options;
-    const service =
-      this.options.service === "osv"
-        ? `OSV service (${withoutCredentials(this.options.osvUrl ?? "https://api.osv.dev/v1/query")})`
-        : "PyPI vulnerability service (https://pypi.org)";
+    const service = this.serviceName();
     if (result.spawnError) {
       throw unavailable(
         `pip-audit could not be started from "${pipAudit}" (${result.spawnError}). Install pip-audit, set ` +
@@ -128,7 +177,7 @@ export class PipAuditScanner implements Scanner {
     } catch (error) {
       if (error instanceof PackageGuardError) {
         throw new PackageGuardError(error.code, error.message, {
-          details: { failure: describeFailure(result), pins: pins.map(pinKey).slice(0, 50) },
+          details: { failure: describeFailure(result), pins: pins.map(pinLabel).slice(0, 50) },
           cause: error,
         });
       }

@@ -1,7 +1,8 @@
-import { access, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { access, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PackageGuardConfig } from "../config.js";
 import type { PythonEnvironment } from "../python/environment.js";
+import type { ScannerHealth } from "../scan/types.js";
 import { releaseChecks } from "./doctor-releases.js";
 import type { DoctorReport, ToolStatus } from "./types.js";
 
@@ -32,7 +33,11 @@ const probeIndex = async (url: string): Promise<{ reachable: boolean; problem?: 
 };
 
 /** What an operator needs to know to make installs work, and exactly what to fix. */
-export const runDoctor = async (config: PackageGuardConfig, python: PythonEnvironment): Promise<DoctorReport> => {
+export const runDoctor = async (
+  config: PackageGuardConfig,
+  python: PythonEnvironment,
+  scan: () => Promise<{ probe(signal?: AbortSignal): Promise<ScannerHealth> }>,
+): Promise<DoctorReport> => {
   const found = await python.tools();
   const fixes: string[] = [];
   const tool = (
@@ -79,26 +84,19 @@ export const runDoctor = async (config: PackageGuardConfig, python: PythonEnviro
       `The package index ${config.index.url} is not reachable (${index.problem}); check index.url and the network`,
     );
 
-  let scanner: DoctorReport["scanner"] = { backend: config.scan.scanner, ok: true };
-  if (config.scan.scanner === "osv-db") {
-    const dir = config.scan.osvDbDir;
-    const ok =
-      dir !== null &&
-      (await stat(dir).then(
-        (s) => s.isDirectory(),
-        () => false,
-      ));
-    if (!ok) {
-      scanner = {
-        backend: "osv-db",
-        ok: false,
-        problem: dir ? `advisory directory ${dir} not found` : "scan.osvDbDir is not set",
-      };
-      fixes.push("Set scan.osvDbDir to a copy of the PyPA advisory database (its vulns/ folder)");
-    }
-  } else if (!found.pipAudit) {
-    scanner = { backend: "pip-audit", ok: false, problem: "pip-audit not found" };
+  // The scanner's own probe: for osv-db the data's layout, count, newest change and age; for pip-audit one known
+  // pin through the configured service.
+  let scanner: ScannerHealth;
+  try {
+    scanner = await (await scan()).probe(AbortSignal.timeout(config.scan.timeoutMs));
+  } catch (error) {
+    scanner = {
+      ok: false,
+      backend: config.scan.scanner,
+      problem: error instanceof Error ? error.message : String(error),
+    };
   }
+  if (!scanner.ok) fixes.push(scanner.fix ?? `The ${scanner.backend} scanner is not usable: ${scanner.problem}`);
   for (const dir of config.index.findLinks) {
     await access(dir).catch(() => fixes.push(`index.findLinks entry ${dir} does not exist`));
   }
@@ -131,6 +129,9 @@ export const runDoctor = async (config: PackageGuardConfig, python: PythonEnviro
         service: config.scan.vulnerabilityService,
         osvUrl: config.scan.osvUrl,
         osvDbDir: config.scan.osvDbDir,
+        osvDbUrl: config.scan.osvDbUrl,
+        maxAdvisoryAgeDays: config.scan.maxAdvisoryAgeDays,
+        rescanHours: config.scan.rescanHours,
         cacheTtlHours: config.scan.cacheTtlHours,
         ignoreRules: config.scan.ignore.length,
       },

@@ -5,8 +5,13 @@ import type { ApprovalFilter, Approval, ApprovalView } from "../policy/approvals
 import { resolveMaturity } from "../policy/maturity.js";
 import type { OverrideInput, VulnerabilityOverride } from "../policy/overrides.js";
 import { parseRequest } from "../policy/request.js";
+import type { QuarantineRecord, ReleaseMode } from "../python/environment.js";
+import type { Ecosystem } from "../scan/types.js";
+import { advisoryStatus, updateAdvisories, type AdvisoryStatus, type AdvisoryUpdateResult } from "./advisories.js";
 import { runDoctor } from "./doctor.js";
+import type { ExposureReport, ExposureService, RescanSummary } from "./exposure.js";
 import type { ServiceDeps } from "./pipeline.js";
+import { quarantineSkill, releaseSkill } from "./quarantine.js";
 import { toView } from "./results.js";
 import type { CallerContext, DoctorReport, InstalledPackage, SbomFormat, SbomResult, WhitelistView } from "./types.js";
 
@@ -20,10 +25,52 @@ export class OperatorService {
   constructor(
     private readonly deps: Pick<
       ServiceDeps,
-      "config" | "whitelist" | "audit" | "python" | "approvals" | "overrides" | "now"
-    >,
+      "config" | "whitelist" | "audit" | "python" | "approvals" | "overrides" | "scan" | "now"
+    > & { exposure: ExposureService },
   ) {
     this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Fetches (or reads) an OSV ecosystem zip into the managed database, then re-scans what is installed. */
+  async advisoriesUpdate(
+    input: { from?: string; ecosystem?: Ecosystem; force?: boolean; rescan?: boolean },
+    caller: CallerContext,
+  ): Promise<AdvisoryUpdateResult> {
+    return updateAdvisories({ ...this.deps, now: this.now }, input, caller);
+  }
+
+  async advisoriesStatus(): Promise<AdvisoryStatus> {
+    return advisoryStatus({ ...this.deps, now: this.now });
+  }
+
+  /** Which skills hold which vulnerable or malicious pins (as of the last re-scan), and which fixes exist. */
+  async exposure(options: { skill?: string; rescan?: boolean } = {}): Promise<ExposureReport> {
+    if (options.rescan) await this.deps.exposure.rescan("requested");
+    return this.deps.exposure.report(options.skill);
+  }
+
+  async rescan(trigger = "requested"): Promise<RescanSummary> {
+    return this.deps.exposure.rescan(trigger);
+  }
+
+  async quarantine(
+    skill: string,
+    reason: string | undefined,
+    caller: CallerContext,
+  ): Promise<QuarantineRecord & { already: boolean }> {
+    return quarantineSkill({ ...this.deps, now: this.now }, skill, reason, caller);
+  }
+
+  async quarantineRelease(
+    skill: string,
+    mode: ReleaseMode,
+    caller: CallerContext,
+  ): Promise<QuarantineRecord & { mode: ReleaseMode }> {
+    return releaseSkill({ ...this.deps, now: this.now }, skill, mode, caller);
+  }
+
+  async quarantineList(): Promise<QuarantineRecord[]> {
+    return this.deps.python.quarantined();
   }
 
   async installed(skill?: string): Promise<InstalledPackage[]> {
@@ -106,7 +153,7 @@ export class OperatorService {
   }
 
   async doctor(): Promise<DoctorReport> {
-    return runDoctor(this.deps.config, this.deps.python);
+    return runDoctor(this.deps.config, this.deps.python, this.deps.scan);
   }
 
   async overridesList(): Promise<(VulnerabilityOverride & { live: boolean })[]> {

@@ -13,8 +13,9 @@ import type { WhitelistSources } from "../policy/whitelist-sources.js";
 import type { Whitelist } from "../policy/whitelist.js";
 import type { Pin, PythonEnvironment, SkillVenv, Wanted } from "../python/environment.js";
 import type { VulnerabilityScanService } from "../scan/scan-service.js";
+import { isMalware, pypiPins } from "../scan/types.js";
 import { installRecords } from "./install-records.js";
-import { auditFromError, buildResources, describeFindings } from "./results.js";
+import { auditFromError, buildResources, describeFindings, maliciousError } from "./results.js";
 import type {
   CallerContext,
   CheckResult,
@@ -129,7 +130,8 @@ export class PackageService {
         // 4b: yanked releases and releases inside the cooldown are refused, whatever the resolver made of them.
         const files = await venv.checkReleases(pins, signal);
         onProgress?.("scanning", `Scanning ${pins.length} package(s) for known vulnerabilities`);
-        const scan = await (await this.deps.scan()).scan(pins, signal);
+        const scan = await (await this.deps.scan()).scan(pypiPins(pins), signal);
+        if (scan.malware.length > 0) throw maliciousError(decision!.requirement.name, scan.malware);
         const { blocking, overridden } = await this.applyOverrides(skill, scan.findings);
         if (blocking.length > 0) {
           throw new PackageGuardError(
@@ -184,7 +186,12 @@ export class PackageService {
           })),
         ],
         resources: buildResources(result.installed, whitelist, maturity),
-        scan: { scanner: result.scan.scannerId, fromCache: result.scan.fromCache, scanned: result.scan.scanned },
+        scan: {
+          scanner: result.scan.scannerId,
+          fromCache: result.scan.fromCache,
+          scanned: result.scan.scanned,
+          source: result.scan.source,
+        },
         installedAt: this.now().toISOString(),
         durationMs: this.now().getTime() - started.getTime(),
       };
@@ -393,7 +400,8 @@ export class PackageService {
     const blocking: VulnerabilityFinding[] = [];
     const overridden: { finding: VulnerabilityFinding; override: VulnerabilityOverride }[] = [];
     for (const finding of findings) {
-      const override = overrideFor(live, skill, finding, now);
+      // SECURITY: malware is never overridable, whatever an override names.
+      const override = isMalware(finding) ? undefined : overrideFor(live, skill, finding, now);
       if (override) overridden.push({ finding, override });
       else blocking.push(finding);
     }

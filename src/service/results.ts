@@ -1,7 +1,8 @@
 import type { AuditInput } from "../audit/log.js";
 import type { Maturity } from "../config.js";
-import type { PackageGuardError } from "../errors.js";
+import { PackageGuardError } from "../errors.js";
 import type { Whitelist, WhitelistEntry } from "../policy/whitelist.js";
+import { recordedId, type Finding } from "../scan/types.js";
 import type { ResourceProfile, VulnerabilityFinding, WhitelistView } from "./types.js";
 
 export const toView = (e: WhitelistEntry): WhitelistView => ({
@@ -47,11 +48,28 @@ export const describeFindings = (findings: readonly VulnerabilityFinding[]): str
     )
     .join("; ");
 
+/**
+ * MALICIOUS for an install or vet that would bring malware. SECURITY: no ignore rule or override reaches this; the
+ * details name each MAL- record so the audit log does too.
+ */
+export const maliciousError = (name: string, malware: readonly Finding[]): PackageGuardError =>
+  new PackageGuardError(
+    "MALICIOUS",
+    `${name} would bring malware: ` +
+      malware
+        .map((f) => `${recordedId(f)} in ${f.package} ${f.version}${f.summary ? ` (${f.summary})` : ""}`)
+        .join("; ") +
+      `. Malware is never installed, and no ignore rule or override applies to it; do not use this package.`,
+    { details: { package: name, malware: malware.map(recordedId), vulnerabilities: [...malware] } },
+  );
+
 /** How a failed attempt is written down: blocked by policy or scan, failed in the installer, or rolled back. */
 export const auditFromError = (
   e: PackageGuardError,
 ): Pick<AuditInput, "status" | "code" | "reason" | "vulnerabilitiesFound" | "vulnerabilities" | "details"> => {
   const vulns = (e.details?.vulnerabilities as { id: string }[] | undefined) ?? [];
+  // Malware is recorded by its MAL- id, whatever id the scanner reported it under.
+  const malware = e.details?.malware as string[] | undefined;
   const status =
     e.code === "INSTALL_FAILED"
       ? e.details?.rolledBack === true
@@ -65,7 +83,7 @@ export const auditFromError = (
     code: e.code,
     reason: e.message,
     vulnerabilitiesFound: vulns.length,
-    vulnerabilities: vulns.map((v) => v.id),
+    vulnerabilities: malware ?? vulns.map((v) => v.id),
     ...(e.details ? { details: e.details } : {}),
   };
 };

@@ -1,5 +1,9 @@
+import type { ExposureService } from "./exposure.js";
 import type { OperatorService } from "./operator.js";
 import type { PackageService } from "./pipeline.js";
 
-/** What the surfaces call: the install pipeline, and the operator's own operations beside it. */
-export type Services = { packages: PackageService; operator: OperatorService };
+/**
+ * What the surfaces call: the install pipeline, the operator's own operations beside it, and the re-scan of what is
+ * installed (the background service drives it).
+ */
+export type Services = { packages: PackageService; operator: OperatorService; exposure: ExposureService };

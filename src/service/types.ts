@@ -1,7 +1,7 @@
 import type { Maturity } from "../config.js";
 import type { ErrorCode } from "../errors.js";
 import type { WhitelistEntry } from "../policy/whitelist.js";
-import type { Finding } from "../scan/types.js";
+import type { AdvisorySourceInfo, Finding, ScannerHealth } from "../scan/types.js";
 import type { ReleaseChecksReport } from "./doctor-releases.js";
 
 // The filters the surfaces accept, from the modules that define them.
@@ -42,7 +42,8 @@ export type InstallResult = {
   vulnerabilitiesFound: number;
   ignoredVulnerabilities: { id: string; package: string; version: string; reason: string; expires: string }[];
   resources: ResourceProfile;
-  scan: { scanner: string; fromCache: number; scanned: number };
+  /** `source`: the advisory data's identity, version and (offline) age. */
+  scan: { scanner: string; fromCache: number; scanned: number; source: AdvisorySourceInfo };
   installedAt: string;
   durationMs: number;
 };
@@ -69,7 +70,8 @@ export type DoctorReport = {
   installer: "uv" | "pip" | null;
   stateDir: { path: string; writable: boolean };
   index: { url: string; reachable: boolean | null; problem?: string };
-  scanner: { backend: string; ok: boolean; problem?: string };
+  /** The scanner's probe (src/scan/types.ts ScannerHealth): data layout, count, newest change, version, age. */
+  scanner: ScannerHealth;
   /** Yanked releases and the release cooldown (doctor-releases.ts). */
   releases: ReleaseChecksReport;
   config: Record<string, unknown>;

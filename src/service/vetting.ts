@@ -7,7 +7,8 @@ import type { VulnerabilityOverride } from "../policy/overrides.js";
 import type { Whitelist } from "../policy/whitelist.js";
 import type { Pin, SkillVenv, Wanted } from "../python/environment.js";
 import type { ScanOutcome } from "../scan/scan-service.js";
-import { describeFindings } from "./results.js";
+import { pypiPins, recordedId, type AdvisorySourceInfo, type ScanPin } from "../scan/types.js";
+import { describeFindings, maliciousError } from "./results.js";
 import type { VulnerabilityFinding } from "./types.js";
 
 export type VetSource = Extract<AuditSource, "hook" | "policy">;
@@ -51,6 +52,8 @@ export type VetResult = {
   decision: VetDecision;
   items: VetItem[];
   problems: number;
+  /** The advisory data the scans used (absent when nothing got as far as a scan). */
+  source?: AdvisorySourceInfo;
 };
 
 /** What vetting needs from the service: the same steps an install takes, minus the install. */
@@ -61,7 +64,7 @@ export type VetContext = {
     validateSkill(id: unknown): string;
     withSkill<T>(skill: string, fn: (venv: SkillVenv) => Promise<T>): Promise<T>;
   };
-  scan(): Promise<{ scan(pins: Pin[], signal?: AbortSignal): Promise<ScanOutcome> }>;
+  scan(): Promise<{ scan(pins: ScanPin[], signal?: AbortSignal): Promise<ScanOutcome> }>;
   /** The operator overrides for this skill, as an install applies them: which findings still block. */
   applyOverrides(
     skill: string,
@@ -167,6 +170,7 @@ const resolveAndScan = async (
   skill: string,
   maturity: Maturity,
   pending: Pending[],
+  sources: AdvisorySourceInfo[],
   signal?: AbortSignal,
 ): Promise<VetItem[]> => {
   const whitelist = await ctx.whitelist.current();
@@ -187,7 +191,9 @@ const resolveAndScan = async (
         };
         const pins = await ctx.resolveWithinWhitelist(venv, candidate, whitelist, maturity, signal);
         await venv.checkReleases(pins, signal);
-        const scan = await (await ctx.scan()).scan(pins, signal);
+        const scan = await (await ctx.scan()).scan(pypiPins(pins), signal);
+        sources.push(scan.source);
+        if (scan.malware.length > 0) throw maliciousError(name, scan.malware);
         const { blocking, overridden } = await ctx.applyOverrides(skill, scan.findings);
         if (blocking.length > 0) throw vulnerable(name, blocking);
         const version = pins.find((p) => p.name === name)?.version;
@@ -234,7 +240,7 @@ const auditRecord = (item: VetItem, r: { skill: string | null; maturity: Maturit
   code: item.code ?? null,
   reason: item.message,
   vulnerabilitiesFound: item.findings?.length ?? item.overridden?.length ?? 0,
-  vulnerabilities: item.findings?.map((f) => f.id) ?? item.overridden?.map((o) => o.advisory) ?? [],
+  vulnerabilities: item.findings?.map(recordedId) ?? item.overridden?.map((o) => o.advisory) ?? [],
   details: {
     vet: true,
     ...(item.approvalId ? { approvalId: item.approvalId } : {}),
@@ -249,6 +255,7 @@ const finish = async (
   r: { skill: string | null; maturity: Maturity; input: VetInput },
   items: VetItem[],
   shownSkill?: string,
+  source?: AdvisorySourceInfo,
 ): Promise<VetResult> => {
   const problems = r.input.problems ?? [];
   if (problems.length > 0) {
@@ -265,7 +272,14 @@ const finish = async (
   }
   for (const item of items) await ctx.audit.append(auditRecord(item, r));
   const decision = problems.length > 0 ? "block" : overallDecision(items);
-  return { skill: r.skill ?? shownSkill ?? "", maturity: r.maturity, decision, items, problems: problems.length };
+  return {
+    skill: r.skill ?? shownSkill ?? "",
+    maturity: r.maturity,
+    decision,
+    items,
+    problems: problems.length,
+    ...(source ? { source } : {}),
+  };
 };
 
 /** Policy, resolve and scan for each dependency of a skill, installing nothing; one audit record per dependency. */
@@ -291,9 +305,10 @@ export const vetRequirements = async (
   for (const raw of input.requirements) decided.push(await policyStep(ctx, raw, skill, maturity, input));
   const pending = decided.filter((d): d is Pending => "decision" in d);
   let resolved: VetItem[] = [];
+  const sources: AdvisorySourceInfo[] = [];
   if (pending.length > 0) {
     try {
-      resolved = await resolveAndScan(ctx, skill, maturity, pending, signal);
+      resolved = await resolveAndScan(ctx, skill, maturity, pending, sources, signal);
     } catch (error) {
       // The venv or its lock (BUSY): nothing could be resolved, so each of these is denied with that reason.
       resolved = pending.map((p) =>
@@ -303,5 +318,5 @@ export const vetRequirements = async (
   }
   // Back in the order they were declared.
   items = decided.map((d) => ("decision" in d ? resolved.shift()! : d));
-  return finish(ctx, { skill, maturity, input }, items);
+  return finish(ctx, { skill, maturity, input }, items, undefined, sources.at(-1));
 };

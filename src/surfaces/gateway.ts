@@ -1,5 +1,6 @@
 import { MATURITY_LEVELS } from "../config.js";
 import { ERROR_SURFACE, PackageGuardError, toPackageGuardError } from "../errors.js";
+import { ECOSYSTEMS } from "../scan/types.js";
 import type { Services } from "../service/services.js";
 import { APPROVAL_FILTERS, AUDIT_STATUSES, SBOM_FORMATS } from "../service/types.js";
 import { enumParam, installRequestParams, intParam, objectParam, rawParam, stringParam } from "./params.js";
@@ -17,6 +18,12 @@ const clientIdentity = (client: Client): string | null =>
 const invalidDecision = (): never => {
   throw new PackageGuardError("INVALID_REQUIREMENT", "Parameter 'decision' must be one of: approve, deny", {
     details: { reason: "parameter", parameter: "decision" },
+  });
+};
+
+const invalidMode = (): never => {
+  throw new PackageGuardError("INVALID_REQUIREMENT", "Parameter 'mode' must be one of: restore, rebuild, reset", {
+    details: { reason: "parameter", parameter: "mode" },
   });
 };
 
@@ -111,6 +118,31 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
   });
   method("packages.audit.verify", "operator.read", (s) => s.operator.verifyAudit());
   method("packages.doctor", "operator.read", (s) => s.operator.doctor());
+  method("packages.advisories.status", "operator.read", (s) => s.operator.advisoriesStatus());
+  method("packages.advisories.update", "operator.admin", (s, p, client) => {
+    const from = stringParam(p, "from");
+    const ecosystem = enumParam(p, "ecosystem", ECOSYSTEMS);
+    return s.operator.advisoriesUpdate(
+      { ...(from ? { from } : {}), ...(ecosystem ? { ecosystem } : {}), force: p.force === true },
+      { source: "rpc", client },
+    );
+  });
+  method("packages.exposure", "operator.read", (s, p) => {
+    const skill = stringParam(p, "skill");
+    return s.operator.exposure(skill === undefined ? {} : { skill });
+  });
+  method("packages.rescan", "operator.write", (s) => s.operator.rescan());
+  method("packages.quarantine", "operator.admin", (s, p, client) =>
+    s.operator.quarantine(rawParam(p, "skill"), stringParam(p, "reason"), { source: "rpc", client }),
+  );
+  method("packages.quarantine.release", "operator.admin", (s, p, client) =>
+    s.operator.quarantineRelease(
+      rawParam(p, "skill"),
+      enumParam(p, "mode", ["restore", "rebuild", "reset"] as const) ?? invalidMode(),
+      { source: "rpc", client },
+    ),
+  );
+  method("packages.quarantine.list", "operator.read", (s) => s.operator.quarantineList());
   // The CycloneDX document itself, ready to store; the lock file as text beside its format.
   method("packages.sbom", "operator.read", async (s, p) => {
     const result = await s.operator.sbom(stringParam(p, "skill", true), enumParam(p, "format", SBOM_FORMATS));

@@ -36,6 +36,7 @@ for (let p = 0; p < PACKAGES; p++) {
   }
 }
 const pins = Array.from({ length: 100 }, (_, i) => ({
+  ecosystem: "PyPI" as const,
   name: `pkg-${(i * 7) % PACKAGES}`,
   version: `${i % PER_PACKAGE}.${i % 7}`,
 }));

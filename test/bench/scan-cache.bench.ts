@@ -51,7 +51,7 @@ const PINS: ScanPin[] = Object.entries({
   gunicorn: "22.0.0",
   celery: "5.4.0",
   redis: "5.0.4",
-}).map(([name, version]) => ({ name, version }));
+}).map(([name, version]) => ({ ecosystem: "PyPI" as const, name, version }));
 
 const ROUNDS = 7;
 const work = await mkdtemp(join(tmpdir(), "scan-bench-"));

@@ -17,12 +17,16 @@ const service = new VulnerabilityScanService({
   cache: await ScanCache.open({ file: join(work, "cache.json"), ttlHours: 24 }),
   ignore: [],
 });
-const packages = Array.from({ length: 20 }, (_, i) => ({ name: `pkg-${i}`, version: `1.${i % 4}.0` }));
+const packages = Array.from({ length: 20 }, (_, i) => ({
+  ecosystem: "PyPI" as const,
+  name: `pkg-${i}`,
+  version: `1.${i % 4}.0`,
+}));
 const shared: ScanPin[] = [
-  { name: "urllib3", version: "2.2.3" },
-  { name: "idna", version: "3.10" },
-  { name: "certifi", version: "2024.8.30" },
-  { name: "numpy", version: "1.26.4" },
+  { ecosystem: "PyPI" as const, name: "urllib3", version: "2.2.3" },
+  { ecosystem: "PyPI" as const, name: "idna", version: "3.10" },
+  { ecosystem: "PyPI" as const, name: "certifi", version: "2024.8.30" },
+  { ecosystem: "PyPI" as const, name: "numpy", version: "1.26.4" },
 ];
 let seed = 42;
 const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;

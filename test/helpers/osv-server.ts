@@ -53,7 +53,7 @@ export type OsvServer = {
 
 const matching = (records: OsvRecord[], query: OsvQuery): OsvRecord[] => {
   if (query.package?.ecosystem !== "PyPI" || typeof query.version !== "string") return [];
-  const pin = { name: normalizeName(query.package.name), version: query.version };
+  const pin = { ecosystem: "PyPI" as const, name: normalizeName(query.package.name), version: query.version };
   return records.filter((r) => {
     const advisory = toAdvisory(r);
     return advisory !== undefined && affects(advisory, pin);

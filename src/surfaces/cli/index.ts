@@ -1,11 +1,14 @@
 import type { Command } from "commander";
+import { mountAdvisories } from "./advisories.js";
 import { mountApprovals } from "./approvals.js";
 import { mountAudit } from "./audit.js";
 import { mountDoctor } from "./doctor.js";
+import { mountExposure } from "./exposure.js";
 import { mountInstallPolicy } from "./install-policy.js";
 import { createKit, type CliDeps } from "./kit.js";
 import { mountOverrides } from "./overrides.js";
 import { mountPackages } from "./packages.js";
+import { mountQuarantine } from "./quarantine.js";
 import { mountSbom } from "./sbom.js";
 import { mountWhitelist } from "./whitelist.js";
 
@@ -21,6 +24,9 @@ export const buildCommands = (root: Command, deps: CliDeps): void => {
     mountOverrides,
     mountAudit,
     mountDoctor,
+    mountAdvisories,
+    mountExposure,
+    mountQuarantine,
     mountSbom,
     mountInstallPolicy,
   ]) {

@@ -43,6 +43,8 @@ beforeAll(async () => {
             agents: { research: "autonomous" },
             python: toolConfig(),
             index: { url: "http://127.0.0.1:9/simple" },
+            // Offline advisories: doctor probes the scanner, and tests never reach a real service.
+            scan: { scanner: "osv-db", osvDbDir: join(REPO_ROOT, "test", "fixtures", "pypa-advisories") },
           },
         },
       },
@@ -110,6 +112,21 @@ describe("package-guard whitelist list and doctor", () => {
     const uv = report.tools.find((t) => t.name === "uv");
     expect(uv).toMatchObject({ ok: true, path: toolConfig().uv });
     expect(uv?.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it("doctor shows the advisory data the scanner would use: layout, count, newest change, version, age", async () => {
+    const r = await cli("doctor", "--json");
+    const report = JSON.parse(r.stdout) as { scanner: Record<string, unknown> };
+    expect(report.scanner).toMatchObject({
+      ok: true,
+      backend: "osv-db",
+      layout: "pypa-tree",
+      advisories: 40,
+      source: join(REPO_ROOT, "test", "fixtures", "pypa-advisories", "vulns"),
+      version: expect.stringMatching(/^[0-9a-f]{16}$/),
+      newest: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      ageDays: expect.any(Number),
+    });
   });
 
   it("rejects a bad config block with the JSON path (exit 2)", async () => {

@@ -18,6 +18,14 @@ const loadAdvisories = async (pkg: string): Promise<OsvRecord[]> => {
   return Promise.all((await readdir(dir)).map(async (f) => parse(await readFile(join(dir, f), "utf8")) as OsvRecord));
 };
 
+// An OpenSSF malicious-packages record as OSV serves it.
+const MALWARE: OsvRecord = {
+  id: "MAL-2099-4242",
+  summary: "Malicious code in evilpkg (PyPI)",
+  aliases: ["GHSA-evil-evil-evil"],
+  affected: [{ package: { name: "evilpkg", ecosystem: "PyPI" }, versions: ["1.0.0"] }],
+};
+
 const GHSA_ONLY: OsvRecord = {
   id: "GHSA-aaaa-bbbb-cccc",
   summary: "demo advisory known only by GHSA and CVE ids",
@@ -47,6 +55,7 @@ describe.skipIf(!existsSync(TOOLS.pipAudit))("pip-audit against a loopback OSV A
       ...(await loadAdvisories("pyyaml")),
       ...(await loadAdvisories("requests")),
       GHSA_ONLY,
+      MALWARE,
     ]);
     work = await mkdtemp(join(tmpdir(), "pip-audit-it-"));
   });
@@ -58,22 +67,24 @@ describe.skipIf(!existsSync(TOOLS.pipAudit))("pip-audit against a loopback OSV A
   it("finds a vulnerable pin with its id, aliases and fix versions", async () => {
     const before = server.requests;
     const out = await new PipAuditScanner(options(), runProcess).scan([
-      { name: "pyyaml", version: "5.3" },
-      { name: "idna", version: "3.6" },
+      { ecosystem: "PyPI" as const, name: "pyyaml", version: "5.3" },
+      { ecosystem: "PyPI" as const, name: "idna", version: "3.6" },
     ]);
-    const pyyaml = out.get("pyyaml==5.3") ?? [];
+    const pyyaml = out.get("PyPI:pyyaml@5.3") ?? [];
     expect(pyyaml.map((f) => f.id).toSorted()).toEqual(["PYSEC-2020-96", "PYSEC-2021-142"]);
     expect(pyyaml.find((f) => f.id === "PYSEC-2021-142")).toMatchObject({
       aliases: expect.arrayContaining(["CVE-2020-14343", "GHSA-8q59-q68h-6hv4"]),
+      ecosystem: "PyPI" as const,
       fixedVersions: ["5.4"],
       package: "pyyaml",
       version: "5.3",
     });
     // pip-audit picks the primary id itself (PYSEC, then CVE, then the rest): the GHSA record comes back under its CVE.
-    expect(out.get("idna==3.6")).toEqual([
+    expect(out.get("PyPI:idna@3.6")).toEqual([
       expect.objectContaining({
         id: "CVE-2099-0001",
         aliases: ["GHSA-aaaa-bbbb-cccc"],
+        ecosystem: "PyPI" as const,
         fixedVersions: ["3.7"],
         summary: "demo advisory known only by GHSA and CVE ids",
       }),
@@ -84,14 +95,14 @@ describe.skipIf(!existsSync(TOOLS.pipAudit))("pip-audit against a loopback OSV A
 
   it("passes a clean set", async () => {
     const out = await new PipAuditScanner(options(), runProcess).scan([
-      { name: "pyyaml", version: "6.0.1" },
-      { name: "requests", version: "2.32.3" },
-      { name: "idna", version: "3.7" },
+      { ecosystem: "PyPI" as const, name: "pyyaml", version: "6.0.1" },
+      { ecosystem: "PyPI" as const, name: "requests", version: "2.32.3" },
+      { ecosystem: "PyPI" as const, name: "idna", version: "3.7" },
     ]);
     expect([...out]).toEqual([
-      ["pyyaml==6.0.1", []],
-      ["requests==2.32.3", []],
-      ["idna==3.7", []],
+      ["PyPI:pyyaml@6.0.1", []],
+      ["PyPI:requests@2.32.3", []],
+      ["PyPI:idna@3.7", []],
     ]);
   });
 
@@ -99,7 +110,9 @@ describe.skipIf(!existsSync(TOOLS.pipAudit))("pip-audit against a loopback OSV A
     server.behave({ status: 500 });
     try {
       await expect(
-        new PipAuditScanner(options(), runProcess).scan([{ name: "pyyaml", version: "6.0.1" }]),
+        new PipAuditScanner(options(), runProcess).scan([
+          { ecosystem: "PyPI" as const, name: "pyyaml", version: "6.0.1" },
+        ]),
       ).rejects.toMatchObject({ code: "SCANNER_UNAVAILABLE" });
     } finally {
       server.behave({});
@@ -110,7 +123,9 @@ describe.skipIf(!existsSync(TOOLS.pipAudit))("pip-audit against a loopback OSV A
     server.behave({ delayMs: 15_000 });
     try {
       await expect(
-        new PipAuditScanner(options({ timeoutMs: 4_000 }), runProcess).scan([{ name: "pyyaml", version: "6.0.1" }]),
+        new PipAuditScanner(options({ timeoutMs: 4_000 }), runProcess).scan([
+          { ecosystem: "PyPI" as const, name: "pyyaml", version: "6.0.1" },
+        ]),
       ).rejects.toMatchObject({
         code: "SCANNER_UNAVAILABLE",
         message: expect.stringContaining("did not finish within 4000 ms"),
@@ -122,7 +137,9 @@ describe.skipIf(!existsSync(TOOLS.pipAudit))("pip-audit against a loopback OSV A
 
   it("fails closed when pip-audit does not exist", async () => {
     const scanner = new PipAuditScanner(options({ pipAudit: join(work, "no", "pip-audit") }), runProcess);
-    await expect(scanner.scan([{ name: "pyyaml", version: "6.0.1" }])).rejects.toMatchObject({
+    await expect(
+      scanner.scan([{ ecosystem: "PyPI" as const, name: "pyyaml", version: "6.0.1" }]),
+    ).rejects.toMatchObject({
       code: "SCANNER_UNAVAILABLE",
       message: expect.stringContaining("ENOENT"),
     });
@@ -134,7 +151,9 @@ describe.skipIf(!existsSync(TOOLS.pipAudit))("pip-audit against a loopback OSV A
       seen = o;
       return runProcess(file, args, o);
     };
-    await new PipAuditScanner(options(), recording).scan([{ name: "idna", version: "3.7" }]);
+    await new PipAuditScanner(options(), recording).scan([
+      { ecosystem: "PyPI" as const, name: "idna", version: "3.7" },
+    ]);
     expect(Object.keys(seen?.env ?? {}).filter((k) => /^(PIP_|UV_|PYTHONPATH|PIP_AUDIT)/.test(k))).toEqual([
       "PIP_CONFIG_FILE",
     ]);
@@ -158,8 +177,8 @@ describe.skipIf(!existsSync(TOOLS.pipAudit))("pip-audit against a loopback OSV A
       ignore: [],
     });
     const pins = [
-      { name: "pyyaml", version: "5.3" },
-      { name: "requests", version: "2.32.3" },
+      { ecosystem: "PyPI" as const, name: "pyyaml", version: "5.3" },
+      { ecosystem: "PyPI" as const, name: "requests", version: "2.32.3" },
     ];
     const first = await service.scan(pins);
     expect(first).toMatchObject({ fromCache: 0, scanned: 2 });
@@ -174,5 +193,35 @@ describe.skipIf(!existsSync(TOOLS.pipAudit))("pip-audit against a loopback OSV A
     expect(second.findings.map((f) => f.id)).toEqual(["PYSEC-2021-142"]);
     expect(second.ignored.map((i) => i.finding.id)).toEqual(["PYSEC-2020-96"]);
     expect(server.requests).toBe(requests);
+  });
+
+  it("a MAL- record pip-audit reports is malware: apart from other findings, and no ignore rule applies", async () => {
+    const service = new VulnerabilityScanService({
+      scanner: new PipAuditScanner(options(), runProcess),
+      cache: await ScanCache.open({ file: join(work, "mal-cache.json"), ttlHours: 0 }),
+      ignore: [{ id: "MAL-2099-4242", reason: "trust me", expires: "2999-12-31" }],
+    });
+    const out = await service.scan([{ ecosystem: "PyPI", name: "evilpkg", version: "1.0.0" }]);
+    expect(out.ignored).toEqual([]);
+    expect(out.malware).toHaveLength(1);
+    // pip-audit may report it under another id; the MAL- id stays among its ids.
+    expect([out.malware[0]!.id, ...out.malware[0]!.aliases]).toContain("MAL-2099-4242");
+  });
+
+  it("answers doctor's probe through the configured service, with the pip-audit version", async () => {
+    const health = await new PipAuditScanner(options({ version: "2.10.1" }), runProcess).probe();
+    expect(health).toMatchObject({
+      ok: true,
+      backend: "pip-audit",
+      version: "pip-audit 2.10.1",
+      source: `OSV service (${server.url})`,
+    });
+    expect(health.advisories).toBeGreaterThan(0);
+    server.behave({ status: 500 });
+    try {
+      expect(await new PipAuditScanner(options(), runProcess).probe()).toMatchObject({ ok: false });
+    } finally {
+      server.behave({});
+    }
   });
 });

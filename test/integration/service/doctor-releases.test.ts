@@ -6,6 +6,7 @@ import { parseConfig } from "../../../src/config.js";
 import { openServices } from "../../../src/runtime.js";
 import { releaseChecks } from "../../../src/service/doctor-releases.js";
 import { startPackageIndex, type PackageIndex } from "../../helpers/package-index.js";
+import { REPO_ROOT } from "../../helpers/repo-root.js";
 import { toolConfig } from "../../helpers/tool-paths.js";
 
 /* The doctor's release-check lines against loopback indexes: one speaking PEP 691 JSON, one plain HTML. */
@@ -53,11 +54,17 @@ describe("doctor: release checks", () => {
   it("the operator's doctor carries these lines and fails on them", async () => {
     const services = await openServices(
       parseConfig(
-        { python: toolConfig(), index: { url: html.url }, scan: { scanner: "osv-db", osvDbDir: stateDir } },
+        {
+          python: toolConfig(),
+          index: { url: html.url },
+          scan: { scanner: "osv-db", osvDbDir: join(REPO_ROOT, "test", "fixtures", "pypa-advisories") },
+        },
         stateDir,
       ),
     );
     const report = await services.operator.doctor();
+    // Everything else is healthy here: the index without upload times is what fails the doctor.
+    expect(report.scanner.ok).toBe(true);
     expect(report.ok).toBe(false);
     expect(report.releases).toMatchObject({ cooldown: "3 days", yanked: "refused", index: { json: false } });
     expect(report.fixes.some((f) => f.includes("serves no PEP 691 JSON"))).toBe(true);

@@ -65,4 +65,14 @@ describe("vulnerability overrides", () => {
     await expect(store().add(input, "op")).rejects.toMatchObject({ code: "CONFIG_INVALID" });
     expect(JSON.parse(await readFile(join(dir, "overrides.json"), "utf8"))).toEqual({ version: 2, overrides: [] });
   });
+
+  it("refuse malware records: an OSV MAL- id can never be overridden", async () => {
+    for (const advisories of [["MAL-2024-1234"], ["PYSEC-2020-96", "mal-2024-9"]]) {
+      await expect(store().add({ ...input, advisories }, "op")).rejects.toMatchObject({
+        code: "INVALID_REQUIREMENT",
+        message: expect.stringContaining("never overridable"),
+      });
+    }
+    expect(await store().live()).toEqual([]);
+  });
 });

@@ -5,10 +5,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ScanCache } from "../../../src/scan/cache.js";
 import type { Finding } from "../../../src/scan/types.js";
 
-const PIN = { name: "pyyaml", version: "5.3" };
+const PIN = { ecosystem: "PyPI" as const, name: "pyyaml", version: "5.3" };
 const FINDING: Finding = {
   id: "PYSEC-2021-142",
   aliases: ["CVE-2020-14343"],
+  ecosystem: "PyPI" as const,
   package: "pyyaml",
   version: "5.3",
   fixedVersions: ["5.4"],
@@ -31,11 +32,11 @@ describe("ScanCache", () => {
   it("answers hits per scanner and pin, including clean results", async () => {
     const cache = await ScanCache.open({ file, ttlHours: 24, now });
     cache.set("osv-db", PIN, [FINDING]);
-    cache.set("osv-db", { name: "idna", version: "3.7" }, []);
+    cache.set("osv-db", { ecosystem: "PyPI" as const, name: "idna", version: "3.7" }, []);
     expect(cache.get("osv-db", PIN)).toEqual([FINDING]);
-    expect(cache.get("osv-db", { name: "idna", version: "3.7" })).toEqual([]);
+    expect(cache.get("osv-db", { ecosystem: "PyPI" as const, name: "idna", version: "3.7" })).toEqual([]);
     expect(cache.get("pip-audit:pypi", PIN)).toBeUndefined();
-    expect(cache.get("osv-db", { name: "pyyaml", version: "5.4" })).toBeUndefined();
+    expect(cache.get("osv-db", { ecosystem: "PyPI" as const, name: "pyyaml", version: "5.4" })).toBeUndefined();
   });
 
   it("hands out copies, so a caller cannot change what is cached", async () => {
@@ -66,8 +67,8 @@ describe("ScanCache", () => {
     first.set("osv-db", PIN, [FINDING]);
     await first.flush();
     expect(JSON.parse(await readFile(file, "utf8"))).toMatchObject({
-      version: 1,
-      entries: [{ key: "osv-db pyyaml==5.3", scannedAt: "2026-03-01T12:00:00.000Z" }],
+      version: 2,
+      entries: [{ key: "osv-db PyPI:pyyaml@5.3", scannedAt: "2026-03-01T12:00:00.000Z" }],
     });
     clock += 23 * HOUR;
     const second = await ScanCache.open({ file, ttlHours: 24, now });
@@ -86,12 +87,26 @@ describe("ScanCache", () => {
     expect(
       (await ScanCache.open({ file: join(dir, "other.json"), ttlHours: 24, now })).get("osv-db", PIN),
     ).toBeUndefined();
-    const good = { key: "osv-db pyyaml==5.3", scannedAt: new Date(clock).toISOString(), findings: [FINDING] };
-    const bad = { key: "osv-db idna==3.7", scannedAt: "yesterday", findings: [{ id: 5 }] };
-    await writeFile(join(dir, "mixed.json"), JSON.stringify({ version: 1, entries: [bad, good] }));
+    const good = { key: "osv-db PyPI:pyyaml@5.3", scannedAt: new Date(clock).toISOString(), findings: [FINDING] };
+    const bad = { key: "osv-db PyPI:idna@3.7", scannedAt: "yesterday", findings: [{ id: 5 }] };
+    await writeFile(join(dir, "mixed.json"), JSON.stringify({ version: 2, entries: [bad, good] }));
     const mixed = await ScanCache.open({ file: join(dir, "mixed.json"), ttlHours: 24, now });
     expect(mixed.get("osv-db", PIN)).toEqual([FINDING]);
-    expect(mixed.get("osv-db", { name: "idna", version: "3.7" })).toBeUndefined();
+    expect(mixed.get("osv-db", { ecosystem: "PyPI" as const, name: "idna", version: "3.7" })).toBeUndefined();
+  });
+
+  it("drops entries of the previous format (findings without an ecosystem)", async () => {
+    const old = { ...FINDING } as Partial<Finding>;
+    delete old.ecosystem;
+    const entry = { key: "osv-db PyPI:pyyaml@5.3", scannedAt: new Date(clock).toISOString(), findings: [old] };
+    await writeFile(join(dir, "v2-shape.json"), JSON.stringify({ version: 2, entries: [entry] }));
+    expect((await ScanCache.open({ file: join(dir, "v2-shape.json"), ttlHours: 24, now })).get("osv-db", PIN)).toBe(
+      undefined,
+    );
+    await writeFile(join(dir, "v1.json"), JSON.stringify({ version: 1, entries: [{ ...entry, findings: [FINDING] }] }));
+    expect((await ScanCache.open({ file: join(dir, "v1.json"), ttlHours: 24, now })).get("osv-db", PIN)).toBe(
+      undefined,
+    );
   });
 
   it("is a no-op with ttlHours 0: nothing kept, nothing written", async () => {
@@ -104,24 +119,24 @@ describe("ScanCache", () => {
 
   it("keeps at most maxEntries, dropping the least recently used (also across a restart)", async () => {
     const cache = await ScanCache.open({ file, ttlHours: 24, now, maxEntries: 2 });
-    cache.set("osv-db", { name: "a", version: "1" }, []);
-    cache.set("osv-db", { name: "b", version: "1" }, []);
-    cache.get("osv-db", { name: "a", version: "1" });
-    cache.set("osv-db", { name: "c", version: "1" }, []);
-    expect(cache.get("osv-db", { name: "b", version: "1" })).toBeUndefined();
+    cache.set("osv-db", { ecosystem: "PyPI" as const, name: "a", version: "1" }, []);
+    cache.set("osv-db", { ecosystem: "PyPI" as const, name: "b", version: "1" }, []);
+    cache.get("osv-db", { ecosystem: "PyPI" as const, name: "a", version: "1" });
+    cache.set("osv-db", { ecosystem: "PyPI" as const, name: "c", version: "1" }, []);
+    expect(cache.get("osv-db", { ecosystem: "PyPI" as const, name: "b", version: "1" })).toBeUndefined();
     await cache.flush();
     const reopened = await ScanCache.open({ file, ttlHours: 24, now, maxEntries: 2 });
-    reopened.get("osv-db", { name: "a", version: "1" });
-    reopened.set("osv-db", { name: "d", version: "1" }, []);
-    expect(reopened.get("osv-db", { name: "a", version: "1" })).toEqual([]);
-    expect(reopened.get("osv-db", { name: "c", version: "1" })).toBeUndefined();
+    reopened.get("osv-db", { ecosystem: "PyPI" as const, name: "a", version: "1" });
+    reopened.set("osv-db", { ecosystem: "PyPI" as const, name: "d", version: "1" }, []);
+    expect(reopened.get("osv-db", { ecosystem: "PyPI" as const, name: "a", version: "1" })).toEqual([]);
+    expect(reopened.get("osv-db", { ecosystem: "PyPI" as const, name: "c", version: "1" })).toBeUndefined();
   });
 
   it("lets concurrent flushes finish without interleaving", async () => {
     const cache = await ScanCache.open({ file, ttlHours: 24, now });
     const flushes = [];
     for (let i = 0; i < 5; i++) {
-      cache.set("osv-db", { name: `p${i}`, version: "1" }, []);
+      cache.set("osv-db", { ecosystem: "PyPI" as const, name: `p${i}`, version: "1" }, []);
       flushes.push(cache.flush());
     }
     await Promise.all(flushes);

@@ -5,6 +5,7 @@ import type { Finding } from "../../../src/scan/types.js";
 const finding: Finding = {
   id: "PYSEC-2021-142",
   aliases: ["CVE-2020-14343", "GHSA-8q59-q68h-6hv4"],
+  ecosystem: "PyPI",
   package: "pyyaml",
   version: "5.3",
   fixedVersions: ["5.4"],
@@ -12,6 +13,7 @@ const finding: Finding = {
 const other: Finding = {
   id: "PYSEC-2020-96",
   aliases: ["CVE-2020-1747"],
+  ecosystem: "PyPI",
   package: "pyyaml",
   version: "5.3",
   fixedVersions: ["5.3.1"],
@@ -47,5 +49,20 @@ describe("applyIgnoreRules", () => {
 
   it("does not match on partial ids", () => {
     expect(applyIgnoreRules([finding], [rule("PYSEC-2021-14")], at("2026-01-01T00:00:00Z")).kept).toEqual([finding]);
+  });
+
+  it("with an ecosystem, applies only to findings of that ecosystem", () => {
+    const npm: Finding = { ...finding, ecosystem: "npm", package: "pyyaml-js" };
+    const scoped = { ...rule("PYSEC-2021-142"), ecosystem: "npm" as const };
+    const { kept, ignored } = applyIgnoreRules([finding, npm], [scoped], at("2026-06-01T00:00:00Z"));
+    expect(kept).toEqual([finding]);
+    expect(ignored.map((i) => i.finding)).toEqual([npm]);
+  });
+
+  it("never applies to malware, named by its MAL- id or by an alias", () => {
+    const malware: Finding = { ...finding, id: "GHSA-xxxx-yyyy-zzzz", aliases: ["MAL-2024-77"] };
+    for (const id of ["MAL-2024-77", "GHSA-xxxx-yyyy-zzzz"]) {
+      expect(applyIgnoreRules([malware], [rule(id)], at("2026-06-01T00:00:00Z")).kept).toEqual([malware]);
+    }
   });
 });

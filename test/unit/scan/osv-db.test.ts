@@ -48,43 +48,52 @@ describe("OsvDbScanner on hand-written advisories", () => {
 
   it("finds the folder by its PEP 503 name and compares versions in PEP 440 order", async () => {
     const result = await new OsvDbScanner(root).scan([
-      { name: "demo-pkg", version: "3.9" },
-      { name: "demo-pkg", version: "3.10" },
-      { name: "absent", version: "1.0" },
+      { ecosystem: "PyPI", name: "demo-pkg", version: "3.9" },
+      { ecosystem: "PyPI", name: "demo-pkg", version: "3.10" },
+      { ecosystem: "PyPI", name: "absent", version: "1.0" },
     ]);
-    expect(result.get("demo-pkg==3.9")).toEqual([
+    expect(result.get("PyPI:demo-pkg@3.9")).toEqual([
       {
         id: "PYSEC-2099-1",
         aliases: ["CVE-2099-0001"],
+        ecosystem: "PyPI",
         package: "demo-pkg",
         version: "3.9",
         fixedVersions: ["3.10"],
         summary: "demo is broken",
       },
     ]);
-    expect(result.get("demo-pkg==3.10")).toEqual([]);
-    expect(result.get("absent==1.0")).toEqual([]);
+    expect(result.get("PyPI:demo-pkg@3.10")).toEqual([]);
+    expect(result.get("PyPI:absent@1.0")).toEqual([]);
     expect(result.size).toBe(3);
   });
 
   it("accepts the vulns/ folder itself as well as the repository root", async () => {
-    const result = await new OsvDbScanner(join(root, "vulns")).scan([{ name: "demo-pkg", version: "1.0" }]);
-    expect(ids(result.get("demo-pkg==1.0"))).toEqual(["PYSEC-2099-1"]);
+    const result = await new OsvDbScanner(join(root, "vulns")).scan([
+      { ecosystem: "PyPI", name: "demo-pkg", version: "1.0" },
+    ]);
+    expect(ids(result.get("PyPI:demo-pkg@1.0"))).toEqual(["PYSEC-2099-1"]);
   });
 
   it("fails closed on a missing directory, a broken advisory file, an odd pin or a non-PEP 440 version", async () => {
     await expect(
-      new OsvDbScanner(join(root, "nope")).scan([{ name: "demo-pkg", version: "1.0" }]),
+      new OsvDbScanner(join(root, "nope")).scan([{ ecosystem: "PyPI", name: "demo-pkg", version: "1.0" }]),
     ).rejects.toMatchObject({ code: "SCANNER_UNAVAILABLE" });
     await writeFile(join(root, "vulns", "other", "PYSEC-2099-3.yaml"), "id: [unclosed\n");
-    await expect(new OsvDbScanner(root).scan([{ name: "other", version: "1.0" }])).rejects.toMatchObject({
+    await expect(
+      new OsvDbScanner(root).scan([{ ecosystem: "PyPI", name: "other", version: "1.0" }]),
+    ).rejects.toMatchObject({
       code: "SCANNER_UNAVAILABLE",
       message: expect.stringContaining("PYSEC-2099-3.yaml"),
     });
-    await expect(new OsvDbScanner(root).scan([{ name: "../vulns", version: "1.0" }])).rejects.toMatchObject({
+    await expect(
+      new OsvDbScanner(root).scan([{ ecosystem: "PyPI", name: "../vulns", version: "1.0" }]),
+    ).rejects.toMatchObject({
       code: "SCANNER_UNAVAILABLE",
     });
-    await expect(new OsvDbScanner(root).scan([{ name: "demo-pkg", version: "1.0-foo-bar" }])).rejects.toMatchObject({
+    await expect(
+      new OsvDbScanner(root).scan([{ ecosystem: "PyPI", name: "demo-pkg", version: "1.0-foo-bar" }]),
+    ).rejects.toMatchObject({
       code: "SCANNER_UNAVAILABLE",
     });
   });
@@ -99,29 +108,30 @@ describe("OsvDbScanner on real PyPA advisories (the repository's subset)", () =>
 
   it("flags pyyaml 5.3 and passes 6.0.1", async () => {
     const result = await scanner.scan([
-      { name: "pyyaml", version: "5.3" },
-      { name: "pyyaml", version: "6.0.1" },
+      { ecosystem: "PyPI", name: "pyyaml", version: "5.3" },
+      { ecosystem: "PyPI", name: "pyyaml", version: "6.0.1" },
     ]);
-    const old = result.get("pyyaml==5.3") ?? [];
+    const old = result.get("PyPI:pyyaml@5.3") ?? [];
     expect(ids(old)).toEqual(expect.arrayContaining(["PYSEC-2020-96", "PYSEC-2021-142"]));
     expect(old.find((f) => f.id === "PYSEC-2021-142")).toMatchObject({
       aliases: expect.arrayContaining(["CVE-2020-14343"]),
+      ecosystem: "PyPI",
       fixedVersions: ["5.4"],
     });
-    expect(result.get("pyyaml==6.0.1")).toEqual([]);
+    expect(result.get("PyPI:pyyaml@6.0.1")).toEqual([]);
   });
 
   it("flags jinja2 2.10 and requests 2.19.0, passes jinja2 3.1.4 and requests 2.32.3", async () => {
     const result = await scanner.scan([
-      { name: "jinja2", version: "2.10" },
-      { name: "jinja2", version: "3.1.4" },
-      { name: "requests", version: "2.19.0" },
-      { name: "requests", version: "2.32.3" },
+      { ecosystem: "PyPI", name: "jinja2", version: "2.10" },
+      { ecosystem: "PyPI", name: "jinja2", version: "3.1.4" },
+      { ecosystem: "PyPI", name: "requests", version: "2.19.0" },
+      { ecosystem: "PyPI", name: "requests", version: "2.32.3" },
     ]);
-    expect(ids(result.get("jinja2==2.10"))).toEqual(expect.arrayContaining(["PYSEC-2019-217", "PYSEC-2021-66"]));
-    expect(result.get("jinja2==3.1.4")).toEqual([]);
-    expect(ids(result.get("requests==2.19.0"))).toEqual(expect.arrayContaining(["PYSEC-2018-28", "PYSEC-2023-74"]));
-    expect(result.get("requests==2.32.3")).toEqual([]);
+    expect(ids(result.get("PyPI:jinja2@2.10"))).toEqual(expect.arrayContaining(["PYSEC-2019-217", "PYSEC-2021-66"]));
+    expect(result.get("PyPI:jinja2@3.1.4")).toEqual([]);
+    expect(ids(result.get("PyPI:requests@2.19.0"))).toEqual(expect.arrayContaining(["PYSEC-2018-28", "PYSEC-2023-74"]));
+    expect(result.get("PyPI:requests@2.32.3")).toEqual([]);
   });
 });
 
@@ -129,6 +139,6 @@ it("reports a canceled scan as SCANNER_UNAVAILABLE", async () => {
   const controller = new AbortController();
   controller.abort();
   await expect(
-    new OsvDbScanner(FIXTURE).scan([{ name: "pyyaml", version: "5.3" }], controller.signal),
+    new OsvDbScanner(FIXTURE).scan([{ ecosystem: "PyPI", name: "pyyaml", version: "5.3" }], controller.signal),
   ).rejects.toMatchObject({ code: "SCANNER_UNAVAILABLE" });
 });

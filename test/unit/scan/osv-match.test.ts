@@ -60,14 +60,18 @@ describe("affects", () => {
       id: "PYSEC-2",
       affected: [{ package: { name: "Demo_Pkg", ecosystem: "PyPI" }, versions: ["0.8.0-alpha2", "1.0"] }],
     });
-    expect(affects(a, { name: "demo-pkg", version: "0.8.0a2" })).toBe(true);
-    expect(affects(a, { name: "demo-pkg", version: "1.0.0" })).toBe(true);
-    expect(affects(a, { name: "demo-pkg", version: "1.1" })).toBe(false);
+    expect(affects(a, { ecosystem: "PyPI", name: "demo-pkg", version: "0.8.0a2" })).toBe(true);
+    expect(affects(a, { ecosystem: "PyPI", name: "demo-pkg", version: "1.0.0" })).toBe(true);
+    expect(affects(a, { ecosystem: "PyPI", name: "demo-pkg", version: "1.1" })).toBe(false);
   });
 
   it("ignores withdrawn advisories, other ecosystems, other packages and GIT ranges", () => {
     expect(
-      affects(ranged([{ introduced: "0" }], { withdrawn: "2023-06-06T10:37:00Z" }), { name: "demo", version: "1.0" }),
+      affects(ranged([{ introduced: "0" }], { withdrawn: "2023-06-06T10:37:00Z" }), {
+        ecosystem: "PyPI",
+        name: "demo",
+        version: "1.0",
+      }),
     ).toBe(false);
     const npm = advisory({
       id: "X",
@@ -75,15 +79,15 @@ describe("affects", () => {
         { package: { name: "demo", ecosystem: "npm" }, ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }] }] },
       ],
     });
-    expect(affects(npm, { name: "demo", version: "1.0" })).toBe(false);
-    expect(affects(ranged([{ introduced: "0" }]), { name: "other", version: "1.0" })).toBe(false);
+    expect(affects(npm, { ecosystem: "PyPI", name: "demo", version: "1.0" })).toBe(false);
+    expect(affects(ranged([{ introduced: "0" }]), { ecosystem: "PyPI", name: "other", version: "1.0" })).toBe(false);
     const git = advisory({
       id: "G",
       affected: [
         { package: { name: "demo", ecosystem: "PyPI" }, ranges: [{ type: "GIT", events: [{ introduced: "0" }] }] },
       ],
     });
-    expect(affects(git, { name: "demo", version: "1.0" })).toBe(false);
+    expect(affects(git, { ecosystem: "PyPI", name: "demo", version: "1.0" })).toBe(false);
   });
 });
 
@@ -93,13 +97,15 @@ describe("matchAdvisories", () => {
       [{ introduced: "0" }, { fixed: "2.0.5" }, { introduced: "1.0" }, { fixed: "1.10" }, { fixed: "1.9" }],
       {
         aliases: ["CVE-2099-1", "GHSA-xxxx"],
+        ecosystem: "PyPI",
         details: "First line.\nSecond line.",
       },
     );
-    expect(matchAdvisories([a], { name: "demo", version: "1.0" })).toEqual([
+    expect(matchAdvisories([a], { ecosystem: "PyPI", name: "demo", version: "1.0" })).toEqual([
       {
         id: "PYSEC-1",
         aliases: ["CVE-2099-1", "GHSA-xxxx"],
+        ecosystem: "PyPI",
         package: "demo",
         version: "1.0",
         fixedVersions: ["1.9", "1.10", "2.0.5"],
@@ -110,7 +116,11 @@ describe("matchAdvisories", () => {
 
   it("returns an empty list for a clean pin", () => {
     expect(
-      matchAdvisories([ranged([{ introduced: "0" }, { fixed: "1.0" }])], { name: "demo", version: "1.0" }),
+      matchAdvisories([ranged([{ introduced: "0" }, { fixed: "1.0" }])], {
+        ecosystem: "PyPI",
+        name: "demo",
+        version: "1.0",
+      }),
     ).toEqual([]);
   });
 });

@@ -39,8 +39,8 @@ const fakeRunner = (reply: Partial<RunResult>): { runner: Runner; calls: Call[] 
 const report = (dependencies: unknown[]): string => JSON.stringify({ dependencies, fixes: [] });
 
 const PINS = [
-  { name: "pyyaml", version: "5.3" },
-  { name: "requests", version: "2.32.3" },
+  { ecosystem: "PyPI" as const, name: "pyyaml", version: "5.3" },
+  { ecosystem: "PyPI" as const, name: "requests", version: "2.32.3" },
 ];
 
 describe("pip-audit invocation", () => {
@@ -98,10 +98,10 @@ describe("pip-audit invocation", () => {
     const { runner, calls } = fakeRunner({});
     const scanner = new PipAuditScanner(OPTIONS, runner);
     for (const pin of [
-      { name: "pyyaml", version: "5.3 --index-url http://evil" },
-      { name: "PyYAML", version: "5.3" },
-      { name: "x\ny", version: "1" },
-      { name: "pyyaml", version: "5.3\n--pre" },
+      { ecosystem: "PyPI" as const, name: "pyyaml", version: "5.3 --index-url http://evil" },
+      { ecosystem: "PyPI" as const, name: "PyYAML", version: "5.3" },
+      { ecosystem: "PyPI" as const, name: "x\ny", version: "1" },
+      { ecosystem: "PyPI" as const, name: "pyyaml", version: "5.3\n--pre" },
     ]) {
       await expect(scanner.scan([pin])).rejects.toMatchObject({ code: "SCANNER_UNAVAILABLE" });
     }
@@ -120,8 +120,8 @@ describe("pip-audit results", () => {
     });
     const out = await new PipAuditScanner(OPTIONS, runner).scan(PINS);
     expect([...out]).toEqual([
-      ["pyyaml==5.3", []],
-      ["requests==2.32.3", []],
+      ["PyPI:pyyaml@5.3", []],
+      ["PyPI:requests@2.32.3", []],
     ]);
   });
 
@@ -135,6 +135,7 @@ describe("pip-audit results", () => {
             id: "PYSEC-2021-142",
             fix_versions: ["5.4"],
             aliases: ["GHSA-8q59-q68h-6hv4", "CVE-2020-14343"],
+            ecosystem: "PyPI",
             description: "bad yaml",
           },
         ],
@@ -142,25 +143,26 @@ describe("pip-audit results", () => {
       { name: "requests", version: "2.32.3", vulns: [] },
     ]);
     const out = await new PipAuditScanner(OPTIONS, fakeRunner({ exitCode: 1, stdout }).runner).scan(PINS);
-    expect(out.get("pyyaml==5.3")).toEqual([
+    expect(out.get("PyPI:pyyaml@5.3")).toEqual([
       {
         id: "PYSEC-2021-142",
         aliases: ["CVE-2020-14343", "GHSA-8q59-q68h-6hv4"],
+        ecosystem: "PyPI",
         package: "pyyaml",
         version: "5.3",
         fixedVersions: ["5.4"],
         summary: "bad yaml",
       },
     ]);
-    expect(out.get("requests==2.32.3")).toEqual([]);
+    expect(out.get("PyPI:requests@2.32.3")).toEqual([]);
   });
 
   it("maps pip-audit's normalized version back onto the pin as given", async () => {
     const stdout = report([{ name: "demo", version: "1.0rc1", vulns: [] }]);
     const out = await new PipAuditScanner(OPTIONS, fakeRunner({ stdout }).runner).scan([
-      { name: "demo", version: "1.0-RC1" },
+      { ecosystem: "PyPI" as const, name: "demo", version: "1.0-RC1" },
     ]);
-    expect(out.get("demo==1.0-RC1")).toEqual([]);
+    expect(out.get("PyPI:demo@1.0-RC1")).toEqual([]);
   });
 
   const failures: [string, Partial<RunResult>, RegExp][] = [
@@ -229,4 +231,58 @@ it("keeps a mirror's credentials out of the scanner id", () => {
     fakeRunner({}).runner,
   );
   expect(scanner.id).toBe("pip-audit:osv(https://osv.example/v1/query)");
+});
+
+describe("pip-audit health probe", () => {
+  const vuln = { id: "PYSEC-2018-28", fix_versions: ["2.20.0"], aliases: ["CVE-2018-18074"] };
+
+  it("asks about one known-vulnerable pin and reports the service and the pip-audit version", async () => {
+    const { runner, calls } = fakeRunner({
+      exitCode: 1,
+      stdout: report([{ name: "requests", version: "2.19.0", vulns: [vuln] }]),
+    });
+    const health = await new PipAuditScanner({ ...OPTIONS, version: "2.10.1" }, runner).probe();
+    expect(calls.map((c) => c.requirements)).toEqual(["requests==2.19.0\n"]);
+    expect(health).toEqual({
+      ok: true,
+      backend: "pip-audit",
+      advisories: 1,
+      source: "OSV service (https://api.osv.dev/v1/query)",
+      version: "pip-audit 2.10.1",
+    });
+  });
+
+  it("is not ok when the service calls that pin clean: an empty mirror would pass every scan", async () => {
+    const { runner } = fakeRunner({ stdout: report([{ name: "requests", version: "2.19.0", vulns: [] }]) });
+    const health = await new PipAuditScanner(OPTIONS, runner).probe();
+    expect(health).toMatchObject({ ok: false, advisories: 0, problem: expect.stringContaining("requests==2.19.0") });
+    expect(health.fix).toContain("scan.osvUrl");
+  });
+
+  it("is not ok, with what to fix, when pip-audit cannot run", async () => {
+    const { runner } = fakeRunner({ exitCode: undefined, spawnError: "ENOENT" });
+    expect(await new PipAuditScanner(OPTIONS, runner).probe()).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining("could not be started"),
+      fix: expect.stringContaining("python.pipAudit"),
+    });
+  });
+});
+
+describe("pip-audit as an advisory source", () => {
+  it("names the pip-audit version in its source version, so an upgrade does not reuse cached results", async () => {
+    const runner = fakeRunner({}).runner;
+    const a = await new PipAuditScanner({ ...OPTIONS, version: "2.10.1" }, runner).source();
+    const b = await new PipAuditScanner({ ...OPTIONS, version: "2.11.0" }, runner).source();
+    expect(a.id).toBe(b.id);
+    expect(a.version).not.toBe(b.version);
+  });
+
+  it("refuses pins of other ecosystems instead of calling them clean", async () => {
+    const { runner, calls } = fakeRunner({});
+    await expect(
+      new PipAuditScanner(OPTIONS, runner).scan([{ ecosystem: "npm", name: "left-pad", version: "1.3.0" }]),
+    ).rejects.toMatchObject({ code: "SCANNER_UNAVAILABLE" });
+    expect(calls).toHaveLength(0);
+  });
 });

@@ -10,6 +10,7 @@ import { pinKey, type Finding, type ScanPin, type Scanner } from "../../../src/s
 const vuln = (pin: ScanPin, id: string): Finding => ({
   id,
   aliases: [`CVE-${id}`],
+  ecosystem: "PyPI",
   package: pin.name,
   version: pin.version,
   fixedVersions: ["9.9"],
@@ -19,7 +20,15 @@ const vuln = (pin: ScanPin, id: string): Finding => ({
 class FakeScanner implements Scanner {
   readonly id = "fake";
   calls: ScanPin[][] = [];
+  /** The advisory data's version: a new version must never be answered from results of the old one. */
+  version = "v1";
   constructor(private readonly drop: string[] = []) {}
+  async source() {
+    return { id: "fake-data", version: this.version };
+  }
+  async probe() {
+    return { ok: true, backend: "fake" };
+  }
   async scan(pins: ScanPin[]): Promise<Map<string, Finding[]>> {
     this.calls.push(pins);
     return new Map(
@@ -29,6 +38,12 @@ class FakeScanner implements Scanner {
     );
   }
 }
+
+const healthy = {
+  id: "fake",
+  source: async () => ({ id: "fake-data", version: "v1" }),
+  probe: async () => ({ ok: true, backend: "fake" }),
+};
 
 describe("VulnerabilityScanService", () => {
   let dir: string;
@@ -43,37 +58,37 @@ describe("VulnerabilityScanService", () => {
     const scanner = new FakeScanner();
     const service = new VulnerabilityScanService({ scanner, cache: await open(), ignore: [], now });
     const first = await service.scan([
-      { name: "bad", version: "1" },
-      { name: "good", version: "1" },
+      { ecosystem: "PyPI", name: "bad", version: "1" },
+      { ecosystem: "PyPI", name: "good", version: "1" },
     ]);
     expect(first).toMatchObject({ fromCache: 0, scanned: 2, scannerId: "fake", ignored: [] });
     expect(first.findings.map((f) => f.id)).toEqual(["PYSEC-1"]);
     const second = await service.scan([
-      { name: "bad", version: "1" },
-      { name: "good", version: "1" },
-      { name: "new", version: "2" },
+      { ecosystem: "PyPI", name: "bad", version: "1" },
+      { ecosystem: "PyPI", name: "good", version: "1" },
+      { ecosystem: "PyPI", name: "new", version: "2" },
     ]);
     expect(second).toMatchObject({ fromCache: 2, scanned: 1 });
     expect(second.findings.map((f) => f.package)).toEqual(["bad"]);
     expect(scanner.calls).toEqual([
       [
-        { name: "bad", version: "1" },
-        { name: "good", version: "1" },
+        { ecosystem: "PyPI", name: "bad", version: "1" },
+        { ecosystem: "PyPI", name: "good", version: "1" },
       ],
-      [{ name: "new", version: "2" }],
+      [{ ecosystem: "PyPI", name: "new", version: "2" }],
     ]);
   });
 
   it("does not call the scanner when everything is cached, also after a restart", async () => {
     const scanner = new FakeScanner();
     await new VulnerabilityScanService({ scanner, cache: await open(), ignore: [], now }).scan([
-      { name: "good", version: "1" },
+      { ecosystem: "PyPI", name: "good", version: "1" },
     ]);
     const restarted = new VulnerabilityScanService({ scanner, cache: await open(), ignore: [], now });
     expect(
       await restarted.scan([
-        { name: "good", version: "1" },
-        { name: "good", version: "1" },
+        { ecosystem: "PyPI", name: "good", version: "1" },
+        { ecosystem: "PyPI", name: "good", version: "1" },
       ]),
     ).toMatchObject({ findings: [], fromCache: 1, scanned: 0 });
     expect(scanner.calls).toHaveLength(1);
@@ -83,12 +98,12 @@ describe("VulnerabilityScanService", () => {
     const rule = { id: "cve-pysec-1", reason: "not reachable", expires: "2026-12-31" };
     const cache = await open();
     await new VulnerabilityScanService({ scanner: new FakeScanner(), cache, ignore: [], now }).scan([
-      { name: "bad", version: "1" },
+      { ecosystem: "PyPI", name: "bad", version: "1" },
     ]);
     const service = new VulnerabilityScanService({ scanner: new FakeScanner(), cache, ignore: [rule], now });
     const out = await service.scan([
-      { name: "bad", version: "1" },
-      { name: "bad", version: "2" },
+      { ecosystem: "PyPI", name: "bad", version: "1" },
+      { ecosystem: "PyPI", name: "bad", version: "2" },
     ]);
     expect(out.findings).toEqual([]);
     expect(out.ignored.map((i) => [i.finding.version, i.rule.reason])).toEqual([
@@ -100,34 +115,43 @@ describe("VulnerabilityScanService", () => {
   it("fails closed when the scanner leaves a pin unanswered, and caches nothing for it", async () => {
     const cache = await open();
     const service = new VulnerabilityScanService({ scanner: new FakeScanner(["lost"]), cache, ignore: [], now });
-    await expect(service.scan([{ name: "lost", version: "1" }])).rejects.toMatchObject({ code: "SCANNER_UNAVAILABLE" });
-    expect(cache.get("fake", { name: "lost", version: "1" })).toBeUndefined();
+    await expect(service.scan([{ ecosystem: "PyPI", name: "lost", version: "1" }])).rejects.toMatchObject({
+      code: "SCANNER_UNAVAILABLE",
+    });
+    expect(cache.get("fake|fake-data|v1", { ecosystem: "PyPI", name: "lost", version: "1" })).toBeUndefined();
   });
 
   it("passes scanner errors through (any other error becomes SCANNER_UNAVAILABLE) and caches nothing", async () => {
     const cache = await open();
     const ours: Scanner = {
-      id: "fake",
+      ...healthy,
       scan: () => Promise.reject(new PackageGuardError("SCANNER_UNAVAILABLE", "down")),
     };
     await expect(
-      new VulnerabilityScanService({ scanner: ours, cache, ignore: [], now }).scan([{ name: "good", version: "1" }]),
+      new VulnerabilityScanService({ scanner: ours, cache, ignore: [], now }).scan([
+        { ecosystem: "PyPI", name: "good", version: "1" },
+      ]),
     ).rejects.toMatchObject({ code: "SCANNER_UNAVAILABLE", message: "down" });
-    const buggy: Scanner = { id: "fake", scan: () => Promise.reject(new TypeError("x is undefined")) };
+    const buggy: Scanner = { ...healthy, scan: () => Promise.reject(new TypeError("x is undefined")) };
     await expect(
-      new VulnerabilityScanService({ scanner: buggy, cache, ignore: [], now }).scan([{ name: "good", version: "1" }]),
+      new VulnerabilityScanService({ scanner: buggy, cache, ignore: [], now }).scan([
+        { ecosystem: "PyPI", name: "good", version: "1" },
+      ]),
     ).rejects.toMatchObject({
       code: "SCANNER_UNAVAILABLE",
       message: expect.stringContaining("x is undefined"),
     });
-    expect(cache.get("fake", { name: "good", version: "1" })).toBeUndefined();
+    expect(cache.get("fake|fake-data|v1", { ecosystem: "PyPI", name: "good", version: "1" })).toBeUndefined();
   });
 
   it("scans every time when caching is off (ttlHours 0)", async () => {
     const scanner = new FakeScanner();
     const service = new VulnerabilityScanService({ scanner, cache: await open(0), ignore: [], now });
-    await service.scan([{ name: "good", version: "1" }]);
-    expect(await service.scan([{ name: "good", version: "1" }])).toMatchObject({ fromCache: 0, scanned: 1 });
+    await service.scan([{ ecosystem: "PyPI", name: "good", version: "1" }]);
+    expect(await service.scan([{ ecosystem: "PyPI", name: "good", version: "1" }])).toMatchObject({
+      fromCache: 0,
+      scanned: 1,
+    });
     expect(scanner.calls).toHaveLength(2);
   });
 
@@ -136,7 +160,7 @@ describe("VulnerabilityScanService", () => {
     await writeFile(join(dir, "blocker"), "");
     const cache = await ScanCache.open({ file: join(dir, "blocker", "cache.json"), ttlHours: 24, now });
     const out = await new VulnerabilityScanService({ scanner: new FakeScanner(), cache, ignore: [], now }).scan([
-      { name: "bad", version: "1" },
+      { ecosystem: "PyPI", name: "bad", version: "1" },
     ]);
     expect(out.findings).toHaveLength(1);
   });

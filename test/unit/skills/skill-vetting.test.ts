@@ -5,7 +5,8 @@ import { PackageGuardError } from "../../../src/errors.js";
 import type { PolicyDecision } from "../../../src/policy/decide.js";
 import { parseRequirement } from "../../../src/policy/requirement.js";
 import type { WhitelistEntry } from "../../../src/policy/whitelist.js";
-import type { Pin, SkillVenv, Wanted } from "../../../src/python/environment.js";
+import type { SkillVenv, Wanted } from "../../../src/python/environment.js";
+import type { ScanPin } from "../../../src/scan/types.js";
 import { vetRequirements, type VetContext } from "../../../src/service/vetting.js";
 
 /*
@@ -70,20 +71,23 @@ const fakeContext = (o: Options = {}) => {
     },
     async scan() {
       return {
-        async scan(pins: Pin[]) {
+        async scan(pins: ScanPin[]) {
           const bad = pins.filter((p) => o.vulnerable?.includes(p.name));
           return {
             findings: bad.map((p) => ({
               id: `PYSEC-${p.name}`,
               aliases: [],
+              ecosystem: "PyPI" as const,
               package: p.name,
               version: p.version,
               fixedVersions: ["9.9"],
             })),
+            malware: [],
             ignored: [],
             fromCache: 0,
             scanned: pins.length,
             scannerId: "fake",
+            source: { id: "fake", version: "1" },
           };
         },
       };

@@ -47,6 +47,13 @@ describe("gateway methods", () => {
       "packages.overrides.add": "operator.approvals",
       "packages.audit.verify": "operator.read",
       "packages.doctor": "operator.read",
+      "packages.advisories.status": "operator.read",
+      "packages.advisories.update": "operator.admin",
+      "packages.exposure": "operator.read",
+      "packages.rescan": "operator.write",
+      "packages.quarantine": "operator.admin",
+      "packages.quarantine.release": "operator.admin",
+      "packages.quarantine.list": "operator.read",
       "packages.sbom": "operator.read",
     });
   });
