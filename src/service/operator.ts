@@ -145,7 +145,15 @@ export class OperatorService {
     if (!records || records.state.pins.length === 0) {
       throw new PackageGuardError("NOT_FOUND", `Skill '${id}' has no installed packages`, { details: { skill: id } });
     }
-    const input = { skill: id, ...records, indexUrl: this.deps.config.index.url, now: this.now() };
+    const exposure = await this.deps.exposure.report(id);
+    const rescan = exposure.scannedAt
+      ? {
+          scannedAt: exposure.scannedAt,
+          scanner: exposure.source?.id ?? "unknown",
+          pins: exposure.skills.find((s) => s.skill === id)?.pins ?? [],
+        }
+      : null;
+    const input = { skill: id, ...records, rescan, indexUrl: this.deps.config.index.url, now: this.now() };
     // Loaded when asked for: the CycloneDX library alone adds ~0.1 s to every CLI start and gateway load otherwise.
     if (format === "pylock")
       return { skill: id, format, pylock: (await import("./pylock-export.js")).pylockExport(input) };

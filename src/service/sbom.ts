@@ -3,8 +3,19 @@ import { Enums, Models, Serialize, Spec } from "@cyclonedx/cyclonedx-library";
 import type { InstallRecord, PinRecord, ReleaseFile, SkillState } from "../python/environment.js";
 import { ownVersion } from "../util/own-version.js";
 import { redactUrl } from "../util/redact-url.js";
+import type { ExposedPin } from "./exposure.js";
 
-export type SbomInput = { skill: string; state: SkillState; record: InstallRecord; indexUrl: string; now: Date };
+/** The last re-scan of installed skills (exposure.json), when there was one: its findings in this skill. */
+export type RescanInput = { scannedAt: string; scanner: string; pins: readonly ExposedPin[] };
+
+export type SbomInput = {
+  skill: string;
+  state: SkillState;
+  record: InstallRecord;
+  rescan?: RescanInput | null;
+  indexUrl: string;
+  now: Date;
+};
 
 const PYPI = /^https:\/\/pypi\.org\/simple\/?$/;
 const PREFIX = "package-guard";
@@ -32,12 +43,70 @@ const distribution = (file: ReleaseFile): Models.ExternalReference =>
     },
   );
 
-const scanResult = (record: PinRecord | undefined): string =>
-  !record?.scan
+/** A known vulnerability in one pin as its last scan saw it, and why it is in the venv. */
+type Known = {
+  id: string;
+  aliases: string[];
+  summary: string | undefined;
+  fixedVersions: string[];
+  malicious: boolean;
+  detail: string;
+};
+
+type LastScan = { scanner: string; at: string; known: Known[] } | null;
+
+/**
+ * The newer of the scan a pin passed at install time and the last re-scan of the installed skills (a re-scan covers
+ * every pin installed before it ran; only skills with findings are listed in it).
+ */
+const lastScan = (
+  pin: { name: string; version: string },
+  record: PinRecord | undefined,
+  rescan: RescanInput | null,
+): LastScan => {
+  const installScan = record?.scan ?? null;
+  if (rescan && (!installScan || rescan.scannedAt > installScan.scannedAt)) {
+    const found = rescan.pins.find((p) => p.package === pin.name && p.version === pin.version)?.findings ?? [];
+    return {
+      scanner: rescan.scanner,
+      at: rescan.scannedAt,
+      known: found.map((f): Known => ({
+        id: f.id,
+        aliases: f.aliases,
+        summary: f.summary,
+        fixedVersions: f.fixedVersions,
+        malicious: f.malicious,
+        detail: f.malicious
+          ? `Malware, found by the re-scan of ${rescan.scannedAt}: never overridable; remove or quarantine the skill`
+          : f.override
+            ? `Found by the re-scan of ${rescan.scannedAt}; accepted by override ${f.override}`
+            : `Found by the re-scan of ${rescan.scannedAt}, after the install; not accepted by anyone`,
+      })),
+    };
+  }
+  if (!installScan) return null;
+  return {
+    scanner: installScan.scanner,
+    at: installScan.scannedAt,
+    known: installScan.accepted.map((f): Known => ({
+      id: f.id,
+      aliases: f.aliases,
+      summary: f.summary,
+      fixedVersions: f.fixedVersions,
+      malicious: false,
+      detail: `Accepted by ${f.acceptedBy} until ${f.expires}: ${f.reason}`,
+    })),
+  };
+};
+
+const scanResult = (scan: LastScan): string =>
+  !scan
     ? "not recorded"
-    : record.scan.accepted.length === 0
-      ? "no known vulnerabilities"
-      : "known vulnerabilities accepted by an operator";
+    : scan.known.some((k) => k.malicious)
+      ? "malware"
+      : scan.known.length === 0
+        ? "no known vulnerabilities"
+        : "known vulnerabilities";
 
 const properties = (entries: [string, string | undefined][]): Models.PropertyRepository =>
   new Models.PropertyRepository(
@@ -48,8 +117,9 @@ const properties = (entries: [string, string | undefined][]): Models.PropertyRep
 
 /**
  * A CycloneDX 1.6 BOM of what a skill's venv holds: every pin with its purl, its files' SHA-256 digests and upload
- * times, whether the skill asked for it or got it as a dependency, and the scan it passed at install time; every
- * known vulnerability an operator let in (override or ignore rule) is listed with who accepted it and until when.
+ * times, whether the skill asked for it or got it as a dependency, and its last scan (the install's, or a later
+ * re-scan's); every known vulnerability that scan saw in it is listed, with who accepted it and until when, or that
+ * nobody did (a finding a re-scan made after the install), or that it is malware.
  */
 export const cycloneDxSbom = (input: SbomInput): Record<string, unknown> => {
   const { skill, state, record, indexUrl, now } = input;
@@ -75,6 +145,7 @@ export const cycloneDxSbom = (input: SbomInput): Record<string, unknown> => {
   });
   for (const pin of state.pins.toSorted((a, b) => a.name.localeCompare(b.name))) {
     const pinRecord = record.pins[`${pin.name}==${pin.version}`];
+    const scan = lastScan(pin, pinRecord, input.rescan ?? null);
     const purl = purlOf(pin.name, pin.version, indexUrl);
     const component = new Models.Component(Enums.ComponentType.Library, pin.name, {
       bomRef: purl,
@@ -85,13 +156,13 @@ export const cycloneDxSbom = (input: SbomInput): Record<string, unknown> => {
       externalReferences: new Models.ExternalReferenceRepository((pinRecord?.files ?? []).map(distribution)),
       properties: properties([
         ["direct", String(Object.hasOwn(state.requirements, pin.name))],
-        ["scan:result", scanResult(pinRecord)],
-        ["scan:scanner", pinRecord?.scan?.scanner],
-        ["scan:checked-at", pinRecord?.scan?.scannedAt],
+        ["scan:result", scanResult(scan)],
+        ["scan:scanner", scan?.scanner],
+        ["scan:checked-at", scan?.at],
       ]),
     });
     bom.components.add(component);
-    for (const f of pinRecord?.scan?.accepted ?? []) {
+    for (const f of scan?.known ?? []) {
       bom.vulnerabilities.add(
         new Models.Vulnerability.Vulnerability({
           bomRef: `${f.id}@${purl}`,
@@ -108,9 +179,7 @@ export const cycloneDxSbom = (input: SbomInput): Record<string, unknown> => {
           ),
           ...(f.summary ? { description: f.summary } : {}),
           ...(f.fixedVersions.length > 0 ? { recommendation: `Upgrade to ${f.fixedVersions.join(" or ")}` } : {}),
-          analysis: new Models.Vulnerability.Analysis({
-            detail: `Accepted by ${f.acceptedBy} until ${f.expires}: ${f.reason}`,
-          }),
+          analysis: new Models.Vulnerability.Analysis({ detail: f.detail }),
           affects: new Models.Vulnerability.AffectRepository([new Models.Vulnerability.Affect(component.bomRef)]),
         }),
       );

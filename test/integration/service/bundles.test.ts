@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,6 +6,7 @@ import { parseConfig } from "../../../src/config.js";
 import { openServices } from "../../../src/runtime.js";
 import type { Services } from "../../../src/service/services.js";
 import { vetInstallTarget } from "../../../src/service/vet-target.js";
+import { malwareRecord } from "../../helpers/advisory-zip.js";
 import { DEMO_PACKAGES, startPackageIndex, type PackageIndex } from "../../helpers/package-index.js";
 import { REPO_ROOT } from "../../helpers/repo-root.js";
 import { toolConfig } from "../../helpers/tool-paths.js";
@@ -13,7 +14,8 @@ import { toolConfig } from "../../helpers/tool-paths.js";
 /*
  * Every door of a skill bundle through the real service: the files are read from a staged folder, each declared
  * requirement is resolved by uv against a loopback index and scanned by the offline OSV database, and what passes
- * is pre-installed. pyyaml 5.3 carries PYSEC-2020-96 in the PyPA fixture; tinycalc 1.1.0 is yanked here.
+ * is pre-installed. pyyaml 5.3 carries PYSEC-2020-96 in the PyPA fixture; tinycalc 1.1.0 is yanked here; evilcalc
+ * 1.0.0 is malware (an OSV MAL- record added to a copy of the fixture).
  */
 let index: PackageIndex;
 let root: string;
@@ -42,9 +44,19 @@ beforeAll(async () => {
     packages: [
       ...DEMO_PACKAGES.filter((p) => !(p.name === "tinycalc" && p.version === "1.1.0")),
       { name: "tinycalc", version: "1.1.0", yanked: "miscompiled" },
+      { name: "evilcalc", version: "1.0.0" },
     ],
   });
   root = await mkdtemp(join(tmpdir(), "pg-bundles-"));
+  const advisories = join(root, "advisories");
+  await cp(join(REPO_ROOT, "test", "fixtures", "pypa-advisories", "vulns"), join(advisories, "vulns"), {
+    recursive: true,
+  });
+  await mkdir(join(advisories, "vulns", "evilcalc"));
+  await writeFile(
+    join(advisories, "vulns", "evilcalc", "MAL-2099-11.json"),
+    JSON.stringify(malwareRecord("MAL-2099-11", "evilcalc", ["1.0.0"])),
+  );
   service = await openServices(
     parseConfig(
       {
@@ -55,13 +67,14 @@ beforeAll(async () => {
               { package: "pyyaml", version: ">=5.1,<7" },
               { package: "tinycalc", version: "" },
               { package: "datakit", version: ">=1,<2" },
+              { package: "evilcalc", version: "" },
             ],
           },
         },
         hooks: { maturity: "student", preinstall: true },
         python: toolConfig(),
         index: { url: index.url },
-        scan: { scanner: "osv-db", osvDbDir: join(REPO_ROOT, "test", "fixtures", "pypa-advisories") },
+        scan: { scanner: "osv-db", osvDbDir: join(root, "advisories") },
       },
       join(root, "state"),
     ),
@@ -93,6 +106,33 @@ describe("vetting every door of a skill bundle (real uv, offline advisories)", (
       ["policy", "blocked", "pyyaml", "VULNERABLE"],
       ["policy", "blocked", "tinycalc", "YANKED"],
       ["policy", "blocked", "evil-pkg", "NOT_WHITELISTED"],
+    ]);
+  });
+
+  it("a malicious pin in a PEP 723 block and in requirements.txt blocks as MALICIOUS, each at its file", async () => {
+    const dir = await stage("mal-skill", {
+      "tools/run.py": '# /// script\n# dependencies = ["evilcalc>=1"]\n# ///\n',
+      "requirements.txt": "evilcalc==1.0.0\npyyaml==5.3\n",
+    });
+    const v = await vet(dir, "mal-skill");
+    expect(v.decision).toBe("block");
+    expect(v.findings.map((f) => [f.ruleId, f.file, f.line])).toEqual([
+      ["package-guard.malicious", "requirements.txt", 1],
+      ["package-guard.vulnerable", "requirements.txt", 2],
+      ["package-guard.malicious", "tools/run.py", 2],
+    ]);
+    expect(v.reason).toContain("evilcalc==1.0.0 (requirements.txt:1): [MALICIOUS]");
+    expect(v.reason).toContain("evilcalc>=1 (tools/run.py:2): [MALICIOUS]");
+    expect(v.reason).toContain("MAL-2099-11");
+    const audit = await service.operator.installations({ skillId: "mal-skill", limit: 10 });
+    expect(
+      audit
+        .filter((a) => a.code === "MALICIOUS")
+        .map((a) => [a.requested, a.vulnerabilities])
+        .toReversed(),
+    ).toEqual([
+      ["evilcalc==1.0.0", ["MAL-2099-11"]],
+      ["evilcalc>=1", ["MAL-2099-11"]],
     ]);
   });
 

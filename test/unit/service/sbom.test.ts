@@ -154,6 +154,47 @@ describe("CycloneDX SBOM of a skill", () => {
   });
 });
 
+describe("the last scan in the SBOM", () => {
+  const rescan = (scannedAt: string) => ({
+    scannedAt,
+    scanner: "osv-db:managed",
+    pins: [
+      {
+        ecosystem: "PyPI" as const,
+        package: "tinycalc",
+        version: "1.1.0",
+        findings: [{ id: "MAL-2099-9", aliases: [], malicious: true, fixedVersions: [] }],
+      },
+    ],
+  });
+  const props = (bom: Bom, name: string) =>
+    Object.fromEntries(bom.components.find((c) => c.name === name)!.properties.map((p) => [p.name, p.value]));
+
+  it("a re-scan after the install is the last scan: its findings, malware too, replace the install's", async () => {
+    const bom = cycloneDxSbom({ ...input, rescan: rescan("2026-06-01T12:00:00.000Z") }) as unknown as Bom;
+    expect(await new Validation.JsonStrictValidator(Spec.Version.v1dot6).validate(JSON.stringify(bom))).toBeNull();
+    expect(props(bom, "tinycalc")).toMatchObject({
+      "package-guard:scan:result": "malware",
+      "package-guard:scan:scanner": "osv-db:managed",
+      "package-guard:scan:checked-at": "2026-06-01T12:00:00.000Z",
+    });
+    // A pin the re-scan covered and found nothing in is clean as of the re-scan.
+    expect(props(bom, "datakit")["package-guard:scan:result"]).toBe("no known vulnerabilities");
+    expect(bom.vulnerabilities.map((v) => [v.id, v.analysis.detail])).toEqual([
+      [
+        "MAL-2099-9",
+        "Malware, found by the re-scan of 2026-06-01T12:00:00.000Z: never overridable; remove or quarantine the skill",
+      ],
+    ]);
+  });
+
+  it("a re-scan older than the install does not speak for it", () => {
+    const bom = cycloneDxSbom({ ...input, rescan: rescan("2026-05-01T00:00:00.000Z") }) as unknown as Bom;
+    expect(props(bom, "tinycalc")["package-guard:scan:result"]).toBe("known vulnerabilities");
+    expect(bom.vulnerabilities.map((v) => v.id)).toEqual(["PYSEC-2099-7"]);
+  });
+});
+
 describe("pylock.toml export (PEP 751)", () => {
   it("parses back into every pin with its files, hashes and upload times", () => {
     const text = pylockExport(input);
