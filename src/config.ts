@@ -164,6 +164,23 @@ export const ConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    widgets: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean({ description: "Gate show_widget (before_tool_call)" })),
+          esmSh: Type.Optional(
+            Type.Boolean({
+              description: "Let widgets load esm.sh modules: policy-checked, but no integrity binds them",
+            }),
+          ),
+          fonts: Type.Optional(Type.Boolean({ description: "Let widgets load CSS and fonts from the font hosts" })),
+          registry: Type.Optional(Type.String({ pattern: "^https?://[^\\s@]+$" })),
+          timeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 14_000 })),
+          maxTarballBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 512 * 1024 * 1024 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -219,7 +236,17 @@ export type PackageGuardConfig = {
   audit: { file: string; rotateBytes: number };
   approvals: { ttlHours: number; maxPending: number; file: string };
   hooks: { maturity: Maturity; preinstall: boolean };
+  widgets: {
+    enabled: boolean;
+    esmSh: boolean;
+    fonts: boolean;
+    registry: string;
+    timeoutMs: number;
+    maxTarballBytes: number;
+  };
 };
+
+export const DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/";
 
 export const DEFAULT_INDEX_URL = "https://pypi.org/simple";
 /** On by default, like pnpm's minimumReleaseAge and Aikido's 48 h: most malicious releases are yanked within days. */
@@ -354,6 +381,15 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
       file: join(dataDir, "approvals.json"),
     },
     hooks: { maturity: c.hooks?.maturity ?? defaultMaturity, preinstall: c.hooks?.preinstall ?? true },
+    widgets: {
+      enabled: c.widgets?.enabled ?? true,
+      esmSh: c.widgets?.esmSh ?? false,
+      fonts: c.widgets?.fonts ?? true,
+      registry: c.widgets?.registry ?? DEFAULT_NPM_REGISTRY,
+      // OpenClaw fails a before_tool_call handler closed after 15 s; the gate answers first with its own reason.
+      timeoutMs: c.widgets?.timeoutMs ?? 12_000,
+      maxTarballBytes: c.widgets?.maxTarballBytes ?? 64 * 1024 * 1024,
+    },
   };
 };
 

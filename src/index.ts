@@ -13,6 +13,7 @@ import { registerGatewayMethods } from "./surfaces/gateway.js";
 import { createBeforeInstallHandler } from "./surfaces/hooks.js";
 import { createSecurityAuditCollector } from "./surfaces/security-audit.js";
 import { createToolFactories } from "./surfaces/tools.js";
+import { createWidgetHook, SHOW_WIDGET } from "./surfaces/widget-hook.js";
 
 // How often the background service looks for new advisory data (a cheap check) and a due scheduled re-scan.
 const RESCAN_POLL_MS = 60_000;
@@ -65,6 +66,14 @@ export default definePluginEntry({
     });
     // Inline, so the SDK's (unexported) event and result types check this handler.
     api.on("before_install", (event) => beforeInstall(event));
+    if (config.widgets.enabled) {
+      const widgetHook = createWidgetHook({
+        getGate: async () => (await getServices()).widgets,
+        logger: api.logger,
+        budgetMs: config.widgets.timeoutMs,
+      });
+      api.on("before_tool_call", (event, ctx) => widgetHook(event, ctx), { matcher: [SHOW_WIDGET] });
+    }
     // Reads files only (the re-scan result, quarantine markers), so it also answers in a process with no gateway.
     api.registerSecurityAuditCollector(
       createSecurityAuditCollector((c) =>

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { AuditLog } from "./audit/log.js";
 import type { PackageGuardConfig } from "./config.js";
 import { ApprovalStore } from "./policy/approvals.js";
+import { resolveMaturity } from "./policy/maturity.js";
 import { OverrideStore } from "./policy/overrides.js";
 import { WhitelistSources } from "./policy/whitelist-sources.js";
 import { PythonEnvironment } from "./python/environment.js";
@@ -13,6 +14,9 @@ import { ExposureService } from "./service/exposure.js";
 import { OperatorService } from "./service/operator.js";
 import { PackageService } from "./service/pipeline.js";
 import type { Services } from "./service/services.js";
+import { RegistryPackageFiles } from "./service/widget-files.js";
+import { WidgetGate } from "./service/widget-gate.js";
+import { npmWidgetPolicy } from "./service/widget-policy.js";
 import { runProcess, type Runner } from "./util/exec.js";
 
 export type RuntimeOptions = { runner?: Runner; now?: () => Date };
@@ -64,10 +68,23 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
       })),
     ...(options.now ? { now: options.now } : {}),
   };
+  const widgets = new WidgetGate({
+    options: { esmSh: config.widgets.esmSh, fonts: config.widgets.fonts },
+    policy: npmWidgetPolicy(deps.scan),
+    files: new RegistryPackageFiles({
+      registry: config.widgets.registry,
+      timeoutMs: config.widgets.timeoutMs,
+      maxTarballBytes: config.widgets.maxTarballBytes,
+    }),
+    audit,
+    maturityOf: (agentId) => resolveMaturity(config, agentId ?? undefined),
+    ...(options.now ? { now: options.now } : {}),
+  });
   const exposure = new ExposureService(deps);
   return {
     packages: new PackageService(deps),
     operator: new OperatorService({ ...deps, exposure }),
     exposure,
+    widgets,
   };
 };

@@ -1,9 +1,15 @@
 import type { ExposureService } from "./exposure.js";
 import type { OperatorService } from "./operator.js";
 import type { PackageService } from "./pipeline.js";
+import type { WidgetGate } from "./widget-gate.js";
 
 /**
- * What the surfaces call: the install pipeline, the operator's own operations beside it, and the re-scan of what is
- * installed (the background service drives it).
+ * What the surfaces call: the install pipeline, the operator's own operations beside it, the re-scan of what is
+ * installed (the background service drives it), and the widget gate.
  */
-export type Services = { packages: PackageService; operator: OperatorService; exposure: ExposureService };
+export type Services = {
+  packages: PackageService;
+  operator: OperatorService;
+  exposure: ExposureService;
+  widgets: WidgetGate;
+};

@@ -1,0 +1,157 @@
+import { randomUUID } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AuditRecord } from "../../src/audit/log.js";
+import type { GatewayClient } from "../helpers/gateway-client.js";
+import { startGateway, type Gateway } from "../helpers/gateway.js";
+import {
+  messageText,
+  mockModelConfig,
+  startMockModel,
+  toolResultsSinceUser,
+  toolThenText,
+  type MockModel,
+} from "../helpers/mock-model.js";
+import { startNpmRegistry, type NpmRegistry } from "../helpers/npm-registry.js";
+
+// One real gateway: a WS operator client that declares `inline-widgets` sends chat.send, the loopback mock model
+// answers with a show_widget call, and the plugin's before_tool_call gate decides it against a loopback npm registry.
+const D3_FILE = "!function(){window.d3={version:'7.9.0',select(){return this}}}();\n";
+const JSDELIVR = "https://cdn.jsdelivr.net/npm";
+const SHOW_WIDGET_ID = "openclaw:core:show_widget";
+const FONT = "https://fonts.googleapis.com/css2?family=Inter";
+const widget = (src: string): string =>
+  `<div id="chart">Loading</div>\n<script src="${src}"></script>\n<script>d3.select("#chart")</script>`;
+const FONT_AS_WRITTEN = "HTTPS://FONTS.GOOGLEAPIS.COM/css2?family=Inter";
+const TURNS = {
+  // The agent's spelling of the host; the gate rewrites the tag to the URL it checked.
+  fonts: `<link rel="stylesheet" href="${FONT_AS_WRITTEN}"><p style="font-family: Inter">Hello</p>`,
+  latest: widget(`${JSDELIVR}/d3@latest/dist/d3.min.js`),
+  unlisted: widget(`${JSDELIVR}/left-pad@1.3.0/index.js`),
+  loader:
+    `<div id="c"></div><script>const s = document.createElement("script"); s.src = u; document.head.append(s)` +
+    "</script>",
+} as const;
+
+let registry: NpmRegistry;
+let model: MockModel;
+let gateway: Gateway;
+let client: GatewayClient;
+
+beforeAll(async () => {
+  registry = await startNpmRegistry({
+    packages: [
+      { name: "d3", version: "7.9.0", files: { "dist/d3.min.js": D3_FILE } },
+      { name: "left-pad", version: "1.3.0" },
+    ],
+  });
+  model = await startMockModel(
+    toolThenText(
+      Object.fromEntries(
+        Object.entries(TURNS).map(([key, code]) => [
+          key,
+          // Tool Search is on by default: models reach show_widget through the tool_call meta-tool.
+          [
+            {
+              name: "tool_call",
+              arguments: { id: SHOW_WIDGET_ID, args: { title: `Widget ${key}`, widget_code: code } },
+            },
+          ],
+        ]),
+      ),
+    ),
+  );
+  gateway = await startGateway({
+    agents: ["main"],
+    pluginConfig: {
+      widgets: { registry: registry.url },
+    },
+    extraConfig: mockModelConfig(model),
+  });
+  client = await gateway.connect(["operator.read", "operator.write"], { caps: ["inline-widgets"] });
+});
+
+afterAll(async () => {
+  await gateway?.stop();
+  await model?.close();
+  await registry?.close();
+});
+
+/** One chat turn from the inline-widgets client; resolves with the show_widget result the model was given. */
+const turn = async (key: keyof typeof TURNS): Promise<string> => {
+  const sent = await client.call<{ runId?: string }>("chat.send", {
+    sessionKey: "agent:main:main",
+    message: `run:${key}`,
+    idempotencyKey: randomUUID(),
+  });
+  expect(sent).toMatchObject({ ok: true });
+  await client.waitForEvent<{ state?: string; runId?: string }>(
+    "chat",
+    (p) =>
+      (p.state === "final" || p.state === "error") &&
+      (!sent.ok || !sent.payload.runId || p.runId === sent.payload.runId),
+  );
+  const answered = model.requests.findLast(
+    (r) => toolResultsSinceUser(r).length > 0 && JSON.stringify(r.messages).includes(`run:${key}`),
+  );
+  expect(answered, `the model never saw a tool result for run:${key}`).toBeDefined();
+  return toolResultsSinceUser(answered!).map(messageText).join("\n");
+};
+
+const widgetRecords = async (): Promise<AuditRecord[]> =>
+  (await readFile(join(gateway.stateDir, "package-guard", "audit.jsonl"), "utf8"))
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as AuditRecord)
+    .filter((r) => r.source === "widget");
+
+const storedDocuments = async (): Promise<string[]> => {
+  const root = join(gateway.stateDir, "canvas", "documents");
+  const ids = await readdir(root).catch(() => [] as string[]);
+  return Promise.all(ids.map((id) => readFile(join(root, id, "index.html"), "utf8").catch(() => "")));
+};
+
+describe("show_widget through the widget gate on a real gateway", () => {
+  it("continues an allowed widget with the rewritten code: the stored canvas document holds our tag", async () => {
+    const result = await turn("fonts");
+    expect(result).not.toContain("package-guard refused");
+    const documents = await storedDocuments();
+    expect(
+      documents.some((d) => d.includes(FONT_AS_WRITTEN)),
+      "the agent's spelling was stored",
+    ).toBe(false);
+    expect(documents.some((d) => d.includes(`<link rel="stylesheet" href="${FONT}">`))).toBe(true);
+  });
+
+  it("blocks d3@latest with our reason, and stores no document for it", async () => {
+    const before = (await storedDocuments()).length;
+    const result = await turn("latest");
+    expect(result).toContain("package-guard refused this widget");
+    expect(result).toContain("d3@latest is not an exact version");
+    expect(await storedDocuments()).toHaveLength(before);
+  });
+
+  it("blocks a library that is not on the whitelist", async () => {
+    const result = await turn("unlisted");
+    expect(result).toContain("[NOT_WHITELISTED]");
+    expect(result).toContain("left-pad");
+  });
+
+  it("blocks an inline script that builds a <script> element", async () => {
+    const result = await turn("loader");
+    // The result reaches the model as JSON, quotes escaped.
+    expect(result).toContain('createElement(\\"script\\"): write the <script> tag in widget_code');
+  });
+
+  it("audits each decision with source widget", async () => {
+    const records = await widgetRecords();
+    expect(records.map((r) => [r.package, r.version, r.status, r.code])).toEqual([
+      [null, null, "vetted", null],
+      ["d3", null, "blocked", "INVALID_REQUIREMENT"],
+      ["left-pad", "1.3.0", "blocked", "NOT_WHITELISTED"],
+      [null, null, "blocked", "INVALID_REQUIREMENT"],
+    ]);
+    expect(records.every((r) => r.agentId === "main" && r.client?.startsWith("show_widget"))).toBe(true);
+  });
+});
