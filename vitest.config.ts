@@ -4,13 +4,20 @@ export default defineConfig({
   test: {
     projects: [
       {
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 10_000, sequence: { groupOrder: 0 } },
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          setupFiles: ["test/setup/tmp-guard.ts"],
+          testTimeout: 10_000,
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         // Real python, uv, pip-audit and a loopback package index: slower, and heavy enough to run few at once.
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
+          setupFiles: ["test/setup/tmp-guard.ts"],
           testTimeout: 180_000,
           hookTimeout: 180_000,
           maxWorkers: 2,

@@ -1,4 +1,4 @@
-import { configJsonSchema } from "../src/config.js";
+import { manifestConfigSchema } from "../src/config.js";
 import { CLI_DESCRIPTOR } from "../src/surfaces/cli-descriptor.js";
 import { TOOL_NAMES } from "../src/surfaces/tools.js";
 
@@ -15,5 +15,5 @@ export const buildManifest = (version: string): Record<string, unknown> => ({
   contracts: { tools: [...TOOL_NAMES] },
   skills: ["skills"],
   cliCommands: [CLI_DESCRIPTOR],
-  configSchema: configJsonSchema(),
+  configSchema: manifestConfigSchema(),
 });

@@ -145,6 +145,11 @@ export const ConfigSchema = Type.Object(
         {
           file: Type.Optional(Type.Union([PathString, Type.Null()])),
           rotateBytes: Type.Optional(Type.Integer({ minimum: 4096 })),
+          signingKey: Type.Optional(
+            Type.Union([PathString, Type.Null()], {
+              description: "PEM Ed25519 private key that signs the audit head (openssl genpkey -algorithm ed25519)",
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -154,6 +159,8 @@ export const ConfigSchema = Type.Object(
         {
           ttlHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365 })),
           maxPending: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+          maxPendingPerAgent: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+          pendingTtlHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365 })),
         },
         { additionalProperties: false },
       ),
@@ -233,8 +240,14 @@ export type PackageGuardConfig = {
     exposureFile: string;
   };
   venvRoot: string;
-  audit: { file: string; rotateBytes: number };
-  approvals: { ttlHours: number; maxPending: number; file: string };
+  audit: { file: string; rotateBytes: number; signingKey: string | null };
+  approvals: {
+    ttlHours: number;
+    maxPending: number;
+    maxPendingPerAgent: number;
+    pendingTtlHours: number;
+    file: string;
+  };
   hooks: { maturity: Maturity; preinstall: boolean };
   widgets: {
     enabled: boolean;
@@ -374,10 +387,13 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
     audit: {
       file: c.audit?.file ? absolute(c.audit.file, baseDir) : join(dataDir, "audit.jsonl"),
       rotateBytes: c.audit?.rotateBytes ?? 100 * 1024 * 1024,
+      signingKey: c.audit?.signingKey ? absolute(c.audit.signingKey, baseDir) : null,
     },
     approvals: {
       ttlHours: c.approvals?.ttlHours ?? 72,
       maxPending: c.approvals?.maxPending ?? 50,
+      maxPendingPerAgent: c.approvals?.maxPendingPerAgent ?? 5,
+      pendingTtlHours: c.approvals?.pendingTtlHours ?? 24,
       file: join(dataDir, "approvals.json"),
     },
     hooks: { maturity: c.hooks?.maturity ?? defaultMaturity, preinstall: c.hooks?.preinstall ?? true },
@@ -393,6 +409,35 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
   };
 };
 
-/** The JSON Schema written into openclaw.plugin.json (scripts/gen-manifest.mjs); a test fails on drift. */
+/** The strict JSON Schema of the plugin block (what validateConfig enforces). */
 export const configJsonSchema = (): Record<string, unknown> =>
   JSON.parse(JSON.stringify(ConfigSchema)) as Record<string, unknown>;
+
+// Keeps what documents a key, drops everything that could fail validation.
+const documentation = (schema: Record<string, unknown>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  if (typeof schema.description === "string") out.description = schema.description;
+  if (schema.properties && typeof schema.properties === "object") {
+    out.properties = Object.fromEntries(
+      Object.entries(schema.properties as Record<string, Record<string, unknown>>).map(([k, v]) => [
+        k,
+        documentation(v),
+      ]),
+    );
+  }
+  return out;
+};
+
+/**
+ * The manifest's configSchema (openclaw.plugin.json; scripts/gen-manifest.ts; a test fails on drift). OpenClaw
+ * validates the block against it before the plugin loads, and a block that fails stops the whole gateway (and
+ * `openclaw doctor --fix` then disables the plugin and deletes the block). So it accepts any object and only names
+ * the keys; validateConfig does the strict check and a bad block closes the guard instead (runtime.openGuard).
+ */
+export const manifestConfigSchema = (): Record<string, unknown> => ({
+  type: "object",
+  description:
+    "package-guard's settings (see its README). Checked by the plugin itself: a problem closes the guard (every " +
+    "install refused, each problem named) instead of stopping the gateway.",
+  ...documentation(configJsonSchema()),
+});

@@ -1,3 +1,5 @@
+import { redactDeep, redactSecrets } from "./util/redact.js";
+
 /** Stable error codes: one table for every surface (DESIGN.md, "Error codes"). */
 export const ERROR_CODES = [
   "INVALID_REQUIREMENT",
@@ -14,6 +16,8 @@ export const ERROR_CODES = [
   "QUARANTINED",
   "NOT_FOUND",
   "CONFIG_INVALID",
+  // The audit log cannot take a record (disk full, read-only, locked by a live writer, not a regular file).
+  "AUDIT_UNAVAILABLE",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -38,6 +42,7 @@ export const ERROR_SURFACE: Record<ErrorCode, { gateway: string; http: number; r
   QUARANTINED: { gateway: "FORBIDDEN", http: 423, retryable: false },
   NOT_FOUND: { gateway: "INVALID_REQUEST", http: 404, retryable: false },
   CONFIG_INVALID: { gateway: "INVALID_REQUEST", http: 400, retryable: false },
+  AUDIT_UNAVAILABLE: { gateway: "UNAVAILABLE", http: 503, retryable: true },
 };
 
 export type ErrorDetails = Record<string, unknown>;
@@ -52,9 +57,11 @@ export class PackageGuardError extends Error {
   readonly details: ErrorDetails | undefined;
 
   constructor(code: ErrorCode, message: string, options: { details?: ErrorDetails; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // SECURITY: every message and detail an agent, RPC client, log or audit record can see is built here, so
+    // credentials quoted by a tool or a config value (an index URL with user:token@) are masked once, for all.
+    super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.details = options.details;
+    this.details = options.details === undefined ? undefined : redactDeep(options.details);
   }
 
   toJSON(): { code: ErrorCode; message: string; details?: ErrorDetails } {

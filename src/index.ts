@@ -2,11 +2,10 @@ import { definePluginEntry } from "openclaw/plugin-sdk/plugin-entry";
 import { resolveStateDir } from "openclaw/plugin-sdk/state-paths";
 import { parseConfig } from "./config.js";
 import { PythonEnvironment } from "./python/environment.js";
-import { openServices } from "./runtime.js";
+import { openGuard, openServices } from "./runtime.js";
 import { readExposureReport } from "./service/exposure.js";
 import { RescanScheduler } from "./service/rescan-scheduler.js";
-import type { Services } from "./service/services.js";
-import { loadCliConfig, pluginBlockOf } from "./surfaces/cli-context.js";
+import { hostAgentIds, loadCliConfig, loadHostAgents, pluginBlockOf } from "./surfaces/cli-context.js";
 import { CLI_DESCRIPTOR } from "./surfaces/cli-descriptor.js";
 import { buildCommands } from "./surfaces/cli/index.js";
 import { registerGatewayMethods } from "./surfaces/gateway.js";
@@ -32,14 +31,15 @@ export default definePluginEntry({
     } catch {
       stateDir = resolveStateDir();
     }
-    // A bad block fails the plugin's load (and so every install): closed, and loud in the gateway log.
-    const config = parseConfig(api.pluginConfig, stateDir);
-    let opened: Promise<Services> | undefined;
-    const getServices = (): Promise<Services> =>
-      (opened ??= openServices(config).catch((error: unknown) => {
-        opened = undefined;
-        throw error;
-      }));
+    // SECURITY: a bad block must close the guard, not remove it. Throwing here would fail the plugin's load and leave
+    // the gateway without install_package, the before_install hook or any refusal. So every surface is registered
+    // and gets CONFIG_INVALID (naming each problem) from getServices() instead.
+    const guard = openGuard(api.pluginConfig, stateDir, {
+      logger: api.logger,
+      // A copy of the chain's anchor outside the state dir: whoever rewrites the log cannot rewrite this.
+      onAuditHead: (head) => api.logger.info(`package-guard: audit head seq=${head.seq} hash=${head.hash}`),
+    });
+    const { getServices } = guard;
 
     const tools = createToolFactories(getServices);
     api.registerTool((ctx) => tools.installPackage(ctx), { name: "install_package" });
@@ -47,6 +47,7 @@ export default definePluginEntry({
     registerGatewayMethods(
       (method, handler, opts) => api.registerGatewayMethod(method, handler as never, opts),
       getServices,
+      () => hostAgentIds(api.config),
     );
     api.registerCli(
       ({ program, config: hostConfig }) => {
@@ -56,6 +57,8 @@ export default definePluginEntry({
             paths.config || paths.stateDir
               ? loadCliConfig(paths)
               : Promise.resolve(parseConfig(pluginBlockOf(hostConfig), stateDir)),
+          hostAgents: (paths) =>
+            paths.config || paths.stateDir ? loadHostAgents(paths) : Promise.resolve(hostAgentIds(hostConfig)),
         });
       },
       { descriptors: [{ ...CLI_DESCRIPTOR }] },
@@ -66,11 +69,12 @@ export default definePluginEntry({
     });
     // Inline, so the SDK's (unexported) event and result types check this handler.
     api.on("before_install", (event) => beforeInstall(event));
-    if (config.widgets.enabled) {
+    // A closed guard (no config) still gates widgets: the hook gets its CONFIG_INVALID and blocks.
+    if (guard.config === null || guard.config.widgets.enabled) {
       const widgetHook = createWidgetHook({
         getGate: async () => (await getServices()).widgets,
         logger: api.logger,
-        budgetMs: config.widgets.timeoutMs,
+        budgetMs: guard.config?.widgets.timeoutMs ?? 12_000,
       });
       api.on("before_tool_call", (event, ctx) => widgetHook(event, ctx), { matcher: [SHOW_WIDGET] });
     }
@@ -84,7 +88,14 @@ export default definePluginEntry({
     api.registerService({
       id: "package-guard",
       async start(ctx) {
+        // What would make installs fail is said at start, with what to do, not at the first refused install.
+        if (guard.problem || !guard.config) {
+          ctx.logger.error(guard.problem?.message ?? "package-guard is closed");
+          return;
+        }
+        const config = guard.config;
         const services = await getServices();
+        for (const line of await services.operator.startupProblems()) ctx.logger.error(line);
         const recovered = await services.packages.recover();
         if (recovered > 0) ctx.logger.warn(`package-guard: rolled back ${recovered} interrupted install(s)`);
         scheduler = new RescanScheduler({

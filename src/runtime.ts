@@ -1,15 +1,19 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { AuditLog } from "./audit/log.js";
-import type { PackageGuardConfig } from "./config.js";
+import { loadSigningKey } from "./audit/head.js";
+import { type AuditHead, AuditLog, type AuditLogOptions } from "./audit/log.js";
+import { parseConfig, type PackageGuardConfig } from "./config.js";
+import { PackageGuardError, toPackageGuardError } from "./errors.js";
 import { ApprovalStore } from "./policy/approvals.js";
 import { resolveMaturity } from "./policy/maturity.js";
 import { OverrideStore } from "./policy/overrides.js";
 import { WhitelistSources } from "./policy/whitelist-sources.js";
+import { describeChange, WhitelistWatch } from "./policy/whitelist-watch.js";
 import { PythonEnvironment } from "./python/environment.js";
 import { ScanCache } from "./scan/cache.js";
 import { createScanner } from "./scan/factory.js";
 import { VulnerabilityScanService } from "./scan/scan-service.js";
+import { logDecisions, type DecisionLogger } from "./service/decision-log.js";
 import { ExposureService } from "./service/exposure.js";
 import { OperatorService } from "./service/operator.js";
 import { PackageService } from "./service/pipeline.js";
@@ -19,14 +23,35 @@ import { WidgetGate } from "./service/widget-gate.js";
 import { npmWidgetPolicy } from "./service/widget-policy.js";
 import { runProcess, type Runner } from "./util/exec.js";
 
-export type RuntimeOptions = { runner?: Runner; now?: () => Date };
+export type RuntimeOptions = {
+  runner?: Runner;
+  now?: () => Date;
+  /** Told the audit head after every append (the gateway logs it: a copy of the anchor outside the state dir). */
+  onAuditHead?: (head: AuditHead) => void;
+  /** Fault injection in tests only: replaces the audit log's write (see AuditLogOptions.write). */
+  auditWrite?: AuditLogOptions["write"];
+  /** The gateway's logger: one line per decision (the CLI prints its own results instead). */
+  logger?: DecisionLogger;
+};
 
 /** Wires the services from a parsed configuration: the only place that knows every concrete backend. */
 export const openServices = async (config: PackageGuardConfig, options: RuntimeOptions = {}): Promise<Services> => {
   const runner = options.runner ?? runProcess;
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const audit = await AuditLog.open(config.audit.file, { rotateBytes: config.audit.rotateBytes });
-  const whitelist = new WhitelistSources(config.whitelist);
+  const audit = await AuditLog.open(config.audit.file, {
+    rotateBytes: config.audit.rotateBytes,
+    keys: config.audit.signingKey ? await loadSigningKey(config.audit.signingKey) : null,
+    ...(options.onAuditHead ? { onHead: options.onAuditHead } : {}),
+    ...(options.auditWrite ? { write: options.auditWrite } : {}),
+    ...(options.logger ? { onAppend: logDecisions(options.logger) } : {}),
+  });
+  const whitelist = new WhitelistSources(
+    config.whitelist,
+    new WhitelistWatch(join(config.dataDir, "whitelist-seen.json"), async (changes) => {
+      for (const change of changes)
+        await audit.append({ source: "system", status: "whitelist_changed", ...describeChange(change) });
+    }),
+  );
   const python = new PythonEnvironment(config, runner);
   let scan: Promise<VulnerabilityScanService> | undefined;
   const openScan = async (): Promise<VulnerabilityScanService> => {
@@ -58,6 +83,8 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
       file: config.approvals.file,
       ttlHours: config.approvals.ttlHours,
       maxPending: config.approvals.maxPending,
+      maxPendingPerAgent: config.approvals.maxPendingPerAgent,
+      pendingTtlHours: config.approvals.pendingTtlHours,
       ...(options.now ? { now: options.now } : {}),
     }),
     overrides: new OverrideStore(join(config.dataDir, "overrides.json"), options.now),
@@ -88,3 +115,41 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
     widgets,
   };
 };
+
+/** The services for a plugin block, or the reason there are none: what every surface of the plugin calls. */
+export type Guard = {
+  config: PackageGuardConfig | null;
+  /** CONFIG_INVALID naming each problem: the guard is closed and every surface refuses with it. */
+  problem: PackageGuardError | null;
+  getServices: () => Promise<Services>;
+};
+
+/**
+ * A bad block closes the guard instead of removing it: the plugin still registers every surface, and each one gets
+ * this CONFIG_INVALID from getServices(), so installs are refused with the problems named, never let through.
+ */
+export const openGuard = (block: unknown, stateDir: string, options: RuntimeOptions = {}): Guard => {
+  let config: PackageGuardConfig;
+  try {
+    config = parseConfig(block, stateDir);
+  } catch (error) {
+    const problem = closedBy(toPackageGuardError(error, "CONFIG_INVALID"));
+    return { config: null, problem, getServices: () => Promise.reject(problem) };
+  }
+  let opened: Promise<Services> | undefined;
+  const getServices = (): Promise<Services> =>
+    (opened ??= openServices(config, options).catch((error: unknown) => {
+      opened = undefined;
+      throw error;
+    }));
+  return { config, problem: null, getServices };
+};
+
+const closedBy = (e: PackageGuardError): PackageGuardError =>
+  new PackageGuardError(
+    "CONFIG_INVALID",
+    `package-guard is closed: ${e.message}. Every install is refused until plugins.entries.package-guard.config in ` +
+      `openclaw.json is fixed (do not run 'openclaw doctor --fix' for this: it would disable the plugin and delete ` +
+      `its block).`,
+    { details: { ...e.details, closed: true }, cause: e },
+  );

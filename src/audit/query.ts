@@ -1,7 +1,7 @@
-import { type FileHandle, open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { PackageGuardError } from "../errors.js";
 import { normalizeName } from "../policy/names.js";
-import { lineBatchesBackward, logFiles } from "./reader.js";
+import { allLogFiles, lineBatchesBackward, openLogFile } from "./reader.js";
 import { type AuditRecord, type AuditStatus, parseRecord } from "./record.js";
 
 export type AuditQuery = {
@@ -56,21 +56,21 @@ export const matcher = (q: AuditQuery): ((r: AuditRecord) => boolean) => {
 };
 
 /**
- * Handles to the live file and every rotated one, opened up front so a rotation during the read cannot make us
- * miss a file; a rename seen halfway shows up as the same inode twice, and the second is dropped.
+ * Handles to the live file and every rotated and archived one, opened up front so a rotation during the read cannot
+ * make us miss a file; a rename seen halfway shows up as the same inode twice, and the second is dropped.
  */
 const openAll = async (file: string): Promise<{ handle: FileHandle; size: number }[]> => {
   const opened: { handle: FileHandle; size: number }[] = [];
   const seen = new Set<string>();
-  for (const path of logFiles(file)) {
-    let handle: FileHandle;
+  for (const path of await allLogFiles(file)) {
+    let handle: FileHandle | null;
     try {
-      handle = await open(path, "r");
+      handle = await openLogFile(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
       await Promise.all(opened.map((o) => o.handle.close()));
       throw error;
     }
+    if (handle === null) continue;
     const s = await handle.stat();
     const key = `${s.dev}:${s.ino}`;
     if (seen.has(key)) await handle.close();

@@ -1,5 +1,7 @@
 import type { FileHandle } from "node:fs/promises";
-import { open } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { openStateFile } from "../util/fs.js";
 
 const NEWLINE = 0x0a;
 
@@ -13,6 +15,33 @@ export const logFiles = (file: string): string[] => [
   file,
   ...Array.from({ length: MAX_ROTATIONS }, (_, i) => `${file}.${i + 1}`),
 ];
+
+/** Where rotation moves files older than `<file>.5`: nothing is ever dropped, only archived. */
+export const archiveDir = (file: string): string => `${file}.archive`;
+
+const ARCHIVE_NAME = /^\d{12}\.jsonl$/;
+
+/** Archived files, oldest first (each is named after the first seq it holds, zero-padded). */
+export const archivedFiles = async (file: string): Promise<string[]> => {
+  const dir = archiveDir(file);
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return [];
+    throw error;
+  });
+  return names
+    .filter((n) => ARCHIVE_NAME.test(n))
+    .toSorted()
+    .map((n) => join(dir, n));
+};
+
+/** Every file of the log, newest first: live, rotated, then archived. */
+export const allLogFiles = async (file: string): Promise<string[]> => [
+  ...logFiles(file),
+  ...(await archivedFiles(file)).toReversed(),
+];
+
+/** Opens one of the log's files for reading, never through a link; null when it does not exist. */
+export const openLogFile = (path: string): Promise<FileHandle | null> => openStateFile(path, "The audit log file");
 
 /** `length` bytes from `position`, fewer only at the end of the file. */
 export const readAt = async (handle: FileHandle, position: number, length: number): Promise<Buffer> => {
@@ -82,7 +111,8 @@ export async function* linesBackward(handle: FileHandle, size: number, chunkSize
 
 /** Lines from the start, in chunks; the last one has `terminated: false` if the file does not end with "\n". */
 export async function* linesForward(path: string, chunkSize = 1024 * 1024): AsyncGenerator<RawLine> {
-  const handle = await open(path, "r");
+  const handle = await openLogFile(path);
+  if (handle === null) return;
   try {
     const size = (await handle.stat()).size;
     let position = 0;

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { normalizeName } from "../policy/names.js";
+import { redactSecrets } from "../util/redact.js";
 
 export const AUDIT_SOURCES = ["tool", "rpc", "cli", "hook", "policy", "system", "exec", "widget"] as const;
 export const AUDIT_STATUSES = [
@@ -16,6 +17,8 @@ export const AUDIT_STATUSES = [
   // A skill's dependency passed policy, resolve and scan at install time (before_install / installPolicy); nothing was
   // installed.
   "vetted",
+  // An operator removed archived audit files; the record names the last seq and hash they held.
+  "pruned",
   // The managed advisory database was replaced (advisories update).
   "advisories_updated",
   // A re-scan of what is installed found a new advisory or malware in a skill's venv.
@@ -35,7 +38,8 @@ export type AuditInput = {
   sessionKey?: string | null;
   client?: string | null;
   maturity?: string | null;
-  requested?: string | null;
+  /** What the agent sent; any value (a tool argument may be anything): stored as a bounded excerpt + SHA-256. */
+  requested?: unknown;
   skillId?: string | null;
   package?: string | null;
   version?: string | null;
@@ -56,6 +60,8 @@ export type AuditBody = {
   client: string | null;
   maturity: string | null;
   requested: string | null;
+  /** SHA-256 of the whole request text, of which `requested` may hold only the first 256 characters. */
+  requestedSha256: string | null;
   skillId: string | null;
   package: string | null;
   version: string | null;
@@ -70,9 +76,15 @@ export type AuditBody = {
 export type AuditRecord = { id: string; ts: string; seq: number; prev: string | null; hash: string } & AuditBody;
 
 export const MAX_REASON_CHARS = 2000;
-export const MAX_DETAILS_BYTES = 16 * 1024;
-// Not part of the brief's caps, but `requested` comes straight from an agent and must not bloat the log either.
-const MAX_FIELD_CHARS = 2000;
+/** What an agent can put into a top-level field (its request, a skill id, a session key) is cut to this. */
+export const MAX_FIELD_CHARS = 256;
+/** One string inside `details`: longer ones keep an excerpt, their length and their SHA-256. */
+export const MAX_DETAIL_STRING_CHARS = 4096;
+/** The backstop for a whole `details` object; bounded leaves keep real records (a full pin list) far below it. */
+export const MAX_DETAILS_BYTES = 1024 * 1024;
+const MAX_DEPTH = 16;
+const MAX_ITEMS = 10_000;
+const MAX_KEYS = 1000;
 const MAX_VULNERABILITIES = 500;
 
 const STRING_FIELDS = [
@@ -87,6 +99,8 @@ const STRING_FIELDS = [
   "code",
 ] as const;
 
+const sha256 = (value: string): string => createHash("sha256").update(value, "utf8").digest("hex");
+
 const cut = (value: string, max: number): string => {
   if (value.length <= max) return value;
   // Never leave half of a surrogate pair behind.
@@ -94,51 +108,102 @@ const cut = (value: string, max: number): string => {
   return value.slice(0, end);
 };
 
-const text = (value: unknown, max = MAX_FIELD_CHARS): string | null =>
-  value === undefined || value === null ? null : cut(String(value), max);
+/** A long string as an excerpt that says what was cut and how to match the whole. */
+const excerpt = (value: string, max: number): string =>
+  value.length <= max ? value : `${cut(value, max)}…[${value.length} chars, sha256 ${sha256(value)}]`;
+
+/**
+ * Any value as JSON-safe data that never throws and stays bounded: depth, item and key counts, string lengths.
+ * SECURITY: what an agent sends (tool parameters nested 100,000 deep, an object whose toString is a string, a
+ * cycle) must still produce a record; credentials are masked in every string (keys included).
+ */
+const bounded = (value: unknown, depth: number, ancestors: Set<object>): unknown => {
+  if (value === null || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (typeof value === "string") return excerpt(redactSecrets(value), MAX_DETAIL_STRING_CHARS);
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value !== "object") return undefined; // undefined, functions and symbols, as JSON drops them
+  if (ancestors.has(value)) return "[circular]";
+  if (depth >= MAX_DEPTH) return `[nested deeper than ${MAX_DEPTH} levels]`;
+  let source: unknown = value;
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") {
+    try {
+      source = (value as { toJSON: () => unknown }).toJSON();
+    } catch {
+      return "[unserializable]";
+    }
+    if (typeof source !== "object" || source === null) return bounded(source, depth, ancestors);
+  }
+  ancestors.add(value);
+  try {
+    if (Array.isArray(source)) {
+      const items = source.slice(0, MAX_ITEMS).map((v: unknown) => bounded(v, depth + 1, ancestors) ?? null);
+      if (source.length > MAX_ITEMS) items.push(`[${source.length - MAX_ITEMS} more items]`);
+      return items;
+    }
+    const out: Record<string, unknown> = {};
+    const keys = Object.keys(source as object);
+    for (const key of keys.slice(0, MAX_KEYS)) {
+      const v = bounded((source as Record<string, unknown>)[key], depth + 1, ancestors);
+      if (v !== undefined) out[excerpt(redactSecrets(key), MAX_FIELD_CHARS)] = v;
+    }
+    if (keys.length > MAX_KEYS) out["[more keys]"] = keys.length - MAX_KEYS;
+    return out;
+  } finally {
+    ancestors.delete(value);
+  }
+};
+
+/** A top-level field as bounded text; whatever its type, it never throws. */
+const text = (value: unknown, max = MAX_FIELD_CHARS): string | null => {
+  if (value === undefined || value === null) return null;
+  const raw =
+    typeof value === "string"
+      ? value
+      : typeof value === "number" || typeof value === "boolean" || typeof value === "bigint"
+        ? String(value)
+        : (JSON.stringify(bounded(value, MAX_DEPTH - 4, new Set())) ?? typeof value);
+  return cut(redactSecrets(raw), max);
+};
 
 const count = (value: unknown): number =>
   typeof value === "number" && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
 
 /**
- * Details go through a JSON round trip here so that the object hashed at append time is exactly the one a
- * reader parses back (no undefined, Dates, class instances or bigints that would serialise differently).
+ * Details are made bounded JSON data here, so that the object hashed at append time is exactly the one a reader
+ * parses back, and what an agent controls cannot crowd out what we computed (a 2,000-pin set is kept whole).
  */
 const boundedDetails = (details: unknown): Record<string, unknown> | null => {
   if (details === undefined || details === null) return null;
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(details, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
-  } catch (error) {
-    return { unserializable: true, error: error instanceof Error ? error.message : String(error) };
-  }
-  if (json === undefined) return null;
+  const value = bounded(details, 0, new Set());
+  if (value === undefined || value === null) return null;
+  const json = JSON.stringify(value);
   const bytes = Buffer.byteLength(json, "utf8");
-  if (bytes > MAX_DETAILS_BYTES) return { truncated: true, bytes };
-  const parsed = JSON.parse(json) as unknown;
-  return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
-    ? (parsed as Record<string, unknown>)
-    : { value: parsed };
+  if (bytes > MAX_DETAILS_BYTES) return { truncated: true, bytes, sha256: sha256(json) };
+  return typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : { value };
 };
 
 export const normalizeInput = (input: AuditInput): AuditBody => {
   if (!(AUDIT_SOURCES as readonly string[]).includes(input.source))
-    throw new TypeError(`Unknown audit source: ${String(input.source)}`);
+    throw new TypeError(`Unknown audit source: ${text(input.source)}`);
   if (!(AUDIT_STATUSES as readonly string[]).includes(input.status))
-    throw new TypeError(`Unknown audit status: ${String(input.status)}`);
+    throw new TypeError(`Unknown audit status: ${text(input.status)}`);
   const strings = Object.fromEntries(STRING_FIELDS.map((k) => [k, text(input[k])])) as Record<
     (typeof STRING_FIELDS)[number],
     string | null
   >;
   // Stored PEP 503-normalized, so a query can find a package's records by their exact bytes (query.ts).
   if (strings.package !== null) strings.package = normalizeName(strings.package);
+  // What the agent sent, whole, is matched by its hash; the record keeps a bounded excerpt of it.
+  const requested = text(input.requested, Number.MAX_SAFE_INTEGER);
   const vulnerabilities = Array.isArray(input.vulnerabilities)
-    ? input.vulnerabilities.slice(0, MAX_VULNERABILITIES).map((v) => cut(String(v), 200))
+    ? input.vulnerabilities.slice(0, MAX_VULNERABILITIES).map((v) => cut(text(v) ?? "", 200))
     : [];
   return {
     source: input.source,
     status: input.status,
     ...strings,
+    requestedSha256: requested === null ? null : sha256(requested),
     reason: text(input.reason, MAX_REASON_CHARS),
     vulnerabilitiesFound: count(input.vulnerabilitiesFound),
     vulnerabilities,

@@ -1,5 +1,4 @@
-import { open } from "node:fs/promises";
-import { linesBackward, logFiles } from "./reader.js";
+import { linesBackward, logFiles, openLogFile } from "./reader.js";
 import { type ChainHead, parseRecord } from "./record.js";
 
 /**
@@ -13,13 +12,8 @@ const TAIL_CHUNK = 4096;
 const lastRecord = async (
   path: string,
 ): Promise<{ head: ChainHead | null; size: number; tornAt: number | null } | null> => {
-  let handle;
-  try {
-    handle = await open(path, "r");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
+  const handle = await openLogFile(path);
+  if (handle === null) return null;
   try {
     const size = (await handle.stat()).size;
     let tornAt: number | null = null;

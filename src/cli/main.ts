@@ -2,13 +2,19 @@ import { Command, CommanderError } from "commander";
 import { openServices } from "../runtime.js";
 import { buildCommands, EXIT } from "../surfaces/cli/index.js";
 import { runInstallPolicy } from "../surfaces/install-policy.js";
+import { forTerminal } from "../util/terminal.js";
 
 /** The package-guard bin: the same command tree as `openclaw packages`, for scripts, CI and installPolicy. */
 export const main = async (argv: string[] = process.argv): Promise<void> => {
   const program = new Command("package-guard")
     .description("Whitelisted, vulnerability-scanned Python packages for OpenClaw agent skills")
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text) });
+    // Usage errors quote what was typed: control characters in it must not reach the terminal either.
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(forTerminal(text)),
+      writeErr: (text) => process.stderr.write(forTerminal(text)),
+      outputError: (text, write) => write(text),
+    });
   buildCommands(program, {
     openService: (c) => openServices(c),
     installPolicy: async (config) => {

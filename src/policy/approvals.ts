@@ -35,12 +35,19 @@ export type ApprovalStoreOptions = {
   file: string;
   ttlHours: number;
   maxPending: number;
+  /** How many requests one agent may have pending at once, so one agent cannot fill the queue for all. */
+  maxPendingPerAgent?: number;
+  /** A request nobody resolved within this many hours expires (and frees its place in the queue). */
+  pendingTtlHours?: number;
   now?: () => Date;
   lockTimeoutMs?: number;
 };
 
 const sameKey = (a: ApprovalKey, b: ApprovalKey): boolean =>
   a.agentId === b.agentId && a.skill === b.skill && a.package === b.package && a.specifier === b.specifier;
+
+export const DEFAULT_MAX_PENDING_PER_AGENT = 5;
+export const DEFAULT_PENDING_TTL_HOURS = 24;
 
 // Resolved approvals older than this are dropped from the file so it cannot grow without bound.
 const KEEP_RESOLVED_MS = 30 * 24 * 3600 * 1000;
@@ -52,9 +59,13 @@ const KEEP_RESOLVED_MS = 30 * 24 * 3600 * 1000;
 export class ApprovalStore {
   private readonly now: () => Date;
   private readonly store: JsonStore<StoreFile>;
+  private readonly maxPendingPerAgent: number;
+  private readonly pendingTtlMs: number;
 
   constructor(private readonly options: ApprovalStoreOptions) {
     this.now = options.now ?? (() => new Date());
+    this.maxPendingPerAgent = options.maxPendingPerAgent ?? DEFAULT_MAX_PENDING_PER_AGENT;
+    this.pendingTtlMs = (options.pendingTtlHours ?? DEFAULT_PENDING_TTL_HOURS) * 3600 * 1000;
     // Fail closed: an unreadable store grants nothing.
     this.store = new JsonStore(
       options.file,
@@ -79,15 +90,26 @@ export class ApprovalStore {
     details: { maturity: string; reason: string },
   ): Promise<{ approval: Approval; created: boolean }> {
     return this.edit((file) => {
-      const existing = file.approvals.find((a) => a.status === "pending" && sameKey(a, key));
+      const now = this.now().getTime();
+      const live = file.approvals.filter((a) => this.pendingLive(a, now));
+      const existing = live.find((a) => sameKey(a, key));
       if (existing) return { approval: existing, created: false };
-      const pending = file.approvals.filter((a) => a.status === "pending").length;
+      const mine = live.filter((a) => a.agentId === key.agentId).length;
+      if (mine >= this.maxPendingPerAgent) {
+        throw new PackageGuardError(
+          "APPROVAL_REQUIRED",
+          `Package '${key.package}' needs operator approval, but this agent already has ${mine} requests pending ` +
+            `(approvals.maxPendingPerAgent); wait for an operator to resolve them, or for them to expire`,
+          { details: { package: key.package, skill: key.skill, pending: mine, queueFull: true, scope: "agent" } },
+        );
+      }
+      const pending = live.length;
       if (pending >= this.options.maxPending) {
         throw new PackageGuardError(
           "APPROVAL_REQUIRED",
           `Package '${key.package}' needs operator approval, but ${pending} approvals are already pending ` +
             `(approvals.maxPending); ask an operator to resolve them first`,
-          { details: { package: key.package, skill: key.skill, pending, queueFull: true } },
+          { details: { package: key.package, skill: key.skill, pending, queueFull: true, scope: "all" } },
         );
       }
       const approval: Approval = {
@@ -110,7 +132,11 @@ export class ApprovalStore {
   async list(status?: ApprovalFilter): Promise<ApprovalView[]> {
     const now = this.now().getTime();
     const views = (await this.store.read()).approvals.map((a) =>
-      Object.assign(a, { expired: a.status === "approved" && a.expiresAt !== null && Date.parse(a.expiresAt) <= now }),
+      Object.assign(a, {
+        expired:
+          (a.status === "approved" && a.expiresAt !== null && Date.parse(a.expiresAt) <= now) ||
+          (a.status === "pending" && !this.pendingLive(a, now)),
+      }),
     );
     const selected =
       status === undefined
@@ -135,6 +161,13 @@ export class ApprovalStore {
           `No approval with id '${id}'; list them with packages.approvals.list`,
           { details: { id } },
         );
+      if (approval.status === "pending" && !this.pendingLive(approval, this.now().getTime())) {
+        throw new PackageGuardError(
+          "CONSTRAINT_VIOLATION",
+          `Approval '${id}' expired unresolved; the agent's next request creates a new approval`,
+          { details: { id, status: "expired" } },
+        );
+      }
       if (approval.status !== "pending") {
         throw new PackageGuardError(
           "CONSTRAINT_VIOLATION",
@@ -155,13 +188,18 @@ export class ApprovalStore {
     });
   }
 
+  /** A pending request an operator can still resolve: not older than approvals.pendingTtlHours. */
+  private pendingLive(a: Approval, now: number): boolean {
+    return a.status === "pending" && Date.parse(a.requestedAt) + this.pendingTtlMs > now;
+  }
+
   private async edit<T>(change: (file: StoreFile) => T): Promise<T> {
     return this.store.edit((file) => {
       const result = change(file);
       const cutoff = this.now().getTime() - KEEP_RESOLVED_MS;
       file.approvals = file.approvals.filter(
         (a) =>
-          a.status === "pending" ||
+          this.pendingLive(a, this.now().getTime()) ||
           Date.parse(a.resolvedAt ?? a.requestedAt) > cutoff ||
           (a.expiresAt !== null && Date.parse(a.expiresAt) > cutoff),
       );

@@ -2,14 +2,14 @@ import type { Maturity } from "../config.js";
 import { PackageGuardError } from "../errors.js";
 import { invalidRequirement } from "./invalid.js";
 import { suggestSimilar } from "./names.js";
-import { intersectSpecifiers, mentionsPrerelease, specifierIsEmpty, specifierWithin } from "./ranges.js";
+import { intersectSpecifiers, mentionsPrerelease, specifierIsEmpty } from "./ranges.js";
 import { formatRequirement, type ParsedRequirement } from "./requirement.js";
 import type { Whitelist, WhitelistEntry } from "./whitelist.js";
 
 export type PolicyDecision = {
   entry: WhitelistEntry;
   requirement: ParsedRequirement;
-  /** request ∩ entry range: what the resolver gets. */
+  /** request ∩ entry range, without redundant clauses: what the resolver gets. */
   effectiveSpecifier: string;
   requiresApproval: boolean;
 };
@@ -57,30 +57,22 @@ const checkExtras = (requirement: ParsedRequirement, entry: WhitelistEntry): voi
   );
 };
 
-// The request plus only those clauses of the range it does not already imply: a readable suggestion.
-const narrowed = (request: string, range: string): string =>
-  range
-    .split(",")
-    .filter(Boolean)
-    .reduce((acc, clause) => (specifierWithin(acc, clause) ? acc : intersectSpecifiers(acc, clause)), request);
-
 const checkRange = (requirement: ParsedRequirement, entry: WhitelistEntry): void => {
   const requested = formatRequirement(requirement);
   const details = { package: entry.package, requested: requirement.specifier, allowed: entry.version };
   if (specifierIsEmpty(entry.version)) {
-    throw violation(
-      `The approved range '${entry.version}' for ${entry.package} matches no version; ask an operator to fix the ` +
-        `whitelist entry`,
-      details,
+    // The operator's entry is broken: nothing can be judged against it, so nothing passes (and doctor names it).
+    throw new PackageGuardError(
+      "CONFIG_INVALID",
+      `The approved range '${entry.version}' for ${entry.package} (${entry.source}) matches no version, so requests ` +
+        `for it are refused; ask an operator to fix the whitelist entry ('package-guard doctor' lists it)`,
+      { details },
     );
   }
   if (requirement.specifier === "") return;
+  const suggestion = `request e.g. '${entry.package}${entry.version}'`;
   if (specifierIsEmpty(requirement.specifier)) {
-    throw violation(
-      `Requested '${requested}' matches no version; request a range such as ` +
-        `'${entry.package}${entry.version || ">=1.0"}'`,
-      details,
-    );
+    throw violation(`Requested '${requested}' matches no version; ${suggestion}`, details);
   }
   // PEP 440 only considers pre-releases when a clause names one; the operator's range decides whether they are allowed.
   if (mentionsPrerelease(requirement.specifier) && !mentionsPrerelease(entry.version)) {
@@ -90,14 +82,11 @@ const checkRange = (requirement: ParsedRequirement, entry: WhitelistEntry): void
       details,
     );
   }
-  // Only a request naming a pre-release gets here with pre-releases eligible (the check above saw to the rest).
-  if (
-    !specifierWithin(requirement.specifier, entry.version, { prereleases: mentionsPrerelease(requirement.specifier) })
-  ) {
-    const both = narrowed(requirement.specifier, entry.version);
-    const suggestion = specifierIsEmpty(both) ? "" : `; request e.g. '${entry.package}${both}'`;
+  // The seed's semantics: the resolver gets both ranges; only a request sharing no version with the entry is refused.
+  if (specifierIsEmpty(intersectSpecifiers(requirement.specifier, entry.version))) {
     throw violation(
-      `Requested '${requested}' is outside the approved range '${entry.version}' for ${entry.package}${suggestion}`,
+      `Requested '${requested}' has no version in common with the approved range '${entry.version}' for ` +
+        `${entry.package}; ${suggestion}`,
       details,
     );
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { PackageGuardError } from "../errors.js";
+import { DATE_RULE, endOfUtcDay, isCalendarDate } from "../util/date.js";
 import { JsonStore } from "../util/json-store.js";
 import { isValidProjectName, normalizeName } from "./names.js";
 
@@ -35,7 +36,6 @@ type StoreFile = { version: 1; overrides: VulnerabilityOverride[] };
 const isStoreFile = (x: unknown): x is StoreFile =>
   (x as StoreFile | null)?.version === 1 && Array.isArray((x as StoreFile).overrides);
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const VERSION = /^[0-9][0-9A-Za-z.!+_-]{0,63}$/;
 const ADVISORY = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
 const MAX_DAYS = 366;
@@ -43,10 +43,8 @@ const MAX_DAYS = 366;
 const invalid = (message: string): PackageGuardError =>
   new PackageGuardError("INVALID_REQUIREMENT", message, { details: { reason: "override" } });
 
-const endOfDay = (date: string): number => Date.parse(`${date}T00:00:00Z`) + 24 * 3600 * 1000;
-
 export const overrideLive = (o: Pick<VulnerabilityOverride, "expires">, now: Date): boolean =>
-  now.getTime() < endOfDay(o.expires);
+  now.getTime() < endOfUtcDay(o.expires);
 
 /** Whether a live override covers this finding (same skill, package and version; its id or an alias listed). */
 export const overrideFor = (
@@ -110,16 +108,10 @@ export class OverrideStore {
       );
     if (typeof input.reason !== "string" || input.reason.trim().length < 3 || input.reason.length > 1000)
       throw invalid("override.reason must say why (3-1000 characters)");
-    if (
-      typeof input.expires !== "string" ||
-      !DATE.test(input.expires) ||
-      Number.isNaN(Date.parse(`${input.expires}T00:00:00Z`))
-    ) {
-      throw invalid("override.expires must be a date, YYYY-MM-DD");
-    }
+    if (!isCalendarDate(input.expires)) throw invalid(`override.expires must be ${DATE_RULE}`);
     const now = this.now();
     if (!overrideLive(input, now)) throw invalid("override.expires is in the past");
-    if (endOfDay(input.expires) - now.getTime() > MAX_DAYS * 24 * 3600 * 1000)
+    if (endOfUtcDay(input.expires) - now.getTime() > MAX_DAYS * 24 * 3600 * 1000)
       throw invalid(`override.expires may be at most ${MAX_DAYS} days ahead`);
     const override: VulnerabilityOverride = {
       id: `ovr_${randomUUID().replace(/-/g, "").slice(0, 16)}`,

@@ -34,17 +34,35 @@ export const specifierIsEmpty: (spec: string) => boolean = memo((spec) =>
   isEmpty(toInterval([...clausesOf(spec)], true)),
 );
 
-/** Whether any clause names a pre- or dev-release (PEP 440: then pre-releases become eligible). */
-export const mentionsPrerelease: (spec: string) => boolean = memo((spec) =>
-  clausesOf(spec).some((c) => !c.wildcard && explain(c.version)?.is_prerelease === true),
-);
+const namesPrerelease = (c: Clause): boolean => !c.wildcard && explain(c.version)?.is_prerelease === true;
 
-/** Both sets at once: `a` then the clauses of `b` that `a` does not already have, canonical. */
+/** Whether any clause names a pre- or dev-release (PEP 440: then pre-releases become eligible). */
+export const mentionsPrerelease: (spec: string) => boolean = memo((spec) => clausesOf(spec).some(namesPrerelease));
+
+/**
+ * Both sets at once, as few clauses as say it: `a`'s clauses, then `b`'s, with every clause the others already imply
+ * left out (`>=1.20` and `>=1.24.0,<2.0.0` give `>=1.24.0,<2.0.0`). Canonical.
+ */
 export const intersectSpecifiers = (a: string, b: string): string => intersectMemo(`${a}\u0000${b}`);
 
 const intersectMemo = memo((key: string): string => {
   const [a = "", b = ""] = key.split("\u0000");
   const out: Clause[] = [];
   for (const c of [...clausesOf(a), ...clausesOf(b)]) if (!out.some((o) => sameClause(o, c))) out.push(c);
-  return formatClauses(out);
+  return formatClauses(withoutImplied(out));
 });
+
+// Compared as the installer sees the set: pre-releases count only when a clause names one (PEP 440). Later clauses go
+// first, so of two that say the same the request's own wording stays.
+const withoutImplied = (clauses: readonly Clause[]): Clause[] => {
+  const prereleases = clauses.some(namesPrerelease);
+  let kept = [...clauses];
+  for (const clause of clauses.toReversed()) {
+    const rest = kept.filter((k) => k !== clause);
+    if (rest.length === 0) continue;
+    // The clause that makes pre-releases eligible stays, unless another one does that too.
+    if (namesPrerelease(clause) && !rest.some(namesPrerelease)) continue;
+    if (intervalWithin(toInterval(rest, prereleases), toInterval([clause], prereleases))) kept = rest;
+  }
+  return kept;
+};

@@ -9,9 +9,10 @@ import {
 } from "../config.js";
 import { PackageGuardError } from "../errors.js";
 import { withFileLock } from "../util/file-lock.js";
-import { writeFileAtomic } from "../util/fs.js";
+import { readStateFile, writeFileAtomic } from "../util/fs.js";
 import { isValidProjectName, normalizeName } from "./names.js";
 import { parseSpecifier } from "./requirement.js";
+import type { WhitelistWatch } from "./whitelist-watch.js";
 import {
   Whitelist,
   loadDefaultLayer,
@@ -22,6 +23,12 @@ import {
 } from "./whitelist.js";
 
 type Cached = { key: string; whitelist: Whitelist };
+
+const readOptional = (path: string): Promise<string | null> =>
+  readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return null;
+    throw error;
+  });
 
 const mtimeKey = async (path: string | null): Promise<string> => {
   if (path === null) return "-";
@@ -39,18 +46,21 @@ const mtimeKey = async (path: string | null): Promise<string> => {
  */
 export class WhitelistSources {
   private cached: Cached | undefined;
+  // The files' texts as last read, for the watch.
+  private texts: Record<string, string | null> = {};
 
-  constructor(private readonly config: PackageGuardConfig["whitelist"]) {}
+  constructor(
+    private readonly config: PackageGuardConfig["whitelist"],
+    /** Audits changes made to the whitelist files by anyone but us (see whitelist-watch.ts). */
+    private readonly watch?: WhitelistWatch,
+  ) {}
 
   async current(): Promise<Whitelist> {
     const key = `${await mtimeKey(this.config.file)}|${await mtimeKey(this.config.overlayFile)}`;
     if (this.cached?.key === key) return this.cached.whitelist;
-    const layers: WhitelistLayer[] = [];
-    if (this.config.includeDefault) layers.push(loadDefaultLayer());
-    if (this.config.file !== null) layers.push(await this.readLayer(this.config.file, true));
-    if (this.config.tiers !== null) layers.push(this.inlineLayer());
-    const overlay = await this.readLayer(this.config.overlayFile, false);
-    layers.push(overlay);
+    const layers = await this.baseLayers();
+    layers.push(await this.readLayer(this.config.overlayFile, false));
+    await this.watch?.check(this.texts);
     const whitelist = Whitelist.fromLayers(layers);
     this.cached = { key, whitelist };
     return whitelist;
@@ -124,15 +134,40 @@ export class WhitelistSources {
       : before && !after.names().includes(name);
   }
 
+  /**
+   * Every overlay write goes through here. SECURITY: what would be written is first read back by the very parser
+   * every later command uses, and the whole effective whitelist is built from it; a change that fails either is
+   * refused and nothing is written (one bad entry must never brick the guard into CONFIG_INVALID everywhere).
+   */
   private async editOverlay(edit: (layer: WhitelistLayer) => void): Promise<void> {
     const file = this.config.overlayFile;
     await withFileLock(file, { what: "The whitelist overlay", timeoutMs: 10_000 }, async (assertHeld) => {
       const layer = await this.readLayer(file, false);
       edit(layer);
+      const text = serializeWhitelistYaml(layer);
+      try {
+        Whitelist.fromLayers([...(await this.baseLayers()), parseWhitelistYaml(text, file)]);
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new PackageGuardError("INVALID_REQUIREMENT", `Invalid whitelist change, nothing was written: ${why}`, {
+          details: { reason: "entry" },
+          cause: error,
+        });
+      }
       assertHeld();
-      await writeFileAtomic(file, serializeWhitelistYaml(layer));
+      await this.watch?.willWrite(file, text);
+      await writeFileAtomic(file, text, { what: "The whitelist overlay" });
       this.cached = undefined;
     });
+  }
+
+  /** The layers under the overlay, as current() builds them. */
+  private async baseLayers(): Promise<WhitelistLayer[]> {
+    const layers: WhitelistLayer[] = [];
+    if (this.config.includeDefault) layers.push(loadDefaultLayer());
+    if (this.config.file !== null) layers.push(await this.readLayer(this.config.file, true));
+    if (this.config.tiers !== null) layers.push(this.inlineLayer());
+    return layers;
   }
 
   private inlineLayer(): WhitelistLayer {
@@ -144,14 +179,13 @@ export class WhitelistSources {
   }
 
   private async readLayer(path: string, required: boolean): Promise<WhitelistLayer> {
-    try {
-      return parseWhitelistYaml(await readFile(path, "utf8"), path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT" && !required) return { source: path, tiers: {} };
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-        throw new PackageGuardError("CONFIG_INVALID", `Whitelist file ${path} does not exist (whitelist.file)`);
-      }
-      throw error;
-    }
+    // The overlay is our state file: never read through a link. whitelist.file is the operator's own and may be one.
+    const text =
+      path === this.config.overlayFile ? await readStateFile(path, "The whitelist overlay") : await readOptional(path);
+    this.texts[path] = text;
+    if (text !== null) return parseWhitelistYaml(text, path);
+    if (required)
+      throw new PackageGuardError("CONFIG_INVALID", `Whitelist file ${path} does not exist (whitelist.file)`);
+    return { source: path, tiers: {} };
   }
 }

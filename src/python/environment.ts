@@ -5,6 +5,7 @@ import { isPackageGuardError, PackageGuardError, toPackageGuardError } from "../
 import type { Runner } from "../util/exec.js";
 import { pathExists } from "../util/fs.js";
 import { readInstallRecord, type InstallRecord } from "./install-record.js";
+import { choosePython, type PythonChoice } from "./interpreter.js";
 import { skillPaths, skillsRoot } from "./layout.js";
 import { withSkillLock } from "./lock.js";
 import {
@@ -53,6 +54,7 @@ export class PythonEnvironment {
   // A vet and the pre-install right after it look up the same projects: a minute of reuse, never longer, so that a
   // release yanked since is seen.
   private readonly pages = new LRUCache<string, Promise<IndexFile[]>>({ max: 512, ttl: PAGE_TTL_MS });
+  private chosen: Promise<PythonChoice> | undefined;
 
   constructor(
     private readonly config: PackageGuardConfig,
@@ -81,14 +83,21 @@ export class PythonEnvironment {
   /** uv, python and pip-audit as configured, with versions; probed once per instance. */
   tools(): Promise<Tools> {
     this.toolsFound ??= (async () => {
+      const choice = await this.pythonChoice();
       const [uv, python, pipAudit] = await Promise.all([
         probeTool(this.runner, this.config.python.uv),
-        probeTool(this.runner, this.config.python.python),
+        choice.path === null ? null : probeTool(this.runner, choice.path),
         probeTool(this.runner, this.config.python.pipAudit),
       ]);
       return { uv, python, pipAudit };
     })();
     return this.toolsFound;
+  }
+
+  /** The interpreter new venvs are made from, by the one rule of interpreter.ts (memoized per instance). */
+  pythonChoice(): Promise<PythonChoice> {
+    this.chosen ??= choosePython(this.config);
+    return this.chosen;
   }
 
   /** Runs `fn` under the skill's lock with its venv in place (created on first use). */

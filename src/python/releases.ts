@@ -6,7 +6,7 @@ import type { PackageGuardConfig } from "../config.js";
 import { PackageGuardError } from "../errors.js";
 import { cooldownFor, cutoffOf, eligibleAt } from "../policy/cooldown.js";
 import { normalizeName } from "../policy/names.js";
-import { redactUrl } from "../util/redact-url.js";
+import { redactUrl } from "../util/redact.js";
 import type { IndexFile } from "./simple-api.js";
 import type { Pin } from "./types.js";
 

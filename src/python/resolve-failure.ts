@@ -2,7 +2,7 @@ import { PackageGuardError } from "../errors.js";
 import { cooldownFor, type Cooldowns } from "../policy/cooldown.js";
 import { normalizeName } from "../policy/names.js";
 import { describeFailure, type RunResult } from "../util/exec.js";
-import { redactUrl } from "../util/redact-url.js";
+import { redactUrl } from "../util/redact.js";
 import { errorText } from "./stderr-text.js";
 import type { Wanted } from "./types.js";
 

@@ -1,6 +1,6 @@
 import { PackageGuardError } from "../errors.js";
 import { isRecord } from "../util/is-record.js";
-import { redactUrl } from "../util/redact-url.js";
+import { redactUrl } from "../util/redact.js";
 
 /** One file of a project as the index lists it. */
 export type IndexFile = {

@@ -10,6 +10,14 @@ export const isValidSkillId = (id: unknown): id is string => typeof id === "stri
 
 export const validateSkillId = (id: unknown): string => {
   if (isValidSkillId(id)) return id;
+  if (id === undefined || id === null || id === "") {
+    throw new PackageGuardError(
+      "INVALID_REQUIREMENT",
+      `The skill id is required: pass 'skill', the skill whose virtualenv receives the package (e.g. 'data-viz'; ` +
+        `${SKILL_ID_RULE})`,
+      { details: { reason: "skill", rule: SKILL_ID_RULE } },
+    );
+  }
   const shown = typeof id === "string" ? `'${id.slice(0, 80)}'` : `a ${id === null ? "null" : typeof id}`;
   throw new PackageGuardError("INVALID_REQUIREMENT", `Invalid skill id ${shown}: use ${SKILL_ID_RULE}`, {
     details: { reason: "skill", rule: SKILL_ID_RULE },

@@ -1,6 +1,6 @@
-import { readFile, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { PackageGuardError } from "../errors.js";
-import { writeFileAtomic } from "../util/fs.js";
+import { readStateFile, writeFileAtomic } from "../util/fs.js";
 import { isRecord } from "../util/is-record.js";
 import type { Operation, Pin, Wanted } from "./types.js";
 
@@ -55,13 +55,9 @@ const corrupt = (path: string, why: string): PackageGuardError =>
   );
 
 const readJson = async (path: string): Promise<unknown> => {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
+  // SECURITY: never through a link: a planted state.json would decide what the venv is believed to hold.
+  const text = await readStateFile(path, "The skill state file");
+  if (text === null) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {

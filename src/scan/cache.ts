@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { LRUCache } from "lru-cache";
-import { writeFileAtomic } from "../util/fs.js";
+import { isPackageGuardError } from "../errors.js";
+import { readStateFile, writeFileAtomic } from "../util/fs.js";
 import { isEcosystem, pinKey, type Finding, type ScanPin } from "./types.js";
 
 type Entry = { scannedAt: number; findings: Finding[] };
@@ -30,11 +30,13 @@ const copy = (findings: readonly Finding[]): Finding[] =>
   findings.map((f) => ({ ...f, aliases: [...f.aliases], fixedVersions: [...f.fixedVersions] }));
 
 // Entries from an unreadable or foreign file are dropped one by one; a cache can always be rebuilt by scanning.
+// SECURITY: a link is refused (CONFIG_INVALID), not read: planted "clean" results would let anything through.
 const readStored = async (file: string): Promise<StoredEntry[]> => {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(file, "utf8"));
-  } catch {
+    parsed = JSON.parse((await readStateFile(file, "The scan cache")) ?? "");
+  } catch (error) {
+    if (isPackageGuardError(error)) throw error;
     return [];
   }
   const body = parsed as { version?: unknown; entries?: unknown };
@@ -119,7 +121,9 @@ export class ScanCache {
         stored.push({ key, scannedAt: new Date(entry.scannedAt).toISOString(), findings: entry.findings });
     });
     const data = `${JSON.stringify({ version: FORMAT_VERSION, entries: stored })}\n`;
-    const write = this.writing.catch(() => undefined).then(() => writeFileAtomic(this.file, data));
+    const write = this.writing
+      .catch(() => undefined)
+      .then(() => writeFileAtomic(this.file, data, { what: "The scan cache" }));
     this.writing = write.catch((error: unknown) => {
       this.dirty = true; // try again at the next flush
       throw error;

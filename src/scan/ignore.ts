@@ -1,22 +1,8 @@
 import type { IgnoreRule } from "../config.js";
+import { endOfUtcDay } from "../util/date.js";
 import { isMalware, type Finding } from "./types.js";
 
 export type IgnoredFinding = { finding: Finding; rule: IgnoreRule };
-
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** The first instant a rule no longer applies: the start of the day after `expires`, UTC. NaN if malformed. */
-const endOf = (expires: string): number => {
-  const m = DATE.exec(expires);
-  if (!m) return Number.NaN;
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const start = Date.UTC(year, month - 1, day);
-  // Date.UTC rolls 2027-02-30 over into March; such a date is a typo, not a rule.
-  const check = new Date(start);
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day)
-    return Number.NaN;
-  return start + 86_400_000;
-};
 
 const matches = (rule: IgnoreRule, finding: Finding): boolean => {
   if (rule.ecosystem !== undefined && rule.ecosystem !== finding.ecosystem) return false;
@@ -35,7 +21,7 @@ export const applyIgnoreRules = (
   rules: IgnoreRule[],
   now: Date,
 ): { kept: Finding[]; ignored: IgnoredFinding[] } => {
-  const live = rules.filter((r) => now.getTime() < endOf(r.expires));
+  const live = rules.filter((r) => now.getTime() < endOfUtcDay(r.expires));
   const kept: Finding[] = [];
   const ignored: IgnoredFinding[] = [];
   for (const finding of findings) {

@@ -1,13 +1,16 @@
-import type { AuditQuery, AuditRecord, VerifyResult } from "../audit/log.js";
+import type { AuditQuery, AuditRecord, PruneResult, VerifyResult } from "../audit/log.js";
 import type { Maturity } from "../config.js";
-import { PackageGuardError } from "../errors.js";
+import { PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { ApprovalFilter, Approval, ApprovalView } from "../policy/approvals.js";
 import { resolveMaturity } from "../policy/maturity.js";
 import type { OverrideInput, VulnerabilityOverride } from "../policy/overrides.js";
 import { parseRequest } from "../policy/request.js";
 import type { QuarantineRecord, ReleaseMode } from "../python/environment.js";
 import type { Ecosystem } from "../scan/types.js";
+import { DATE_RULE, isCalendarDate, startOfUtcDay } from "../util/date.js";
+import { redactDeep } from "../util/redact.js";
 import { advisoryStatus, updateAdvisories, type AdvisoryStatus, type AdvisoryUpdateResult } from "./advisories.js";
+import { whitelistChecks } from "./doctor-whitelist.js";
 import { runDoctor } from "./doctor.js";
 import type { ExposureReport, ExposureService, RescanSummary } from "./exposure.js";
 import type { ServiceDeps } from "./pipeline.js";
@@ -78,11 +81,25 @@ export class OperatorService {
   }
 
   async installations(query: AuditQuery): Promise<AuditRecord[]> {
-    return this.deps.audit.query(query);
+    // Records written before credentials were masked at append time are masked on the way out.
+    return redactDeep(await this.deps.audit.query(query));
   }
 
   async verifyAudit(): Promise<VerifyResult> {
     return this.deps.audit.verify();
+  }
+
+  /**
+   * An operator's deletion of archived audit files holding only records before `before` (YYYY-MM-DD): itself a
+   * record, written before anything is removed. Live and rotated files are never pruned.
+   */
+  async pruneAudit(before: string, caller: CallerContext): Promise<PruneResult> {
+    if (!isCalendarDate(before))
+      throw new PackageGuardError("CONFIG_INVALID", `'before' must be ${DATE_RULE}, got '${before}'`);
+    return this.deps.audit.prune(new Date(startOfUtcDay(before)), {
+      source: caller.source,
+      client: caller.client ?? null,
+    });
   }
 
   async whitelistList(maturity: Maturity, category?: string): Promise<WhitelistView[]> {
@@ -101,17 +118,20 @@ export class OperatorService {
     return { maturity, packages: await this.whitelistList(maturity, category) };
   }
 
+  /** Every whitelist change, and every refused attempt at one, is an audit record (by RPC, CLI or any caller). */
   async whitelistAdd(entry: Record<string, unknown>, caller: CallerContext): Promise<WhitelistView> {
-    const created = await this.deps.whitelist.add(entry);
-    await this.deps.audit.append({
-      source: caller.source,
-      client: caller.client ?? null,
-      status: "whitelist_changed",
-      package: created.package,
-      maturity: created.maturity,
-      details: { action: "add", entry: created },
-    });
-    return toView(created);
+    return this.recordWhitelistChange(
+      "add",
+      caller,
+      { package: entry.package ?? entry.package_name ?? null, maturity: entry.maturity ?? null, entry },
+      async () => {
+        const created = await this.deps.whitelist.add(entry);
+        return {
+          result: toView(created),
+          record: { package: created.package, maturity: created.maturity, details: { entry: created } },
+        };
+      },
+    );
   }
 
   async whitelistRemove(
@@ -119,20 +139,80 @@ export class OperatorService {
     maturity: Maturity | undefined,
     caller: CallerContext,
   ): Promise<{ removed: boolean; package: string; stillInstalledIn: string[] }> {
-    const name = parseRequest(pkg, undefined).name;
-    const removed = await this.deps.whitelist.remove(name, maturity);
-    const stillInstalledIn = [
-      ...new Set((await this.installed()).filter((p) => p.package === name).map((p) => p.skill)),
-    ];
-    await this.deps.audit.append({
-      source: caller.source,
-      client: caller.client ?? null,
-      status: "whitelist_changed",
-      package: name,
-      maturity: maturity ?? null,
-      details: { action: "remove", removed, stillInstalledIn },
+    return this.recordWhitelistChange("remove", caller, { package: pkg, maturity: maturity ?? null }, async () => {
+      const name = parseRequest(pkg, undefined).name;
+      const removed = await this.deps.whitelist.remove(name, maturity);
+      const stillInstalledIn = [
+        ...new Set((await this.installed()).filter((p) => p.package === name).map((p) => p.skill)),
+      ];
+      return {
+        result: { removed, package: name, stillInstalledIn },
+        record: { package: name, maturity: maturity ?? null, details: { removed, stillInstalledIn } },
+      };
     });
-    return { removed, package: name, stillInstalledIn };
+  }
+
+  private async recordWhitelistChange<T>(
+    action: "add" | "remove",
+    caller: CallerContext,
+    attempted: { package: unknown; maturity: unknown; entry?: unknown },
+    change: () => Promise<{
+      result: T;
+      record: { package: string; maturity: string | null; details: Record<string, unknown> };
+    }>,
+  ): Promise<T> {
+    const who = { source: caller.source, client: caller.client ?? null, agentId: caller.agentId ?? null };
+    try {
+      const { result, record } = await change();
+      await this.deps.audit.append({
+        ...who,
+        status: "whitelist_changed",
+        package: record.package,
+        maturity: record.maturity,
+        details: { action, ...record.details },
+      });
+      return result;
+    } catch (error) {
+      const e = toPackageGuardError(error);
+      if (e.code !== "AUDIT_UNAVAILABLE")
+        await this.deps.audit.append({
+          ...who,
+          status: "blocked",
+          code: e.code,
+          reason: `whitelist ${action} refused: ${e.message}`,
+          requested: attempted.package,
+          maturity: typeof attempted.maturity === "string" ? attempted.maturity : null,
+          details: { action, ...(attempted.entry === undefined ? {} : { entry: attempted.entry }) },
+        });
+      throw e;
+    }
+  }
+
+  /** The health check; `hostAgents` are the gateway's agent ids when the caller knows them. */
+  async doctor(hostAgents: readonly string[] | null = null, signal?: AbortSignal): Promise<DoctorReport> {
+    return runDoctor({
+      config: this.deps.config,
+      python: this.deps.python,
+      whitelist: this.deps.whitelist,
+      scan: this.deps.scan,
+      hostAgents,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  /** At start: what makes installs fail that needs no network to find (the whitelist's sources and ranges). */
+  async startupProblems(): Promise<string[]> {
+    const checks = await whitelistChecks({
+      config: this.deps.config,
+      python: this.deps.python,
+      whitelist: this.deps.whitelist,
+      scan: this.deps.scan,
+      hostAgents: null,
+      indexReachable: false,
+    });
+    return checks
+      .filter((c) => c.status === "fail")
+      .map((c) => `package-guard: ${c.check}: ${c.detail}${c.fix ? `. Fix: ${c.fix}` : ""}`);
   }
 
   /**
@@ -158,10 +238,6 @@ export class OperatorService {
     if (format === "pylock")
       return { skill: id, format, pylock: (await import("./pylock-export.js")).pylockExport(input) };
     return { skill: id, format, bom: (await import("./sbom.js")).cycloneDxSbom(input) };
-  }
-
-  async doctor(): Promise<DoctorReport> {
-    return runDoctor(this.deps.config, this.deps.python, this.deps.scan);
   }
 
   async overridesList(): Promise<(VulnerabilityOverride & { live: boolean })[]> {

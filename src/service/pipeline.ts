@@ -58,17 +58,50 @@ export class PackageService {
     return evaluate(await this.deps.whitelist.current(), parsed, maturity);
   }
 
-  async check(raw: string, who: { agentId?: string | null; maturity?: Maturity }): Promise<CheckResult> {
+  /**
+   * Steps 1-3 without side effects: a package that needs approval is APPROVAL_REQUIRED unless a live grant exists for
+   * the agent and skill given (no pending approval is created: only an install asks for one).
+   */
+  async check(
+    raw: string,
+    who: { agentId?: string | null; maturity?: Maturity; skill?: string },
+  ): Promise<CheckResult> {
     const maturity = who.maturity ?? this.maturityOf(who.agentId);
     try {
       const d = await this.decide(raw, undefined, maturity);
+      const base = { package: d.requirement.name, specifier: d.effectiveSpecifier, maturity };
+      if (!d.requiresApproval) return { allowed: true, message: "Allowed", ...base, requiresApproval: false };
+      const skill = who.skill === undefined ? undefined : this.deps.python.validateSkill(who.skill);
+      const grant =
+        skill === undefined
+          ? undefined
+          : await this.deps.approvals.grantFor({
+              agentId: who.agentId ?? null,
+              skill,
+              package: d.requirement.name,
+              specifier: d.effectiveSpecifier,
+            });
+      if (grant) {
+        return {
+          allowed: true,
+          message: `Allowed: approval ${grant.id} grants it until ${grant.expiresAt}`,
+          ...base,
+          requiresApproval: true,
+          approvalId: grant.id,
+        };
+      }
+      const whose = `${who.agentId ? `agent '${who.agentId}'` : "this caller"} in skill '${skill ?? "?"}'`;
       return {
-        allowed: true,
-        message: d.requiresApproval ? `Allowed once an operator approves it` : "Allowed",
-        package: d.requirement.name,
-        specifier: d.effectiveSpecifier,
-        maturity,
-        requiresApproval: d.requiresApproval,
+        allowed: false,
+        code: "APPROVAL_REQUIRED",
+        message:
+          `Package '${d.requirement.name}' needs operator approval for ${maturity} agents` +
+          (skill === undefined
+            ? `; pass --skill (and --agent) to look for a live grant`
+            : ` and no live grant exists for ${whose}`) +
+          `. An install request creates a pending approval; an operator approves it with 'approvals resolve'.`,
+        ...base,
+        requiresApproval: true,
       };
     } catch (error) {
       const e = toPackageGuardError(error);
@@ -100,13 +133,19 @@ export class PackageService {
       sessionKey: caller.sessionKey ?? null,
       client: caller.client ?? null,
       maturity,
-      requested: typeof request.package === "string" ? request.package : String(request.package),
+      // Raw: whatever an agent sent (even an object nested 100,000 deep) is the audit log's to bound and record.
+      requested: request.package as unknown,
       skillId: typeof request.skill === "string" ? request.skill : null,
     };
+    const claimed = request.claimedMaturity === undefined ? {} : { claimedMaturity: request.claimedMaturity };
     let decision: PolicyDecision | undefined;
     let grant: Approval | undefined;
     try {
-      onProgress?.("checking", `Checking ${base.requested} against the ${maturity} whitelist`);
+      onProgress?.(
+        "checking",
+        `Checking ${typeof request.package === "string" ? request.package : "the request"} against the ${maturity} ` +
+          `whitelist`,
+      );
       const skill = this.deps.python.validateSkill(request.skill);
       decision = await this.decide(request.package, request.version, maturity);
       if (decision.requiresApproval) grant = await this.requireApproval(decision, maturity, skill, caller);
@@ -204,6 +243,7 @@ export class PackageService {
         vulnerabilities: result.overridden.map((o) => o.finding.id),
         durationMs: out.durationMs,
         details: {
+          ...claimed,
           dependencies: out.dependencies,
           ignored: out.ignoredVulnerabilities,
           scan: out.scan,
@@ -224,10 +264,12 @@ export class PackageService {
       const e = toPackageGuardError(error);
       // A denial before the decision (not whitelisted, bad range) still names the package when it could be parsed.
       const named = decision?.requirement.name ?? (typeof e.details?.package === "string" ? e.details.package : null);
+      const failure = auditFromError(e);
       await this.deps.audit.append({
         ...base,
         package: named,
-        ...auditFromError(e),
+        ...failure,
+        ...(request.claimedMaturity === undefined ? {} : { details: { ...failure.details, ...claimed } }),
         durationMs: this.now().getTime() - started.getTime(),
       });
       throw e;
@@ -283,7 +325,7 @@ export class PackageService {
       source: caller.source,
       agentId: caller.agentId ?? null,
       client: caller.client ?? null,
-      requested: String(request.package),
+      requested: request.package as unknown,
       skillId: typeof request.skill === "string" ? request.skill : null,
     };
     let name: string | null = null;

@@ -1,7 +1,7 @@
 import { stringify } from "smol-toml";
 import { PackageGuardError } from "../errors.js";
 import type { ReleaseFile } from "../python/environment.js";
-import { redactUrl } from "../util/redact-url.js";
+import { redactUrl } from "../util/redact.js";
 import type { SbomInput } from "./sbom.js";
 
 const SDIST = /\.(?:tar\.gz|zip)$/;

@@ -75,7 +75,7 @@ export const auditFromError = (
       ? e.details?.rolledBack === true
         ? "rolled_back"
         : "failed"
-      : e.code === "BUSY"
+      : e.code === "BUSY" || e.code === "AUDIT_UNAVAILABLE"
         ? "failed"
         : "blocked";
   return {

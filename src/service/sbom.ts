@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Enums, Models, Serialize, Spec } from "@cyclonedx/cyclonedx-library";
 import type { InstallRecord, PinRecord, ReleaseFile, SkillState } from "../python/environment.js";
 import { ownVersion } from "../util/own-version.js";
-import { redactUrl } from "../util/redact-url.js";
+import { redactUrl } from "../util/redact.js";
 import type { ExposedPin } from "./exposure.js";
 
 /** The last re-scan of installed skills (exposure.json), when there was one: its findings in this skill. */

@@ -1,8 +1,7 @@
 import type { Maturity } from "../config.js";
 import type { ErrorCode } from "../errors.js";
 import type { WhitelistEntry } from "../policy/whitelist.js";
-import type { AdvisorySourceInfo, Finding, ScannerHealth } from "../scan/types.js";
-import type { ReleaseChecksReport } from "./doctor-releases.js";
+import type { AdvisorySourceInfo, Finding } from "../scan/types.js";
 
 // The filters the surfaces accept, from the modules that define them.
 export { AUDIT_STATUSES } from "../audit/log.js";
@@ -17,7 +16,13 @@ export type CallerContext = {
   client?: string | null;
 };
 
-export type InstallRequest = { package: string; version?: string; skill: string };
+export type InstallRequest = {
+  package: string;
+  version?: string;
+  skill: string;
+  /** The seed's `agent_maturity`, as the caller sent it: audited, never used for the decision. */
+  claimedMaturity?: string;
+};
 export type UninstallRequest = { package: string; skill: string };
 
 export type ProgressStage = "checking" | "resolving" | "scanning" | "installing";
@@ -56,6 +61,8 @@ export type CheckResult = {
   specifier: string | null;
   maturity: Maturity;
   requiresApproval?: boolean;
+  /** The live grant that lets a package needing approval through. */
+  approvalId?: string;
   hints?: string[];
 };
 
@@ -64,19 +71,7 @@ export type WhitelistView = Omit<WhitelistEntry, "displayName" | "source">;
 
 export type ToolStatus = { name: string; path: string | null; version: string | null; ok: boolean; problem?: string };
 
-export type DoctorReport = {
-  ok: boolean;
-  tools: ToolStatus[];
-  installer: "uv" | "pip" | null;
-  stateDir: { path: string; writable: boolean };
-  index: { url: string; reachable: boolean | null; problem?: string };
-  /** The scanner's probe (src/scan/types.ts ScannerHealth): data layout, count, newest change, version, age. */
-  scanner: ScannerHealth;
-  /** Yanked releases and the release cooldown (doctor-releases.ts). */
-  releases: ReleaseChecksReport;
-  config: Record<string, unknown>;
-  fixes: string[];
-};
+export type { DoctorCheck, DoctorReport } from "./doctor.js";
 
 export const SBOM_FORMATS = ["cyclonedx", "pylock"] as const;
 export type SbomFormat = (typeof SBOM_FORMATS)[number];

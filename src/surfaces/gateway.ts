@@ -1,6 +1,7 @@
 import { MATURITY_LEVELS } from "../config.js";
 import { ERROR_SURFACE, PackageGuardError, toPackageGuardError } from "../errors.js";
 import { ECOSYSTEMS } from "../scan/types.js";
+import { doctorVia } from "../service/doctor.js";
 import type { Services } from "../service/services.js";
 import { APPROVAL_FILTERS, AUDIT_STATUSES, SBOM_FORMATS } from "../service/types.js";
 import { enumParam, installRequestParams, intParam, objectParam, rawParam, stringParam } from "./params.js";
@@ -27,20 +28,28 @@ const invalidMode = (): never => {
   });
 };
 
-/** Every method goes through one wrapper: parse, call one service method, map PackageGuardError. */
-export const registerGatewayMethods = (register: Register, getService: () => Promise<Services>): string[] => {
+/**
+ * Every method goes through one wrapper: parse, call one service method, map PackageGuardError. When the guard is
+ * closed (an invalid plugin block), getService() rejects with CONFIG_INVALID and every method answers with it, except
+ * packages.doctor, which reports each problem.
+ */
+export const registerGatewayMethods = (
+  register: Register,
+  getService: () => Promise<Services>,
+  hostAgents: () => readonly string[] | null = () => null,
+): string[] => {
   const methods: string[] = [];
-  const method = (
+  const unopened = (
     name: string,
     scope: Scope,
-    run: (service: Services, params: Record<string, unknown>, client: string | null) => Promise<unknown>,
+    run: (params: Record<string, unknown>, client: string | null) => Promise<unknown>,
   ) => {
     methods.push(name);
     register(
       name,
       async ({ params, respond, client }) => {
         try {
-          respond(true, await run(await getService(), params ?? {}, clientIdentity(client)));
+          respond(true, await run(params ?? {}, clientIdentity(client)));
         } catch (error) {
           const e = toPackageGuardError(error);
           const surface = ERROR_SURFACE[e.code];
@@ -55,6 +64,11 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
       { scope },
     );
   };
+  const method = (
+    name: string,
+    scope: Scope,
+    run: (service: Services, params: Record<string, unknown>, client: string | null) => Promise<unknown>,
+  ) => unopened(name, scope, async (params, client) => run(await getService(), params, client));
 
   method("packages.install", "operator.write", (s, p, client) =>
     s.packages.install(installRequestParams(p), { source: "rpc", agentId: stringParam(p, "agentId") ?? null, client }),
@@ -117,7 +131,11 @@ export const registerGatewayMethods = (register: Register, getService: () => Pro
     );
   });
   method("packages.audit.verify", "operator.read", (s) => s.operator.verifyAudit());
-  method("packages.doctor", "operator.read", (s) => s.operator.doctor());
+  method("packages.audit.prune", "operator.admin", (s, p, client) =>
+    s.operator.pruneAudit(stringParam(p, "before", true), { source: "rpc", client }),
+  );
+  // doctorVia opens the services itself, so a closed guard answers with its report instead of an error.
+  unopened("packages.doctor", "operator.read", () => doctorVia(getService, hostAgents()));
   method("packages.advisories.status", "operator.read", (s) => s.operator.advisoriesStatus());
   method("packages.advisories.update", "operator.admin", (s, p, client) => {
     const from = stringParam(p, "from");

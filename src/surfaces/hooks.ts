@@ -2,6 +2,7 @@ import { toPackageGuardError } from "../errors.js";
 import type { CallerContext, InstallResult } from "../service/types.js";
 import { blockVerdict, vetInstallTarget, type SkillVetter, type Verdict } from "../service/vet-target.js";
 import type { SkillFinding } from "../skills/findings.js";
+import { forTerminal } from "../util/terminal.js";
 
 /** The parts of OpenClaw's before_install event this adapter reads (the SDK does not export the type). */
 export type BeforeInstallEvent = {
@@ -45,6 +46,11 @@ export const createBeforeInstallHandler =
   (deps: { getService: () => Promise<HookService>; logger: HookLogger; budgetMs?: number }) =>
   async (event: BeforeInstallEvent): Promise<BeforeInstallResult | undefined> => {
     if (event.targetType !== "skill") return undefined;
+    // Skill names and reasons come from uploads: no control character reaches the gateway log.
+    const logger: HookLogger = {
+      info: (m) => deps.logger.info(forTerminal(m)),
+      warn: (m) => deps.logger.warn(forTerminal(m)),
+    };
     const budgetMs = deps.budgetMs ?? HOOK_BUDGET_MS;
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -82,7 +88,7 @@ export const createBeforeInstallHandler =
       clearTimeout(timer);
     }
     if (verdict.decision === "block") {
-      deps.logger.warn(`package-guard: blocked skill ${event.targetName}: ${verdict.reason ?? ""}`);
+      logger.warn(`package-guard: blocked skill ${event.targetName}: ${verdict.reason ?? ""}`);
       return {
         block: true,
         blockReason: verdict.reason ?? "package-guard blocked this skill",
@@ -90,7 +96,7 @@ export const createBeforeInstallHandler =
       };
     }
     if (service && verdict.skill && verdict.preinstall.length > 0)
-      preinstallInBackground(service, verdict.skill, verdict.preinstall, client, deps.logger);
+      preinstallInBackground(service, verdict.skill, verdict.preinstall, client, logger);
     return verdict.findings.length > 0 ? { findings: verdict.findings } : undefined;
   };
 

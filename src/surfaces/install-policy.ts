@@ -3,6 +3,7 @@ import { toPackageGuardError } from "../errors.js";
 import { ALLOW, blockVerdict, vetInstallTarget, type SkillVetter, type Verdict } from "../service/vet-target.js";
 import type { SkillFinding } from "../skills/findings.js";
 import { isRecord } from "../util/is-record.js";
+import { forTerminal } from "../util/terminal.js";
 
 /** What a security.installPolicy command writes on stdout (OpenClaw protocol 1). */
 export type PolicyResponse = {
@@ -113,6 +114,6 @@ export const runInstallPolicy = async (deps: {
   } catch (error) {
     response = toResponse(refuse(`cannot read the request (${(error as Error).message})`));
   }
-  deps.stdout(`${JSON.stringify(response)}\n`);
+  deps.stdout(`${forTerminal(JSON.stringify(response))}\n`);
   return 0;
 };

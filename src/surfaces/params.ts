@@ -54,12 +54,33 @@ export const objectParam = (params: unknown, key: string): Record<string, unknow
  */
 export const rawParam = (params: unknown, key: string): string => read(params, key) as string;
 
-/** An install request as the tool and `packages.install` receive it: package and skill raw, version when given. */
+// The seed's field names, so clients of the ported API migrate by changing the transport only.
+const SEED_NAMES = { package: "package_name", version: "version_constraint", skill: "skill_id" } as const;
+
+const either = (params: unknown, key: keyof typeof SEED_NAMES): unknown => {
+  const ours = read(params, key);
+  const seed = read(params, SEED_NAMES[key]);
+  if (ours !== undefined && seed !== undefined && ours !== seed)
+    throw invalid(key, `given once: '${key}' and '${SEED_NAMES[key]}' disagree`);
+  return ours ?? seed;
+};
+
+// Bounded: the value comes straight from a caller and only ever lands in the audit log.
+const shown = (value: unknown): string =>
+  (typeof value === "string" ? value : (JSON.stringify(value) ?? String(value))).slice(0, 64);
+
+/**
+ * An install request as the tool and `packages.install` receive it: package and skill raw, version when given, in our
+ * names or the seed's. The seed's `agent_maturity` is kept only to be written down: it never decides anything.
+ */
 export const installRequestParams = (params: unknown): InstallRequest => {
-  const version = rawParam(params, "version");
+  const version = either(params, "version");
+  const claimed = read(params, "agent_maturity");
   return {
-    package: rawParam(params, "package"),
-    skill: rawParam(params, "skill"),
-    ...(version === undefined || version === null ? {} : { version }),
+    package: either(params, "package") as string,
+    skill: either(params, "skill") as string,
+    ...(version === undefined || version === null ? {} : { version: version as string }),
+    // SECURITY: the maturity comes from configuration by agent id; what the caller claims is only audited.
+    ...(claimed === undefined ? {} : { claimedMaturity: shown(claimed) }),
   };
 };

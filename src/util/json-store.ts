@@ -1,7 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { PackageGuardError } from "../errors.js";
 import { withFileLock } from "./file-lock.js";
-import { writeFileAtomic } from "./fs.js";
+import { readStateFile, writeFileAtomic } from "./fs.js";
 
 /**
  * One small JSON state file (approvals, overrides): read without a lock, edited under a cross-process lock and
@@ -19,13 +18,9 @@ export class JsonStore<F> {
   ) {}
 
   async read(): Promise<F> {
-    let text: string;
-    try {
-      text = await readFile(this.file, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return this.empty();
-      throw error;
-    }
+    // SECURITY: never through a link (a planted approvals.json would grant whatever it says).
+    const text = await readStateFile(this.file, this.what);
+    if (text === null) return this.empty();
     try {
       const parsed: unknown = JSON.parse(text);
       if (!this.valid(parsed)) throw new Error("unexpected shape");
@@ -44,7 +39,7 @@ export class JsonStore<F> {
       const file = await this.read();
       const result = change(file);
       assertHeld();
-      await writeFileAtomic(this.file, `${JSON.stringify(file, null, 2)}\n`);
+      await writeFileAtomic(this.file, `${JSON.stringify(file, null, 2)}\n`, { what: this.what });
       return result;
     });
   }

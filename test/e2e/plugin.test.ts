@@ -209,6 +209,28 @@ describe("installs through the real gateway", () => {
     expect(verify.ok && verify.payload.ok).toBe(true);
   });
 
+  it("the gateway log has one line per decision; a missing skill: 'the skill id is required' (14.10)", async () => {
+    const noSkill = await gateway.invokeTool("install_package", { package: "pyyaml" }, { agentId: "junior" });
+    expect(noSkill.body.ok).toBe(false);
+    expect(JSON.stringify(noSkill.body)).toContain("The skill id is required");
+    const records = await reader.call<{ reason: string | null; code: string | null }[]>("packages.installations", {
+      limit: 1,
+      agentId: "junior",
+    });
+    expect(records.ok && records.payload[0]).toMatchObject({
+      code: "INVALID_REQUIREMENT",
+      reason: expect.stringMatching(/^The skill id is required/),
+    });
+    const log = await gateway.log();
+    expect(log).toContain(
+      "package-guard: decision tool agent=junior skill=data-viz package=requests outcome=blocked code=NOT_WHITELISTED",
+    );
+    expect(log).toContain("package-guard: decision tool agent=junior skill=- package=pyyaml outcome=blocked");
+    expect(log).toMatch(
+      /package-guard: decision tool agent=junior skill=data-viz package=pandas==2\.2\.3 outcome=completed/,
+    );
+  });
+
   it("approval flow: APPROVAL_REQUIRED with an id, an operator approves over RPC, the retry installs", async () => {
     const first = await gateway.invokeTool(
       "install_package",

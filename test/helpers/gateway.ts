@@ -59,7 +59,8 @@ let packed: Promise<string> | undefined;
  */
 const packedPlugin = (): Promise<string> =>
   (packed ??= (async () => {
-    const dir = await mkdtemp(join(tmpdir(), "pg-packed-"));
+    // Outlives the test file that first needs it (removed at process exit): the shared temp folder, not its TMPDIR.
+    const dir = await mkdtemp(join(process.env.PG_TEST_SHARED_TMPDIR ?? tmpdir(), "pg-packed-"));
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
     const run = promisify(execFile);
     const { stdout } = await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], {

@@ -6,9 +6,6 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { normalizeName } from "../../src/policy/names.js";
-import { toAdvisory } from "../../src/scan/osv-advisory.js";
-import { affects } from "../../src/scan/osv-match.js";
 
 /** An OSV record as served (JSON); only the fields tests usually set are spelled out. */
 export type OsvRecord = {
@@ -51,13 +48,69 @@ export type OsvServer = {
   close(): Promise<void>;
 };
 
+/*
+ * The server decides matches with its own small rules, not the product's matcher: an oracle that shares the code
+ * under test cannot catch that code's mistakes. It understands what test records use: PyPI names (PEP 503
+ * folding), `versions` lists, ECOSYSTEM ranges over dotted numeric versions with an optional a/b/rc pre-release
+ * (GIT ranges name commits, not versions, and are skipped as osv.dev does for a version query), `withdrawn`.
+ * Any other version form throws, so a test that needs more says so instead of silently matching nothing.
+ */
+const pep503 = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, "-");
+
+// A final release sorts after its pre-releases: a < b < rc < final.
+const PRE_RANK: Record<string, number> = { a: 0, b: 1, rc: 2 };
+const FINAL = 3;
+
+const parts = (version: string): { release: number[]; pre: [number, number] } => {
+  const m = /^(\d+(?:\.\d+)*)(?:(a|b|rc)(\d+))?$/.exec(version);
+  if (!m)
+    throw new Error(`osv-server compares N.N.N[a|b|rcN] versions only; got '${version}' (extend the test oracle)`);
+  return { release: m[1]!.split(".").map(Number), pre: m[2] ? [PRE_RANK[m[2]]!, Number(m[3])] : [FINAL, 0] };
+};
+
+const compare = (a: string, b: string): number => {
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(x.release.length, y.release.length); i++) {
+    const d = (x.release[i] ?? 0) - (y.release[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return x.pre[0] - y.pre[0] || x.pre[1] - y.pre[1];
+};
+
+const inRange = (events: Record<string, string>[], version: string): boolean => {
+  let introduced: string | null = null;
+  for (const event of events) {
+    if (event.introduced !== undefined) introduced = event.introduced;
+    const after = introduced !== null && (introduced === "0" || compare(version, introduced) >= 0);
+    if (event.fixed !== undefined) {
+      if (after && compare(version, event.fixed) < 0) return true;
+      introduced = null;
+    } else if (event.last_affected !== undefined) {
+      if (after && compare(version, event.last_affected) <= 0) return true;
+      introduced = null;
+    }
+  }
+  return introduced !== null && (introduced === "0" || compare(version, introduced) >= 0);
+};
+
 const matching = (records: OsvRecord[], query: OsvQuery): OsvRecord[] => {
   if (query.package?.ecosystem !== "PyPI" || typeof query.version !== "string") return [];
-  const pin = { ecosystem: "PyPI" as const, name: normalizeName(query.package.name), version: query.version };
-  return records.filter((r) => {
-    const advisory = toAdvisory(r);
-    return advisory !== undefined && affects(advisory, pin);
-  });
+  const name = pep503(query.package.name);
+  return records.filter(
+    (r) =>
+      r.withdrawn === undefined &&
+      (r.affected ?? []).some(
+        (a) =>
+          a.package.ecosystem === "PyPI" &&
+          pep503(a.package.name) === name &&
+          ((a.versions ?? []).includes(query.version) ||
+            (a.ranges ?? []).some((range) => {
+              if (range.type === "GIT") return false;
+              if (range.type !== "ECOSYSTEM") throw new Error(`osv-server: range type ${range.type} not modelled`);
+              return inRange(range.events, query.version);
+            })),
+      ),
+  );
 };
 
 const readBody = async (req: IncomingMessage): Promise<unknown> => {

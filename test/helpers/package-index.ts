@@ -77,7 +77,8 @@ export type PackageIndex = {
   close(): Promise<void>;
 };
 
-export const DEFAULT_WHEEL_CACHE = join(tmpdir(), "package-guard-test-wheels");
+// Shared between runs on purpose, so it lives in the real temp folder, not a test file's own TMPDIR (setup/tmp-guard).
+export const DEFAULT_WHEEL_CACHE = join(process.env.PG_TEST_SHARED_TMPDIR ?? tmpdir(), "package-guard-test-wheels");
 
 const specKey = ({ uploadedAt: _u, yanked: _y, ...spec }: IndexedWheel): string =>
   createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16);

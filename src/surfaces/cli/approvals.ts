@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { PackageGuardError } from "../../errors.js";
 import { APPROVAL_FILTERS } from "../../service/types.js";
 import { choice, withCommon, type CliKit } from "./kit.js";
+import { approvalsTable } from "./views.js";
 
 /** approvals list and resolve */
 export const mountApprovals = (root: Command, { run }: CliKit): void => {
@@ -12,11 +13,10 @@ export const mountApprovals = (root: Command, { run }: CliKit): void => {
     .action(
       run(async (service, opts) => {
         const status = (opts as { status?: string }).status;
-        return {
-          value: await service.operator.approvalsList(
-            status === undefined ? undefined : choice("--status", status, APPROVAL_FILTERS),
-          ),
-        };
+        const approvals = await service.operator.approvalsList(
+          status === undefined ? undefined : choice("--status", status, APPROVAL_FILTERS),
+        );
+        return { value: approvals, human: approvalsTable(approvals) };
       }),
     );
   withCommon(approvals.command("resolve <id> <decision>"))

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { PackageGuardError } from "../../errors.js";
-import { EXIT, withCommon, type CliKit } from "./kit.js";
+import { AUDIT_STATUSES } from "../../service/types.js";
+import { choice, EXIT, withCommon, type CliKit } from "./kit.js";
+import { auditTable } from "./views.js";
 
 /** audit query and verify */
 export const mountAudit = (root: Command, { run }: CliKit): void => {
@@ -26,16 +28,15 @@ export const mountAudit = (root: Command, { run }: CliKit): void => {
         const limit = Number.parseInt(o.limit, 10);
         if (!Number.isInteger(limit) || limit < 1 || limit > 500)
           throw new PackageGuardError("CONFIG_INVALID", "--limit must be 1-500");
-        return {
-          value: await service.operator.installations({
-            limit,
-            package: o.package,
-            skillId: o.skill,
-            agentId: o.agent,
-            status: o.status as never,
-            since: o.since,
-          }),
-        };
+        const records = await service.operator.installations({
+          limit,
+          package: o.package,
+          skillId: o.skill,
+          agentId: o.agent,
+          status: o.status === undefined ? undefined : choice("--status", o.status, AUDIT_STATUSES),
+          since: o.since,
+        });
+        return { value: records, human: auditTable(records) };
       }),
     );
   withCommon(audit.command("verify"))
@@ -44,9 +45,29 @@ export const mountAudit = (root: Command, { run }: CliKit): void => {
       run(async (service) => {
         const result = await service.operator.verifyAudit();
         const human = result.ok
-          ? `OK: ${result.records} records, chain intact`
-          : `BROKEN at ${result.firstBadLine?.file}:${result.firstBadLine?.line}: ${result.firstBadLine?.problem}`;
+          ? `OK: ${result.records} records in ${result.files} file(s), chain intact from seq 1 (or a recorded ` +
+            `prune) to the head`
+          : result.firstBadLine
+            ? `BROKEN at ${result.firstBadLine.file}:${result.firstBadLine.line}: ${result.firstBadLine.problem}`
+            : `BROKEN (${result.problem?.kind}): ${result.problem?.message}`;
         return { value: result, human, exit: result.ok ? EXIT.ok : EXIT.denied };
+      }),
+    );
+  withCommon(audit.command("prune"))
+    .description("Delete archived audit files whose records are all older than a date; the deletion is recorded")
+    .requiredOption("--before <YYYY-MM-DD>", "prune archived files holding only records before this day (UTC)")
+    .action(
+      run(async (service, opts) => {
+        const result = await service.operator.pruneAudit((opts as { before: string }).before, {
+          source: "cli",
+          client: "cli",
+        });
+        const human =
+          result.pruned === 0
+            ? "Nothing to prune: no archived file holds only records before that day"
+            : `Pruned ${result.pruned} archived file(s) through seq ${result.throughSeq}; recorded as seq ` +
+              `${result.record?.seq}`;
+        return { value: result, human };
       }),
     );
 };

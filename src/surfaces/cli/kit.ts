@@ -1,14 +1,17 @@
 import type { Command } from "commander";
 import { MATURITY_LEVELS, type Maturity, type PackageGuardConfig } from "../../config.js";
-import { PackageGuardError, toPackageGuardError } from "../../errors.js";
+import { PackageGuardError, toPackageGuardError, type ErrorCode } from "../../errors.js";
 import type { Services } from "../../service/services.js";
-import { loadCliConfig, type CliPaths } from "../cli-context.js";
+import { forTerminal } from "../../util/terminal.js";
+import { loadCliConfig, loadHostAgents, type CliPaths } from "../cli-context.js";
 import { printResult, type Output } from "../cli-output.js";
 
 export type CliDeps = {
   /** Builds the services for the chosen config/state dir (the host passes its own config when --config is absent). */
   openService: (config: PackageGuardConfig) => Promise<Services>;
   loadConfig?: (paths: CliPaths) => Promise<PackageGuardConfig>;
+  /** The gateway's agent ids from the host config (doctor compares the plugin's `agents` with them). */
+  hostAgents?: (paths: CliPaths) => Promise<readonly string[] | null>;
   output?: Output;
   installPolicy?: (config: PackageGuardConfig, opts: CommonOptions) => Promise<number>;
 };
@@ -25,10 +28,14 @@ export type CliKit = {
   run: (action: CommandAction) => (...args: unknown[]) => Promise<void>;
   out: Output;
   loadConfig: (paths: CliPaths) => Promise<PackageGuardConfig>;
+  hostAgents: (paths: CliPaths) => Promise<readonly string[] | null>;
   deps: CliDeps;
 };
 
 export const EXIT = { ok: 0, denied: 1, usage: 2 } as const;
+
+/** The README's exit status for a refusal: 2 for a configuration or usage error, 1 for any other denial. */
+export const exitFor = (code: ErrorCode | undefined): number => (code === "CONFIG_INVALID" ? EXIT.usage : EXIT.denied);
 
 export const withCommon = (cmd: Command): Command =>
   cmd
@@ -45,9 +52,21 @@ export const choice = <T extends string>(flag: string, value: string, allowed: r
 
 export const parseMaturity = (value: string): Maturity => choice("--maturity", value, MATURITY_LEVELS);
 
+/** A refusal as the README says: JSON `{code, message, details?}` with --json, else `CODE: message` on stderr. */
+export const reportError = (out: Output, json: boolean, error: unknown): void => {
+  const e = toPackageGuardError(error);
+  if (json) out.stdout(`${JSON.stringify(e.toJSON())}\n`);
+  else out.stderr(`${e.code}: ${e.message}\n`);
+  process.exitCode = exitFor(e.code);
+};
+
 export const createKit = (deps: CliDeps): CliKit => {
-  const out: Output = deps.output ?? { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+  const raw: Output = deps.output ?? { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+  // Every byte a command prints passes here: no control character of any record, message or name reaches the
+  // terminal, whichever command (or future one) printed it.
+  const out: Output = { stdout: (s) => raw.stdout(forTerminal(s)), stderr: (s) => raw.stderr(forTerminal(s)) };
   const loadConfig = deps.loadConfig ?? ((paths: CliPaths) => loadCliConfig(paths));
+  const hostAgents = deps.hostAgents ?? ((paths: CliPaths) => loadHostAgents(paths));
 
   // Runs one command: exit 0 on success, 1 on a denial (code printed), 2 on usage or configuration errors.
   const run =
@@ -63,11 +82,8 @@ export const createKit = (deps: CliDeps): CliKit => {
         printResult(out, opts.json === true, result.value, result.human);
         process.exitCode = result.exit ?? EXIT.ok;
       } catch (error) {
-        const e = toPackageGuardError(error);
-        if (opts.json) out.stdout(`${JSON.stringify(e.toJSON())}\n`);
-        else out.stderr(`${e.code}: ${e.message}\n`);
-        process.exitCode = e.code === "CONFIG_INVALID" ? EXIT.usage : EXIT.denied;
+        reportError(out, opts.json === true, error);
       }
     };
-  return { run, out, loadConfig, deps };
+  return { run, out, loadConfig, hostAgents, deps };
 };

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { withCommon, type CliKit } from "./kit.js";
+import { overridesTable } from "./views.js";
 
 /** overrides list and add: one vulnerable release let through for one skill */
 export const mountOverrides = (root: Command, { run }: CliKit): void => {
@@ -8,7 +9,12 @@ export const mountOverrides = (root: Command, { run }: CliKit): void => {
     .description("Vulnerability overrides: one vulnerable release let through for one skill");
   withCommon(overrides.command("list"))
     .description("Overrides, live and expired")
-    .action(run(async (service) => ({ value: await service.operator.overridesList() })));
+    .action(
+      run(async (service) => {
+        const overrides = await service.operator.overridesList();
+        return { value: overrides, human: overridesTable(overrides) };
+      }),
+    );
   withCommon(overrides.command("add <package> <version>"))
     .description("Let <package>==<version> through the scan for one skill despite the listed advisories, until a date")
     .requiredOption("--skill <id>", "the skill it applies to")

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { MATURITY_LEVELS } from "../../config.js";
 import { PackageGuardError } from "../../errors.js";
-import { EXIT, parseMaturity, withCommon, type CliKit, type CommonOptions } from "./kit.js";
+import { EXIT, exitFor, parseMaturity, withCommon, type CliKit, type CommonOptions } from "./kit.js";
+import { installedTable } from "./views.js";
 
 /** check, install, uninstall and installed: the pipeline from the command line */
 export const mountPackages = (root: Command, { run }: CliKit): void => {
@@ -9,24 +10,25 @@ export const mountPackages = (root: Command, { run }: CliKit): void => {
     .description("Decide a request without installing anything (whitelist and grammar only; no network)")
     .option("--agent <id>", "the agent whose configured maturity applies")
     .option("--maturity <level>", `a maturity level: ${MATURITY_LEVELS.join(", ")}`)
+    .option("--skill <id>", "for a package that needs approval: the skill whose live grant counts")
     .action(
       run(async (service, opts, requirement) => {
-        const o = opts as CommonOptions & { agent?: string; maturity?: string };
+        const o = opts as CommonOptions & { agent?: string; maturity?: string; skill?: string };
         if ((o.agent === undefined) === (o.maturity === undefined)) {
           throw new PackageGuardError(
             "CONFIG_INVALID",
             "check needs exactly one of --agent <id> or --maturity <level>",
           );
         }
-        const result = await service.packages.check(
-          requirement ?? "",
-          o.maturity !== undefined ? { maturity: parseMaturity(o.maturity) } : { agentId: o.agent ?? null },
-        );
+        const result = await service.packages.check(requirement ?? "", {
+          ...(o.maturity !== undefined ? { maturity: parseMaturity(o.maturity) } : { agentId: o.agent ?? null }),
+          ...(o.skill !== undefined ? { skill: o.skill } : {}),
+        });
         const human = result.allowed
           ? `ALLOWED ${result.package}${result.specifier ? ` ${result.specifier}` : ""} for ${result.maturity} ` +
-            `agents${result.requiresApproval ? " (needs approval)" : ""}`
+            `agents${result.approvalId ? ` (approval ${result.approvalId})` : ""}`
           : `DENIED ${result.code}: ${result.message}`;
-        return { value: result, human, exit: result.allowed ? EXIT.ok : EXIT.denied };
+        return { value: result, human, exit: result.allowed ? EXIT.ok : exitFor(result.code) };
       }),
     );
 
@@ -63,6 +65,9 @@ export const mountPackages = (root: Command, { run }: CliKit): void => {
     .description("What is really installed in each skill's virtualenv")
     .option("--skill <id>", "only this skill")
     .action(
-      run(async (service, opts) => ({ value: await service.operator.installed((opts as { skill?: string }).skill) })),
+      run(async (service, opts) => {
+        const packages = await service.operator.installed((opts as { skill?: string }).skill);
+        return { value: packages, human: installedTable(packages) };
+      }),
     );
 };

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { PackageGuardError } from "../../errors.js";
 import { EXIT, parseMaturity, withCommon, type CliKit } from "./kit.js";
+import { whitelistTable } from "./views.js";
 
 /** whitelist list, add and remove */
 export const mountWhitelist = (root: Command, { run }: CliKit): void => {
@@ -12,7 +13,8 @@ export const mountWhitelist = (root: Command, { run }: CliKit): void => {
     .action(
       run(async (service, opts) => {
         const o = opts as { maturity: string; category?: string };
-        return { value: await service.operator.whitelistList(parseMaturity(o.maturity), o.category) };
+        const entries = await service.operator.whitelistList(parseMaturity(o.maturity), o.category);
+        return { value: entries, human: whitelistTable(entries) };
       }),
     );
 

@@ -80,9 +80,25 @@ describe("package-guard check (steps 1-3 only)", () => {
     },
   );
 
-  it("says torch needs approval at autonomous (by agent id from the config)", async () => {
-    const r = await json("check", "torch", "--agent", "research");
-    expect(r.body).toMatchObject({ package: "torch", maturity: "autonomous", requiresApproval: true });
+  it("denies torch at autonomous with APPROVAL_REQUIRED (exit 1) while no grant exists (issue 14.2)", async () => {
+    const r = await json("check", "torch", "--agent", "research", "--skill", "vision");
+    expect(r.code).toBe(1);
+    expect(r.body).toMatchObject({
+      allowed: false,
+      code: "APPROVAL_REQUIRED",
+      package: "torch",
+      maturity: "autonomous",
+      requiresApproval: true,
+    });
+  });
+
+  it("follows the seed: a range overlapping the approved one is allowed, within both (issue 14.1)", async () => {
+    const r = await json("check", "pandas>=2.0.0", "--maturity", "student");
+    expect(r.code).toBe(0);
+    expect(r.body).toMatchObject({ allowed: true, specifier: ">=2.0.0,<3.0.0" });
+    const none = await json("check", "numpy<1.20", "--maturity", "student");
+    expect(none.code).toBe(1);
+    expect(none.body.message).toContain("request e.g. 'numpy>=1.24.0,<2.0.0'");
   });
 
   it("prints a human line without --json", async () => {

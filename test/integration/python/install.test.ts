@@ -1,4 +1,4 @@
-import { access, mkdir, readFile, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { skillPaths } from "../../../src/python/layout.js";
@@ -196,6 +196,7 @@ describe("uv: per-skill venvs against a loopback index", () => {
       expect(importFrom(skillPaths(h.config, "a").python, "datakit")).toBe("1.0.0");
     } finally {
       process.env = saved;
+      await rm(hostile, { recursive: true, force: true });
     }
   });
 });

@@ -43,10 +43,13 @@ describe("per-skill serialization with real venvs", () => {
     h = await harness(index.url, { lockTimeoutMs: 0 });
     let release!: () => void;
     let entered!: () => void;
-    const inside = new Promise<void>((r) => (entered = r));
-    // Wait until the first holder is inside (creating the venv can take seconds on a loaded machine).
-    const first = h.env.withSkill("a", () => new Promise<void>((r) => ((release = r), entered())));
-    await inside;
+    const holding = new Promise<void>((r) => (entered = r));
+    // Synchronized on the first caller being inside its lock, not on a delay.
+    const first = h.env.withSkill("a", () => {
+      entered();
+      return new Promise<void>((r) => (release = r));
+    });
+    await holding;
     const error = await h.env.withSkill("a", async () => "never").catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "BUSY", message: "Skill 'a' is busy with another install; retry in a moment" });
     expect(await h.env.withSkill("b", async (venv) => venv.skill)).toBe("b");

@@ -1,14 +1,17 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { skillPaths } from "../../../src/python/layout.js";
 import { DEMO_PACKAGES, startPackageIndex, type PackageIndex } from "../../helpers/package-index.js";
+import { describeIf } from "../../helpers/skip.js";
 import { harness, importFrom, install, pipAvailable, uninstall, versions, type Harness } from "./setup.js";
 
-const PIP = pipAvailable();
-if (!PIP) console.warn("skipping the pip installer tests: python3 has no ensurepip/venv, so its venvs cannot get pip");
+const describeWithPip = describeIf(
+  pipAvailable(),
+  "the pip installer tests: python3 has no ensurepip/venv, so its venvs cannot get pip",
+);
 
-describe.skipIf(!PIP)("pip installer (installer: 'pip')", () => {
+describeWithPip("pip installer (installer: 'pip')", () => {
   let index: PackageIndex;
   let h: Harness;
   beforeAll(async () => {

@@ -106,9 +106,9 @@ describe("crash recovery with real uv", () => {
         expect(output).not.toContain("finished");
         expect(await exists(`${paths.data}.lock`)).toBe(true);
 
-        const started = Date.now();
+        // No clock: recovery waits at most lockTimeoutMs (10 s) for the lock, far below its 10-minute staleness, so
+        // getting it at all proves the dead holder's lock was taken over.
         const report = await new PythonEnvironment(config, runProcess).recoverInterrupted();
-        expect(Date.now() - started).toBeLessThan(30_000);
         expect(report).toEqual([
           { skill: "a", package: "pyyaml", operation: "install", txId: expect.any(String), ok: true },
         ]);

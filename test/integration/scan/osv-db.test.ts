@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { parseConfig } from "../../../src/config.js";
 import { createScanner } from "../../../src/scan/factory.js";
 import type { Runner } from "../../../src/util/exec.js";
 import { REPO_ROOT } from "../../helpers/repo-root.js";
+import { describeIf } from "../../helpers/skip.js";
 
 // The workspace's full snapshot (2,660 advisories); a fresh clone only has the in-repo subset, which the unit tests
 // cover.
@@ -15,7 +16,12 @@ const noProcesses: Runner = async () => {
   throw new Error("the offline scanner must not spawn anything");
 };
 
-describe.skipIf(!existsSync(join(SNAPSHOT, "vulns")))("osv-db scanner on the full PyPA advisory snapshot", () => {
+const describeWithSnapshot = describeIf(
+  existsSync(join(SNAPSHOT, "vulns")),
+  `the full PyPA advisory snapshot tests: ${SNAPSHOT} is missing (CI has ../shared beside the clone)`,
+);
+
+describeWithSnapshot("osv-db scanner on the full PyPA advisory snapshot", () => {
   const scanner = createScanner(
     { ...parseConfig({ scan: { scanner: "osv-db", osvDbDir: SNAPSHOT } }, tmpdir()).scan, pipAudit: "", cacheDir: "" },
     noProcesses,

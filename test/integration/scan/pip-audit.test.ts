@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ScanCache } from "../../../src/scan/cache.js";
 import { PipAuditScanner, type PipAuditOptions } from "../../../src/scan/pip-audit.js";
@@ -10,6 +10,7 @@ import { VulnerabilityScanService } from "../../../src/scan/scan-service.js";
 import { runProcess, type RunOptions, type Runner } from "../../../src/util/exec.js";
 import { startOsvServer, type OsvRecord, type OsvServer } from "../../helpers/osv-server.js";
 import { REPO_ROOT } from "../../helpers/repo-root.js";
+import { describeIf } from "../../helpers/skip.js";
 import { TOOLS } from "../../helpers/tool-paths.js";
 
 // Real advisories, served as JSON the way api.osv.dev serves them.
@@ -38,7 +39,12 @@ const GHSA_ONLY: OsvRecord = {
   ],
 };
 
-describe.skipIf(!existsSync(TOOLS.pipAudit))("pip-audit against a loopback OSV API", () => {
+const describeWithPipAudit = describeIf(
+  existsSync(TOOLS.pipAudit),
+  `the pip-audit tests: ${TOOLS.pipAudit} is missing (scripts/provision.sh installs it)`,
+);
+
+describeWithPipAudit("pip-audit against a loopback OSV API", () => {
   let server: OsvServer;
   let work: string;
   const options = (over: Partial<PipAuditOptions> = {}): PipAuditOptions => ({

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config.js";
 import { openServices } from "../../../src/runtime.js";
-import { releaseChecks } from "../../../src/service/doctor-releases.js";
+import { releaseChecks, releaseSection } from "../../../src/service/doctor-releases.js";
+import type { DoctorContext } from "../../../src/service/doctor-types.js";
 import { startPackageIndex, type PackageIndex } from "../../helpers/package-index.js";
 import { REPO_ROOT } from "../../helpers/repo-root.js";
 import { toolConfig } from "../../helpers/tool-paths.js";
@@ -57,6 +58,7 @@ describe("doctor: release checks", () => {
         {
           python: toolConfig(),
           index: { url: html.url },
+          whitelist: { includeDefault: false, tiers: { student: [{ package: "tinycalc", version: ">=1,<2" }] } },
           scan: { scanner: "osv-db", osvDbDir: join(REPO_ROOT, "test", "fixtures", "pypa-advisories") },
         },
         stateDir,
@@ -64,10 +66,49 @@ describe("doctor: release checks", () => {
     );
     const report = await services.operator.doctor();
     // Everything else is healthy here: the index without upload times is what fails the doctor.
-    expect(report.scanner.ok).toBe(true);
+    expect(report.scanner?.ok).toBe(true);
+    expect(report.checks.filter((c) => c.status === "fail").map((c) => c.check)).toEqual(["upload times"]);
     expect(report.ok).toBe(false);
-    expect(report.releases).toMatchObject({ cooldown: "3 days", yanked: "refused", index: { json: false } });
-    expect(report.fixes.some((f) => f.includes("serves no PEP 691 JSON"))).toBe(true);
-    expect(report.config.index).toMatchObject({ excludeNewer: "3 days", excludeNewerPackages: {} });
+    expect(report.checks.find((c) => c.check === "cooldown")).toMatchObject({ status: "ok" });
+    expect(report.checks.find((c) => c.check === "cooldown")?.detail).toMatch(
+      /^3 days: releases uploaded after \d{4}-\d\d-\d\dT[\d:.]+Z are refused \(TOO_NEW\)$/,
+    );
+    expect(report.checks.find((c) => c.check === "yanked")).toMatchObject({ status: "ok" });
+    expect(report.fixes.some((f) => f.includes("set index.excludeNewer to false"))).toBe(true);
+    expect(report.config?.index).toMatchObject({ excludeNewer: "3 days", excludeNewerPackages: {} });
+  });
+});
+
+describe("doctor: the release section", () => {
+  const ctx = (index: Record<string, unknown>, indexReachable = true) =>
+    ({ config: parseConfig({ index }, stateDir), indexReachable }) as unknown as DoctorContext;
+
+  it("names the cooldown's cutoff and its exceptions, yanked releases, and the index's JSON api-version", async () => {
+    const checks = await releaseSection(ctx({ url: json.url, excludeNewerPackages: { TinyCalc: false } }), NOW);
+    expect(checks).toEqual([
+      {
+        check: "cooldown",
+        status: "ok",
+        detail:
+          "3 days: releases uploaded after 2026-06-12T12:00:00.000Z are refused (TOO_NEW); " +
+          "exceptions: TinyCalc no cooldown",
+      },
+      { check: "yanked", status: "ok", detail: "yanked releases (PEP 592) are refused, even pinned with == (YANKED)" },
+      { check: "upload times", status: "ok", detail: "the index serves PEP 691 JSON (api-version 1.1)" },
+    ]);
+  });
+
+  it("an index that already failed its own line is not asked again; a cooldown turned off says so", async () => {
+    const before = html.requests.length;
+    const unreachable = await releaseSection(ctx({ url: html.url }, false), NOW);
+    expect(unreachable.map((c) => c.check)).toEqual(["cooldown", "yanked"]);
+    expect(html.requests.length).toBe(before);
+    const off = await releaseSection(ctx({ url: html.url, excludeNewer: false }), NOW);
+    expect(off[0]).toEqual({
+      check: "cooldown",
+      status: "ok",
+      detail: "off (index.excludeNewer is false): releases are installed however new",
+    });
+    expect(off.map((c) => c.check)).toEqual(["cooldown", "yanked"]);
   });
 });

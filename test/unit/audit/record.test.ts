@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { AuditInput } from "../../../src/audit/log.js";
 import {
@@ -21,6 +22,7 @@ const KEYS = [
   "package",
   "version",
   "code",
+  "requestedSha256",
   "reason",
   "vulnerabilitiesFound",
   "vulnerabilities",
@@ -79,10 +81,41 @@ describe("normalizeInput", () => {
     expect(cut).toBe("x".repeat(MAX_REASON_CHARS - 1));
   });
 
-  it("replaces details larger than 16 KB by a marker with their size", () => {
-    const details = { blob: "y".repeat(MAX_DETAILS_BYTES) };
-    const bytes = Buffer.byteLength(JSON.stringify(details));
-    expect(normalizeInput({ source: "cli", status: "failed", details }).details).toEqual({ truncated: true, bytes });
+  it("keeps a 2,000-pin dependency list whole: what we computed is not capped away", () => {
+    const dependencies = Array.from({ length: 2000 }, (_, i) => ({ name: `package-number-${i}`, version: `1.${i}.0` }));
+    const details = normalizeInput({ source: "tool", status: "completed", details: { dependencies } }).details!;
+    expect(details.dependencies).toHaveLength(2000);
+    expect((details.dependencies as { name: string }[])[1999]).toEqual({
+      name: "package-number-1999",
+      version: "1.1999.0",
+    });
+  });
+
+  it("cuts one long string to an excerpt naming its length and SHA-256, keeping the rest of the details", () => {
+    const blob = "y".repeat(MAX_DETAILS_BYTES);
+    const details = normalizeInput({ source: "cli", status: "failed", details: { blob, keep: 1 } }).details!;
+    const sha = createHash("sha256").update(blob).digest("hex");
+    expect(details.keep).toBe(1);
+    expect(details.blob).toBe(`${"y".repeat(4096)}…[${blob.length} chars, sha256 ${sha}]`);
+  });
+
+  it("stores a bounded excerpt of what the agent sent, with the SHA-256 of all of it", () => {
+    const requested = `pandas${"x".repeat(5000)}`;
+    const body = normalizeInput({ source: "tool", status: "blocked", requested });
+    expect(body.requested).toBe(requested.slice(0, 256));
+    expect(body.requestedSha256).toBe(createHash("sha256").update(requested).digest("hex"));
+  });
+
+  it("still makes a record of a request nested 100,000 levels deep, or whose toString is not a function", () => {
+    let deep: unknown = "leaf";
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const body = normalizeInput({ source: "tool", status: "blocked", requested: deep, details: { deep } });
+    expect(body.requested).toBe('[[[["[nested deeper than 16 levels]"]]]]');
+    expect(JSON.stringify(body.details)).toContain("nested deeper than 16 levels");
+    const odd = { toString: "not a function", valueOf: 1 };
+    expect(normalizeInput({ source: "tool", status: "blocked", requested: odd }).requested).toBe(
+      '{"toString":"not a function","valueOf":1}',
+    );
   });
 
   it("stores details as their JSON form, so what is hashed is what a reader parses back", () => {
@@ -94,11 +127,12 @@ describe("normalizeInput", () => {
     });
   });
 
-  it("records unserializable details instead of failing the append", () => {
-    const loop: Record<string, unknown> = {};
+  it("records a cyclic details object instead of failing the append, marking the cycle", () => {
+    const loop: Record<string, unknown> = { n: 1 };
     loop.self = loop;
-    expect(normalizeInput({ source: "cli", status: "failed", details: loop }).details).toMatchObject({
-      unserializable: true,
+    expect(normalizeInput({ source: "cli", status: "failed", details: loop }).details).toEqual({
+      n: 1,
+      self: "[circular]",
     });
   });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { buildManifest } from "../../../scripts/manifest.js";
-import { configJsonSchema } from "../../../src/config.js";
+import { configJsonSchema, manifestConfigSchema } from "../../../src/config.js";
 import { TOOL_NAMES } from "../../../src/surfaces/tools.js";
 
 // The fields these tests read from openclaw.plugin.json and package.json.
@@ -26,9 +26,15 @@ describe("openclaw.plugin.json", () => {
     expect(manifest).toEqual(buildManifest(pkg.version));
   });
 
-  it("carries the TypeBox config schema and lists every tool", () => {
-    expect(manifest.configSchema).toEqual(configJsonSchema());
-    expect(manifest.configSchema.additionalProperties).toBe(false);
+  it("carries a schema the host cannot reject a block for (the plugin checks it), naming every key", () => {
+    expect(manifest.configSchema).toEqual(manifestConfigSchema());
+    const text = JSON.stringify(manifest.configSchema);
+    // Nothing that can fail: a failing block would stop the gateway instead of closing the guard (issue 14.4).
+    for (const keyword of ["enum", "pattern", "minimum", "maximum", "required", "additionalProperties", "anyOf"])
+      expect(text, keyword).not.toContain(`"${keyword}"`);
+    expect(Object.keys(manifest.configSchema.properties as object).toSorted()).toEqual(
+      Object.keys(configJsonSchema().properties as object).toSorted(),
+    );
     expect(manifest.contracts.tools).toEqual([...TOOL_NAMES]);
   });
 

@@ -17,26 +17,48 @@ const whitelist = Whitelist.fromLayers([
 ]);
 const decide = (raw: string, maturity: Maturity) => evaluate(whitelist, parseRequirement(raw), maturity);
 
+/**
+ * The oracle for what a request reads as, independent of the parser under test: these simple requests are a name,
+ * optional [extras] and a specifier, and PEP 503 lowercases the name and folds runs of -_. into "-".
+ */
+const readAs = (raw: string): { name: string; extras: string[]; specifier: string } => {
+  const m = /^([A-Za-z0-9._-]+)(?:\[([^\]]*)\])?(.*)$/.exec(raw)!;
+  return {
+    name: m[1]!.toLowerCase().replace(/[-_.]+/g, "-"),
+    extras: m[2] ? m[2].split(",") : [],
+    specifier: m[3]!,
+  };
+};
+
 describe("evaluate: allowed", () => {
   it.each([
     ["pandas", "student", ">=2.0.0,<3.0.0", false],
     ["pandas>=2.0,<3", "student", ">=2.0,<3", false],
-    ["Pandas==2.2.2", "student", "==2.2.2,>=2.0.0,<3.0.0", false],
-    ["pandas~=2.2", "autonomous", "~=2.2,>=2.0.0,<3.0.0", false],
-    ["pandas==2.*", "student", "==2.*,>=2.0.0,<3.0.0", false],
-    ["requests>=2.31,<3", "intern", ">=2.31,<3,>=2.28.0", false],
+    ["Pandas==2.2.2", "student", "==2.2.2", false],
+    ["pandas~=2.2", "autonomous", "~=2.2", false],
+    ["pandas==2.*", "student", "==2.*", false],
+    ["requests>=2.31,<3", "intern", ">=2.31,<3", false],
     ["torch", "autonomous", ">=2.0.0", true],
-    ["torch>=2.3", "autonomous", ">=2.3,>=2.0.0", true],
+    ["torch>=2.3", "autonomous", ">=2.3", true],
     ["httpx[http2]", "intern", ">=0.27,<1", false],
-    ["jax==0.4.31rc1", "supervised", "==0.4.31rc1,>=0.4.30rc1,<0.5", false],
+    ["jax==0.4.31rc1", "supervised", "==0.4.31rc1", false],
+    // The seed's own example, and ranges that only overlap the approved one: the resolver gets both (issue 14.1).
+    ["pandas>=2.0.0", "student", ">=2.0.0,<3.0.0", false],
+    ["requests>=2.32", "intern", ">=2.32,<3.0.0", false],
+    ["numpy>=1.20", "student", ">=1.24.0,<2.0.0", false],
+    ["pandas>=2.5", "student", ">=2.5,<3.0.0", false],
+    ["pandas<2.5", "student", "<2.5,>=2.0.0", false],
+    ["pandas>=0", "student", ">=2.0.0,<3.0.0", false],
+    ["pandas!=2.1.0", "student", "!=2.1.0,>=2.0.0,<3.0.0", false],
+    ["pandas>=1,<4", "student", ">=2.0.0,<3.0.0", false],
     ["anything>=1", "supervised", ">=1", false],
     ["anything", "supervised", "", false],
   ] as const)("%s at %s → %s", (raw, maturity, effective, approval) => {
     const d = decide(raw, maturity);
     expect(d.effectiveSpecifier).toBe(effective);
     expect(d.requiresApproval).toBe(approval);
-    expect(d.entry.package).toBe(parseRequirement(raw).name);
-    expect(d.requirement).toEqual(parseRequirement(raw));
+    expect(d.entry.package).toBe(readAs(raw).name);
+    expect(d.requirement).toEqual(readAs(raw));
   });
 });
 
@@ -84,60 +106,80 @@ describe("evaluate: NOT_WHITELISTED", () => {
   );
 });
 
-describe("evaluate: CONSTRAINT_VIOLATION", () => {
+describe("evaluate: CONSTRAINT_VIOLATION only when nothing is left", () => {
   it.each([
-    ["pandas==99", "Requested 'pandas==99' is outside the approved range '>=2.0.0,<3.0.0' for pandas"],
-    ["pandas==1.5.3", "Requested 'pandas==1.5.3' is outside the approved range '>=2.0.0,<3.0.0' for pandas"],
     [
-      "pandas>=2.5",
-      "Requested 'pandas>=2.5' is outside the approved range '>=2.0.0,<3.0.0' for pandas; request e.g. " +
-        "'pandas>=2.5,<3.0.0'",
+      "pandas==99",
+      "Requested 'pandas==99' has no version in common with the approved range '>=2.0.0,<3.0.0' for pandas; " +
+        "request e.g. 'pandas>=2.0.0,<3.0.0'",
     ],
     [
-      "pandas<2.5",
-      "Requested 'pandas<2.5' is outside the approved range '>=2.0.0,<3.0.0' for pandas; request e.g. " +
-        "'pandas<2.5,>=2.0.0'",
+      "pandas==1.5.3",
+      "Requested 'pandas==1.5.3' has no version in common with the approved range '>=2.0.0,<3.0.0' for pandas; " +
+        "request e.g. 'pandas>=2.0.0,<3.0.0'",
     ],
     [
-      "pandas>=0",
-      "Requested 'pandas>=0' is outside the approved range '>=2.0.0,<3.0.0' for pandas; request e.g. " +
-        "'pandas>=0,>=2.0.0,<3.0.0'",
+      "pandas>=3",
+      "Requested 'pandas>=3' has no version in common with the approved range '>=2.0.0,<3.0.0' for pandas; " +
+        "request e.g. 'pandas>=2.0.0,<3.0.0'",
     ],
     [
-      "pandas!=2.1.0",
-      "Requested 'pandas!=2.1.0' is outside the approved range '>=2.0.0,<3.0.0' for pandas; request e.g. " +
-        "'pandas!=2.1.0,>=2.0.0,<3.0.0'",
+      "numpy<1.20",
+      "Requested 'numpy<1.20' has no version in common with the approved range '>=1.24.0,<2.0.0' for numpy; " +
+        "request e.g. 'numpy>=1.24.0,<2.0.0'",
     ],
-    ["pandas>=3,<2", "Requested 'pandas>=3,<2' matches no version; request a range such as 'pandas>=2.0.0,<3.0.0'"],
+    ["pandas>=3,<2", "Requested 'pandas>=3,<2' matches no version; request e.g. 'pandas>=2.0.0,<3.0.0'"],
     [
       "pandas==2.2.0rc1",
       "Requested 'pandas==2.2.0rc1' names a pre-release, but the approved range '>=2.0.0,<3.0.0' for pandas allows " +
         "none; request a final release",
     ],
     [
+      "pandas>=2.1.dev0,<3",
+      "Requested 'pandas>=2.1.dev0,<3' names a pre-release, but the approved range '>=2.0.0,<3.0.0' for pandas " +
+        "allows none; request a final release",
+    ],
+    [
       "anything==1.0a1",
       "Requested 'anything==1.0a1' names a pre-release, but the approved range 'any' for anything allows none; " +
         "request a final release",
     ],
-    ["jax==0.4.29rc1", "Requested 'jax==0.4.29rc1' is outside the approved range '>=0.4.30rc1,<0.5' for jax"],
+    [
+      "jax==0.4.29rc1",
+      "Requested 'jax==0.4.29rc1' has no version in common with the approved range '>=0.4.30rc1,<0.5' for jax; " +
+        "request e.g. 'jax>=0.4.30rc1,<0.5'",
+    ],
   ])("%s", (raw, message) => {
     const e = thrown(() => decide(raw, "supervised"));
     expect(e.code).toBe("CONSTRAINT_VIOLATION");
     expect(e.message).toBe(message);
     expect(e.details).toEqual({
-      package: parseRequirement(raw).name,
-      requested: parseRequirement(raw).specifier,
+      package: readAs(raw).name,
+      requested: readAs(raw).specifier,
       allowed: expect.any(String),
     });
   });
 
-  it("an approved range that matches nothing denies everything, and says so", () => {
+  it("every suggestion is a clean range that is itself allowed", () => {
+    for (const raw of ["pandas==99", "numpy<1.20", "pandas>=3,<2", "jax==0.4.29rc1"]) {
+      const suggested = /request e\.g\. '([^']+)'/.exec(thrown(() => decide(raw, "supervised")).message)?.[1];
+      expect(suggested, raw).toBeDefined();
+      expect(suggested).not.toMatch(/(>=|<).*,\1/);
+      expect(() => decide(suggested!, "supervised")).not.toThrow();
+    }
+  });
+
+  it("an approved range that matches nothing closes that package (CONFIG_INVALID naming its source)", () => {
     const broken = Whitelist.fromLayers([
-      { source: "x", tiers: { student: [{ package: "pandas", version: ">=3,<2" }] } },
+      { source: "ops.yaml", tiers: { student: [{ package: "pandas", version: ">=3,<2" }, { package: "numpy" }] } },
     ]);
-    const e = thrown(() => evaluate(broken, parseRequirement("pandas"), "student"));
-    expect(e.code).toBe("CONSTRAINT_VIOLATION");
-    expect(e.message).toMatch(/^The approved range '>=3,<2' for pandas matches no version/);
+    const judge = (raw: string) => evaluate(broken, parseRequirement(raw), "student");
+    const e = thrown(() => judge("pandas"));
+    expect(e.code).toBe("CONFIG_INVALID");
+    expect(e.message).toMatch(/^The approved range '>=3,<2' for pandas \(ops\.yaml\) matches no version/);
+    expect(thrown(() => judge("pandas>=2")).code).toBe("CONFIG_INVALID");
+    // What it can judge still works.
+    expect(judge("numpy").entry.package).toBe("numpy");
   });
 });
 

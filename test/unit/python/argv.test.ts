@@ -125,9 +125,12 @@ describe("uv argv and environment (fake runner)", () => {
       },
     );
     const env = new PythonEnvironment(fake.config, fake.runner);
+    // The 1-day cutoff is taken from the clock during the call: it lies one day before some instant in this window.
+    const before = new Date().getTime();
     const result = await env.withSkill("a", (venv) =>
       venv.resolve(wanted, undefined, [{ name: "tinycalc", version: "1.1.0", hashes: [] }]),
     );
+    const after = new Date().getTime();
     expect(result.map((p) => p.name)).toEqual(["datakit"]);
     expect(attempts).toBe(2);
     const compiles = fake.calls.filter((c) => c.args[1] === "compile");
@@ -135,7 +138,9 @@ describe("uv argv and environment (fake runner)", () => {
     expect(flagValue(compiles[0]!, "--exclude-newer")).toBe("2026-01-01T00:00:00.000Z");
     const perPackage = compiles[0]!.args.flatMap((a, i, all) => (a === "--exclude-newer-package" ? [all[i + 1]] : []));
     expect(perPackage[0]).toMatch(/^pyyaml=\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
-    expect(Date.now() - Date.parse(perPackage[0]!.slice("pyyaml=".length))).toBeGreaterThanOrEqual(86_400_000);
+    const pyyamlCutoff = Date.parse(perPackage[0]!.slice("pyyaml=".length));
+    expect(pyyamlCutoff).toBeGreaterThanOrEqual(before - 86_400_000);
+    expect(pyyamlCutoff).toBeLessThanOrEqual(after - 86_400_000);
     expect(perPackage.slice(1)).toEqual(["tiny-calc=false"]);
     expect(Object.values(compiles[0]!.files)).toContain("tinycalc==1.1.0\n");
     expect(compiles[1]!.args).not.toContain("--constraints");

@@ -1,5 +1,4 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -8,6 +7,7 @@ import { parseCompileOutput } from "../../../src/python/compile-output.js";
 import { parsePipReport } from "../../../src/python/pip-report.js";
 import { resolveFailure } from "../../../src/python/resolve-failure.js";
 import type { RunResult } from "../../../src/util/exec.js";
+import { testTempDir } from "../../helpers/temp-dir.js";
 import { thrown } from "../policy/helpers.js";
 
 const A = "a".repeat(64);
@@ -72,7 +72,7 @@ describe("pip install --report", () => {
   });
 
   it("hashes a local find-links file itself", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "pg-report-"));
+    const dir = await testTempDir("pg-report-");
     const file = join(dir, "x-1.0-py3-none-any.whl");
     await writeFile(file, "hello");
     const [pin] = await parsePipReport(

@@ -13,7 +13,6 @@ describe("skill ids", () => {
     [".hidden"],
     ["UPPER"],
     ["a".repeat(64)],
-    [""],
     ["-leading"],
     ["_leading"],
     ["a.b"],
@@ -28,9 +27,16 @@ describe("skill ids", () => {
     expect(e.message).toContain("lowercase letters, digits, '-' and '_'");
   });
 
-  it.each([[null], [undefined], [42], [{}], [["a"]]])("rejects the non-string %j", (id) => {
+  it.each([[42], [{}], [["a"]]])("rejects the non-string %j", (id) => {
     const e = thrown(() => validateSkillId(id));
     expect(e.code).toBe("INVALID_REQUIREMENT");
     expect(e.message).toMatch(/Invalid skill id a /);
+  });
+
+  it.each([[null], [undefined], [""]])("a missing skill id (%j) says it is required (issue 14.10)", (id) => {
+    const e = thrown(() => validateSkillId(id));
+    expect(e.code).toBe("INVALID_REQUIREMENT");
+    expect(e.message).toMatch(/^The skill id is required: pass 'skill'/);
+    expect(e.message).not.toContain("undefined");
   });
 });

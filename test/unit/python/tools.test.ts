@@ -1,13 +1,13 @@
-import { chmod, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { locate, parseVersion, probeTool } from "../../../src/python/tools.js";
 import type { Runner } from "../../../src/util/exec.js";
+import { testTempDir } from "../../helpers/temp-dir.js";
 
 describe("tool lookup", () => {
   it("finds bare names on PATH, takes absolute paths as they are, refuses relative paths", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "pg-tools-"));
+    const dir = await testTempDir("pg-tools-");
     const tool = join(dir, "mytool");
     await writeFile(tool, "#!/bin/sh\n");
     await chmod(tool, 0o755);
@@ -31,7 +31,7 @@ describe("tool lookup", () => {
   });
 
   it("runs --version with the scrubbed environment and returns null on failure", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "pg-tools-"));
+    const dir = await testTempDir("pg-tools-");
     const tool = join(dir, "uv");
     await writeFile(tool, "");
     await chmod(tool, 0o755);

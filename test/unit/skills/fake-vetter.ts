@@ -1,7 +1,6 @@
 import { vi } from "vitest";
 import type { SkillVetter } from "../../../src/service/vet-target.js";
 import type { VetInput, VetItem, VetResult } from "../../../src/service/vetting.js";
-import { overallDecision } from "../../../src/service/vetting.js";
 
 /** A vetter that denies names in `deny`, wants approval for names in `approve`, and allows the rest. */
 export const fakeVetter = (o: { deny?: Record<string, string>; approve?: string[] } = {}) => {
@@ -30,10 +29,14 @@ export const fakeVetter = (o: { deny?: Record<string, string>; approve?: string[
       return { requirement, allowed: true, message: "Allowed", requiresApproval: false, package: name };
     });
     const problems = input.problems?.length ?? 0;
+    // The fake's own rule, written from the contract (not the product's own decision function): any denial or problem
+    // blocks, else any approval warns, else allow.
+    const denied = items.some((i) => !i.allowed);
+    const approval = items.some((i) => i.code === "APPROVAL_REQUIRED");
     return {
       skill: input.skill,
       maturity: "student",
-      decision: problems > 0 ? "block" : overallDecision(items),
+      decision: problems > 0 || denied ? "block" : approval ? "warn" : "allow",
       items,
       problems,
     };

@@ -46,6 +46,7 @@ describe("gateway methods", () => {
       "packages.overrides.list": "operator.read",
       "packages.overrides.add": "operator.approvals",
       "packages.audit.verify": "operator.read",
+      "packages.audit.prune": "operator.admin",
       "packages.doctor": "operator.read",
       "packages.advisories.status": "operator.read",
       "packages.advisories.update": "operator.admin",
