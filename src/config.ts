@@ -161,6 +161,28 @@ export const ConfigSchema = Type.Object(
           maxPending: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
           maxPendingPerAgent: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
           pendingTtlHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365 })),
+          ask: Type.Optional(
+            Type.Boolean({
+              description: "ask the user through OpenClaw's plugin approvals when an agent's install needs approval",
+            }),
+          ),
+          askTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 600_000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    shell: Type.Optional(
+      Type.Object(
+        {
+          mode: Type.Optional(
+            Type.Enum(["block", "approve", "off"], {
+              description: "package installs through exec/process/terminal: refuse, ask the user, or (unsafe) allow",
+            }),
+          ),
+          execEnv: Type.Optional(
+            Type.Boolean({ description: "add variables that keep pip, uv, npm and conda off the network to exec" }),
+          ),
+          approvalTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 600_000 })),
         },
         { additionalProperties: false },
       ),
@@ -247,7 +269,10 @@ export type PackageGuardConfig = {
     maxPendingPerAgent: number;
     pendingTtlHours: number;
     file: string;
+    ask: boolean;
+    askTimeoutMs: number;
   };
+  shell: ShellConfig;
   hooks: { maturity: Maturity; preinstall: boolean };
   widgets: {
     enabled: boolean;
@@ -266,6 +291,12 @@ export const DEFAULT_INDEX_URL = "https://pypi.org/simple";
 export const DEFAULT_COOLDOWN = "3 days";
 /** OSV's public bucket: <url>/PyPI/all.zip is every PyPI advisory (PYSEC, GHSA, MAL) as OSV JSON. */
 export const DEFAULT_OSV_DB_URL = "https://osv-vulnerabilities.storage.googleapis.com";
+
+export type ShellMode = "block" | "approve" | "off";
+export type ShellConfig = { mode: ShellMode; execEnv: boolean; approvalTimeoutMs: number };
+
+/** What the shell gate does when it has no valid configuration to read: refuse (fail closed). */
+export const DEFAULT_SHELL: ShellConfig = { mode: "block", execEnv: true, approvalTimeoutMs: 120_000 };
 
 export type ConfigProblem = { path: string; message: string };
 
@@ -395,6 +426,14 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
       maxPendingPerAgent: c.approvals?.maxPendingPerAgent ?? 5,
       pendingTtlHours: c.approvals?.pendingTtlHours ?? 24,
       file: join(dataDir, "approvals.json"),
+      ask: c.approvals?.ask ?? true,
+      askTimeoutMs: c.approvals?.askTimeoutMs ?? 120_000,
+    },
+    shell: {
+      mode: c.shell?.mode ?? DEFAULT_SHELL.mode,
+      // "off" means the gate passes everything; the variables that break installers go with it unless asked for.
+      execEnv: c.shell?.execEnv ?? (c.shell?.mode ?? DEFAULT_SHELL.mode) !== "off",
+      approvalTimeoutMs: c.shell?.approvalTimeoutMs ?? DEFAULT_SHELL.approvalTimeoutMs,
     },
     hooks: { maturity: c.hooks?.maturity ?? defaultMaturity, preinstall: c.hooks?.preinstall ?? true },
     widgets: {

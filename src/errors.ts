@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   "CONFIG_INVALID",
   // The audit log cannot take a record (disk full, read-only, locked by a live writer, not a regular file).
   "AUDIT_UNAVAILABLE",
+  // The shell gate refused a tool call (an install through exec, code it cannot read, the guard's own controls).
+  "SHELL_BLOCKED",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -43,6 +45,7 @@ export const ERROR_SURFACE: Record<ErrorCode, { gateway: string; http: number; r
   NOT_FOUND: { gateway: "INVALID_REQUEST", http: 404, retryable: false },
   CONFIG_INVALID: { gateway: "INVALID_REQUEST", http: 400, retryable: false },
   AUDIT_UNAVAILABLE: { gateway: "UNAVAILABLE", http: 503, retryable: true },
+  SHELL_BLOCKED: { gateway: "FORBIDDEN", http: 403, retryable: false },
 };
 
 export type ErrorDetails = Record<string, unknown>;

@@ -1,16 +1,20 @@
 import { definePluginEntry } from "openclaw/plugin-sdk/plugin-entry";
 import { resolveStateDir } from "openclaw/plugin-sdk/state-paths";
-import { parseConfig } from "./config.js";
+import { DEFAULT_SHELL, parseConfig } from "./config.js";
 import { PythonEnvironment } from "./python/environment.js";
 import { openGuard, openServices } from "./runtime.js";
+import { EXEC_ENV } from "./service/exec-env.js";
 import { readExposureReport } from "./service/exposure.js";
 import { RescanScheduler } from "./service/rescan-scheduler.js";
+import { GATED_TOOLS, guardPaths, ShellGate } from "./service/shell-gate.js";
+import { createInstallApprovalGate } from "./surfaces/approval-gate.js";
 import { hostAgentIds, loadCliConfig, loadHostAgents, pluginBlockOf } from "./surfaces/cli-context.js";
 import { CLI_DESCRIPTOR } from "./surfaces/cli-descriptor.js";
 import { buildCommands } from "./surfaces/cli/index.js";
 import { registerGatewayMethods } from "./surfaces/gateway.js";
 import { createBeforeInstallHandler } from "./surfaces/hooks.js";
 import { createSecurityAuditCollector } from "./surfaces/security-audit.js";
+import { createToolGate } from "./surfaces/tool-gate.js";
 import { createToolFactories } from "./surfaces/tools.js";
 import { createWidgetHook, SHOW_WIDGET } from "./surfaces/widget-hook.js";
 
@@ -40,14 +44,36 @@ export default definePluginEntry({
       onAuditHead: (head) => api.logger.info(`package-guard: audit head seq=${head.seq} hash=${head.hash}`),
     });
     const { getServices } = guard;
+    const config = guard.config;
 
-    const tools = createToolFactories(getServices);
+    // The shell gate decides from the config alone; it needs the services only to record (fail closed without them).
+    const shellGate = new ShellGate({
+      shell: config?.shell ?? DEFAULT_SHELL,
+      paths: guardPaths(config, stateDir),
+      record: async (input) => (await getServices()).operator.record(input),
+    });
+    const toolGate = createToolGate({ gate: () => shellGate, logger: api.logger });
+    api.on("before_tool_call", (event, ctx) => toolGate(event, ctx), { matcher: [...GATED_TOOLS], priority: 100 });
+    api.on("resolve_exec_env", () => (shellGate.shell.execEnv ? { ...EXEC_ENV } : undefined));
+    const installApprovals = createInstallApprovalGate({
+      service: async () => (await getServices()).installApprovals,
+      timeoutMs: () => config?.approvals.askTimeoutMs ?? DEFAULT_SHELL.approvalTimeoutMs,
+      logger: api.logger,
+    });
+    api.on("before_tool_call", (event, ctx) => installApprovals.beforeToolCall(event, ctx), {
+      matcher: ["install_package"],
+    });
+    const tools = createToolFactories(getServices, installApprovals);
     api.registerTool((ctx) => tools.installPackage(ctx), { name: "install_package" });
     api.registerTool((ctx) => tools.listPackages(ctx), { name: "list_packages" });
     registerGatewayMethods(
       (method, handler, opts) => api.registerGatewayMethod(method, handler as never, opts),
       getServices,
       () => hostAgentIds(api.config),
+      async (command, options) => {
+        const d = await shellGate.checkCommand(command, options);
+        return { ...d, mode: shellGate.mode, findings: d.findings.map(({ packages: _p, ...f }) => f) };
+      },
     );
     api.registerCli(
       ({ program, config: hostConfig }) => {
@@ -94,6 +120,7 @@ export default definePluginEntry({
           return;
         }
         const config = guard.config;
+        const rescanHours = config.scan.rescanHours;
         const services = await getServices();
         for (const line of await services.operator.startupProblems()) ctx.logger.error(line);
         const recovered = await services.packages.recover();
@@ -110,7 +137,7 @@ export default definePluginEntry({
           },
           currentVersion: () => services.exposure.currentVersion(),
           last: () => services.exposure.last(),
-          everyMs: config.scan.rescanHours * 3_600_000,
+          everyMs: rescanHours * 3_600_000,
           log: ctx.logger,
         });
         scheduler.start(RESCAN_POLL_MS);

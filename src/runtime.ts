@@ -15,6 +15,7 @@ import { createScanner } from "./scan/factory.js";
 import { VulnerabilityScanService } from "./scan/scan-service.js";
 import { logDecisions, type DecisionLogger } from "./service/decision-log.js";
 import { ExposureService } from "./service/exposure.js";
+import { InstallApprovalService } from "./service/install-approval.js";
 import { OperatorService } from "./service/operator.js";
 import { PackageService } from "./service/pipeline.js";
 import type { Services } from "./service/services.js";
@@ -108,11 +109,13 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
     ...(options.now ? { now: options.now } : {}),
   });
   const exposure = new ExposureService(deps);
+  const packages = new PackageService(deps);
   return {
-    packages: new PackageService(deps),
+    packages,
     operator: new OperatorService({ ...deps, exposure }),
     exposure,
     widgets,
+    installApprovals: new InstallApprovalService({ ...deps, packages }),
   };
 };
 

@@ -188,6 +188,14 @@ export class ApprovalStore {
     });
   }
 
+  /** Ends an approved grant now (an allow-once grant after the one request it was for). */
+  async expire(id: string): Promise<void> {
+    await this.edit((file) => {
+      const approval = file.approvals.find((a) => a.id === id);
+      if (approval?.status === "approved") approval.expiresAt = this.now().toISOString();
+    });
+  }
+
   /** A pending request an operator can still resolve: not older than approvals.pendingTtlHours. */
   private pendingLive(a: Approval, now: number): boolean {
     return a.status === "pending" && Date.parse(a.requestedAt) + this.pendingTtlMs > now;

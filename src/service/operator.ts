@@ -1,4 +1,4 @@
-import type { AuditQuery, AuditRecord, PruneResult, VerifyResult } from "../audit/log.js";
+import type { AuditInput, AuditQuery, AuditRecord, PruneResult, VerifyResult } from "../audit/log.js";
 import type { Maturity } from "../config.js";
 import { PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { ApprovalFilter, Approval, ApprovalView } from "../policy/approvals.js";
@@ -83,6 +83,11 @@ export class OperatorService {
   async installations(query: AuditQuery): Promise<AuditRecord[]> {
     // Records written before credentials were masked at append time are masked on the way out.
     return redactDeep(await this.deps.audit.query(query));
+  }
+
+  /** A record from a gate that decides outside the pipeline (the shell gate). */
+  async record(input: AuditInput): Promise<AuditRecord> {
+    return this.deps.audit.append(input);
   }
 
   async verifyAudit(): Promise<VerifyResult> {

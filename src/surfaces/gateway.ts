@@ -27,6 +27,8 @@ const invalidMode = (): never => {
     details: { reason: "parameter", parameter: "mode" },
   });
 };
+/** The shell gate's decision for one command (packages.shell.check, as `shell-check` on the command line). */
+export type ShellCheck = (command: string, options: { agentId: string | null; workdir?: string }) => Promise<unknown>;
 
 /**
  * Every method goes through one wrapper: parse, call one service method, map PackageGuardError. When the guard is
@@ -37,6 +39,7 @@ export const registerGatewayMethods = (
   register: Register,
   getService: () => Promise<Services>,
   hostAgents: () => readonly string[] | null = () => null,
+  shellCheck?: ShellCheck,
 ): string[] => {
   const methods: string[] = [];
   const unopened = (
@@ -166,5 +169,15 @@ export const registerGatewayMethods = (
     const result = await s.operator.sbom(stringParam(p, "skill", true), enumParam(p, "format", SBOM_FORMATS));
     return result.format === "cyclonedx" ? result.bom : result;
   });
+  if (shellCheck) {
+    // The shell gate decides from the config alone, so it answers even when the guard is closed.
+    unopened("packages.shell.check", "operator.read", (p) => {
+      const workdir = stringParam(p, "workdir");
+      return shellCheck(stringParam(p, "command", true), {
+        agentId: stringParam(p, "agentId") ?? null,
+        ...(workdir ? { workdir } : {}),
+      });
+    });
+  }
   return methods;
 };

@@ -66,8 +66,14 @@ const summarizeList = (maturity: string, entries: WhitelistView[]): string =>
         ),
       ].join("\n");
 
+/** Called around each install: wait for an approval answer to be written, then end an allow-once grant. */
+export type InstallHooks = {
+  settle?: (toolCallId: string) => Promise<void>;
+  finish?: (toolCallId: string) => Promise<void>;
+};
+
 /** Tool factories: the agent id comes from the host's tool context, never from the arguments. */
-export const createToolFactories = (getService: () => Promise<Services>) => {
+export const createToolFactories = (getService: () => Promise<Services>, hooks: InstallHooks = {}) => {
   const installPackage = (ctx: ToolContext) => ({
     name: "install_package",
     label: "Install Python package",
@@ -76,10 +82,11 @@ export const createToolFactories = (getService: () => Promise<Services>) => {
       "The package must be on the whitelist for your maturity level; it is scanned for known vulnerabilities first. " +
       "On denial the error starts with a code such as [NOT_WHITELISTED] or [APPROVAL_REQUIRED].",
     parameters: InstallParams,
-    async execute(_toolCallId: string, params: unknown, signal?: AbortSignal, onUpdate?: UpdateFn) {
+    async execute(toolCallId: string, params: unknown, signal?: AbortSignal, onUpdate?: UpdateFn) {
       try {
         // The host does not validate tool arguments against `parameters`; every surface reads them itself.
         const request = installRequestParams(params);
+        await hooks.settle?.(toolCallId);
         const service = await getService();
         const result = await service.packages.install(
           request,
@@ -90,6 +97,8 @@ export const createToolFactories = (getService: () => Promise<Services>) => {
         return { content: [{ type: "text" as const, text: summarizeInstall(result) }], details: result };
       } catch (error) {
         throw new ToolError(toPackageGuardError(error));
+      } finally {
+        await hooks.finish?.(toolCallId);
       }
     },
   });

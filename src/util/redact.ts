@@ -30,6 +30,16 @@ const KNOWN_TOKENS = new RegExp(
 );
 const AUTH_HEADER = /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 
+// In free text such as a shell command: NAME=value or name: value where the name says secret, and --password x.
+const SECRET_ASSIGNMENT = new RegExp(
+  "((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth)[A-Za-z0-9_]*\\s*[=:]\\s*)" +
+    // an HTTP auth scheme keeps its name (AUTH_HEADER already masked the credential after it)
+    "(?!(?:Bearer|Basic|Token)\\s)" +
+    "(\"[^\"]*\"|'[^']*'|[^\\s'\"&;|]+)",
+  "gi",
+);
+const SECRET_FLAG = /(--(?:password|token|api-key|auth|secret|otp)(?:=|\s+))("[^"]*"|'[^']*'|\S+)/gi;
+
 const looksLikeToken = (value: string): boolean => /[A-Za-z]/.test(value) && /[0-9]/.test(value);
 
 /** The text with URL credentials, secret-named or token-like query values and known token shapes masked. */
@@ -40,7 +50,9 @@ export const redactSecrets = (text: string): string => {
     .replace(SECRET_PARAM, `$1${MASK}`)
     .replace(PARAM_VALUE, (all, prefix: string, value: string) => (looksLikeToken(value) ? `${prefix}${MASK}` : all))
     .replace(KNOWN_TOKENS, MASK)
-    .replace(AUTH_HEADER, `$1 ${MASK}`);
+    .replace(AUTH_HEADER, `$1 ${MASK}`)
+    .replace(SECRET_ASSIGNMENT, `$1${MASK}`)
+    .replace(SECRET_FLAG, `$1${MASK}`);
 };
 
 const MAX_DEPTH = 64;

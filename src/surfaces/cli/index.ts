@@ -10,6 +10,7 @@ import { mountOverrides } from "./overrides.js";
 import { mountPackages } from "./packages.js";
 import { mountQuarantine } from "./quarantine.js";
 import { mountSbom } from "./sbom.js";
+import { mountShell } from "./shell.js";
 import { mountWhitelist } from "./whitelist.js";
 
 export { EXIT, type CliDeps, type CommonOptions } from "./kit.js";
@@ -37,6 +38,7 @@ export const buildCommands = (root: Command, deps: CliDeps, argv: readonly strin
     mountQuarantine,
     mountSbom,
     mountInstallPolicy,
+    mountShell,
   ]) {
     mount(root, kit);
   }

@@ -59,6 +59,26 @@ describe("gateway methods", () => {
     });
   });
 
+  it("packages.shell.check (read scope) hands the command, agent and workdir to the shell gate", async () => {
+    const handlers = new Map<string, { handler: Handler; scope: string }>();
+    const shellCheck = vi.fn(async () => ({ decision: "block" }));
+    registerGatewayMethods(
+      (method, handler, opts) => handlers.set(method, { handler: handler as Handler, scope: opts.scope }),
+      async () => ({}) as unknown as Services,
+      () => null,
+      shellCheck,
+    );
+    expect(handlers.get("packages.shell.check")?.scope).toBe("operator.read");
+    const respond = vi.fn();
+    await handlers.get("packages.shell.check")!.handler({
+      params: { command: "pip install six", agentId: "main", workdir: "/tmp" },
+      respond,
+      client: null,
+    });
+    expect(shellCheck).toHaveBeenCalledWith("pip install six", { agentId: "main", workdir: "/tmp" });
+    expect(respond).toHaveBeenCalledWith(true, { decision: "block" });
+  });
+
   it("maps a PackageGuardError to the gateway's shape, keeping our code in details", async () => {
     const install = vi
       .fn()
