@@ -14,10 +14,18 @@ const MaturitySchema = Type.Enum([...MATURITY_LEVELS], { description: "student <
 const NotOption = { pattern: "^(?!\\s*-)" } as const;
 const PathString = Type.String({ minLength: 1, ...NotOption });
 
-/** One entry of the seed's whitelist YAML format (package_whitelist_default.yaml), plus optional `extras`. */
+/** Package ecosystems, spelled as OSV spells them. */
+export const ECOSYSTEMS = ["PyPI", "npm"] as const;
+export type Ecosystem = (typeof ECOSYSTEMS)[number];
+
+/**
+ * One entry of the seed's whitelist YAML format (package_whitelist_default.yaml), plus optional `extras`, and
+ * `ecosystem: npm` for an npm package (its `version` is then a node-semver range). Without it an entry is PyPI's.
+ */
 export const WhitelistEntrySchema = Type.Object(
   {
-    package: Type.String({ minLength: 1, maxLength: 100 }),
+    package: Type.String({ minLength: 1, maxLength: 214 }),
+    ecosystem: Type.Optional(Type.Enum([...ECOSYSTEMS], { description: "PyPI (the default) or npm" })),
     version: Type.Optional(Type.String({ maxLength: 200 })),
     max_memory_mb: Type.Optional(Type.Integer({ minimum: 1 })),
     network_access: Type.Optional(Type.Boolean()),
@@ -114,6 +122,12 @@ export const ConfigSchema = Type.Object(
           vulnerabilityService: Type.Optional(Type.Enum(["pypi", "osv"])),
           osvUrl: Type.Optional(Type.Union([Type.String({ pattern: "^https?://[^\\s]+$" }), Type.Null()])),
           osvDbDir: Type.Optional(Type.Union([PathString, Type.Null()])),
+          osvApiUrl: Type.Optional(
+            Type.String({
+              pattern: "^https?://[^\\s]+$",
+              description: "the OSV API root npm packages are scanned against (POST <url>/v1/querybatch)",
+            }),
+          ),
           osvDbUrl: Type.Optional(
             Type.String({
               pattern: "^https?://[^\\s]+$",
@@ -135,6 +149,29 @@ export const ConfigSchema = Type.Object(
           cacheTtlHours: Type.Optional(Type.Number({ minimum: 0, maximum: 24 * 30 })),
           timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
           ignore: Type.Optional(Type.Array(IgnoreRuleSchema)),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    npm: Type.Optional(
+      Type.Object(
+        {
+          npm: Type.Optional(PathString),
+          registry: Type.Optional(
+            Type.String({
+              pattern: "^https?://[^\\s@/]+(/[^\\s@]*)?$",
+              description: "the one registry npm packages come from; no credentials in the URL",
+            }),
+          ),
+          installTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })),
+          lockTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+          maxPackages: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 20_000,
+              description: "the most packages one component's tree may hold",
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -249,6 +286,8 @@ export type PackageGuardConfig = {
     vulnerabilityService: "pypi" | "osv";
     osvUrl: string | null;
     osvDbDir: string | null;
+    /** npm packages are scanned against it (the OSV API backend) unless scan.scanner is osv-db. */
+    osvApiUrl: string;
     osvDbUrl: string;
     maxAdvisoryAgeDays: number | null;
     rescanHours: number;
@@ -260,6 +299,16 @@ export type PackageGuardConfig = {
     advisoryDbDir: string;
     /** What the last re-scan found, per skill. */
     exposureFile: string;
+  };
+  npm: {
+    npm: string;
+    /** Always ends with "/". */
+    registry: string;
+    installTimeoutMs: number;
+    lockTimeoutMs: number;
+    maxPackages: number;
+    /** `<dataDir>/components`: one folder per component. */
+    componentsRoot: string;
   };
   venvRoot: string;
   audit: { file: string; rotateBytes: number; signingKey: string | null };
@@ -284,9 +333,9 @@ export type PackageGuardConfig = {
   };
 };
 
-export const DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/";
-
 export const DEFAULT_INDEX_URL = "https://pypi.org/simple";
+export const DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/";
+export const DEFAULT_OSV_API_URL = "https://api.osv.dev";
 /** On by default, like pnpm's minimumReleaseAge and Aikido's 48 h: most malicious releases are yanked within days. */
 export const DEFAULT_COOLDOWN = "3 days";
 /** OSV's public bucket: <url>/PyPI/all.zip is every PyPI advisory (PYSEC, GHSA, MAL) as OSV JSON. */
@@ -404,6 +453,7 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
       vulnerabilityService: c.scan?.vulnerabilityService ?? "pypi",
       osvUrl: c.scan?.osvUrl ?? null,
       osvDbDir: c.scan?.osvDbDir ? absolute(c.scan.osvDbDir, baseDir) : null,
+      osvApiUrl: c.scan?.osvApiUrl ?? DEFAULT_OSV_API_URL,
       osvDbUrl: c.scan?.osvDbUrl ?? DEFAULT_OSV_DB_URL,
       maxAdvisoryAgeDays: c.scan?.maxAdvisoryAgeDays ?? null,
       rescanHours: c.scan?.rescanHours ?? 24,
@@ -413,6 +463,14 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
       cacheFile: join(dataDir, "scan-cache.json"),
       advisoryDbDir: join(dataDir, "advisories"),
       exposureFile: join(dataDir, "exposure.json"),
+    },
+    npm: {
+      npm: c.npm?.npm ?? "npm",
+      registry: (c.npm?.registry ?? DEFAULT_NPM_REGISTRY).replace(/\/*$/, "/"),
+      installTimeoutMs: c.npm?.installTimeoutMs ?? 600_000,
+      lockTimeoutMs: c.npm?.lockTimeoutMs ?? 120_000,
+      maxPackages: c.npm?.maxPackages ?? 2000,
+      componentsRoot: join(dataDir, "components"),
     },
     venvRoot: c.venvRoot ? absolute(c.venvRoot, baseDir) : join(dataDir, "venvs"),
     audit: {
@@ -440,7 +498,8 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
       enabled: c.widgets?.enabled ?? true,
       esmSh: c.widgets?.esmSh ?? false,
       fonts: c.widgets?.fonts ?? true,
-      registry: c.widgets?.registry ?? DEFAULT_NPM_REGISTRY,
+      // One npm registry unless the operator names another for widgets: what components install is what widgets load.
+      registry: c.widgets?.registry ?? c.npm?.registry ?? DEFAULT_NPM_REGISTRY,
       // OpenClaw fails a before_tool_call handler closed after 15 s; the gate answers first with its own reason.
       timeoutMs: c.widgets?.timeoutMs ?? 12_000,
       maxTarballBytes: c.widgets?.maxTarballBytes ?? 64 * 1024 * 1024,

@@ -6,6 +6,7 @@ import { openGuard, openServices } from "./runtime.js";
 import { EXEC_ENV } from "./service/exec-env.js";
 import { readExposureReport } from "./service/exposure.js";
 import { RescanScheduler } from "./service/rescan-scheduler.js";
+import { installGate } from "./service/services.js";
 import { GATED_TOOLS, guardPaths, ShellGate } from "./service/shell-gate.js";
 import { createInstallApprovalGate } from "./surfaces/approval-gate.js";
 import { hostAgentIds, loadCliConfig, loadHostAgents, pluginBlockOf } from "./surfaces/cli-context.js";
@@ -90,7 +91,7 @@ export default definePluginEntry({
       { descriptors: [{ ...CLI_DESCRIPTOR }] },
     );
     const beforeInstall = createBeforeInstallHandler({
-      getService: async () => (await getServices()).packages,
+      getService: async () => installGate(await getServices()),
       logger: api.logger,
     });
     // Inline, so the SDK's (unexported) event and result types check this handler.
@@ -125,6 +126,8 @@ export default definePluginEntry({
         for (const line of await services.operator.startupProblems()) ctx.logger.error(line);
         const recovered = await services.packages.recover();
         if (recovered > 0) ctx.logger.warn(`package-guard: rolled back ${recovered} interrupted install(s)`);
+        const components = (await services.npm.recover()).filter((r) => r.restored).length;
+        if (components > 0) ctx.logger.warn(`package-guard: restored ${components} interrupted npm component(s)`);
         scheduler = new RescanScheduler({
           rescan: async (trigger) => {
             const summary = await services.exposure.rescan(trigger);

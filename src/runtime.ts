@@ -4,6 +4,7 @@ import { loadSigningKey } from "./audit/head.js";
 import { type AuditHead, AuditLog, type AuditLogOptions } from "./audit/log.js";
 import { parseConfig, type PackageGuardConfig } from "./config.js";
 import { PackageGuardError, toPackageGuardError } from "./errors.js";
+import { NpmComponents } from "./npm/components.js";
 import { ApprovalStore } from "./policy/approvals.js";
 import { resolveMaturity } from "./policy/maturity.js";
 import { OverrideStore } from "./policy/overrides.js";
@@ -12,10 +13,13 @@ import { describeChange, WhitelistWatch } from "./policy/whitelist-watch.js";
 import { PythonEnvironment } from "./python/environment.js";
 import { ScanCache } from "./scan/cache.js";
 import { createScanner } from "./scan/factory.js";
+import { OsvApiScanner } from "./scan/osv-api.js";
 import { VulnerabilityScanService } from "./scan/scan-service.js";
+import type { Scanner } from "./scan/types.js";
 import { logDecisions, type DecisionLogger } from "./service/decision-log.js";
 import { ExposureService } from "./service/exposure.js";
 import { InstallApprovalService } from "./service/install-approval.js";
+import { NpmPackageService } from "./service/npm-pipeline.js";
 import { OperatorService } from "./service/operator.js";
 import { PackageService } from "./service/pipeline.js";
 import type { Services } from "./service/services.js";
@@ -33,6 +37,16 @@ export type RuntimeOptions = {
   auditWrite?: AuditLogOptions["write"];
   /** The gateway's logger: one line per decision (the CLI prints its own results instead). */
   logger?: DecisionLogger;
+};
+
+/** Opens something once, on first use; a failed open is tried again next time. */
+const lazily = <T>(open: () => Promise<T>): (() => Promise<T>) => {
+  let opened: Promise<T> | undefined;
+  return () =>
+    (opened ??= open().catch((error: unknown) => {
+      opened = undefined;
+      throw error;
+    }));
 };
 
 /** Wires the services from a parsed configuration: the only place that knows every concrete backend. */
@@ -54,27 +68,38 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
     }),
   );
   const python = new PythonEnvironment(config, runner);
-  let scan: Promise<VulnerabilityScanService> | undefined;
-  const openScan = async (): Promise<VulnerabilityScanService> => {
-    const tools = await python.tools();
-    const scanner = createScanner(
-      {
-        ...config.scan,
-        pipAudit: tools.pipAudit?.path ?? config.python.pipAudit,
-        pipAuditVersion: tools.pipAudit?.version ?? null,
-        cacheDir: config.python.cacheDir,
-        ...(options.now ? { now: options.now } : {}),
-      },
-      runner,
-    );
-    const cache = await ScanCache.open({ file: config.scan.cacheFile, ttlHours: config.scan.cacheTtlHours });
-    return new VulnerabilityScanService({
+  // One cache for both ecosystems: two scan services writing one file through two caches would lose entries.
+  const cache = lazily(() => ScanCache.open({ file: config.scan.cacheFile, ttlHours: config.scan.cacheTtlHours }));
+  const scanService = async (scanner: Scanner): Promise<VulnerabilityScanService> =>
+    new VulnerabilityScanService({
       scanner,
-      cache,
+      cache: await cache(),
       ignore: config.scan.ignore,
       ...(options.now ? { now: options.now } : {}),
     });
-  };
+  const scan = lazily(async () => {
+    const tools = await python.tools();
+    return scanService(
+      createScanner(
+        {
+          ...config.scan,
+          pipAudit: tools.pipAudit?.path ?? config.python.pipAudit,
+          pipAuditVersion: tools.pipAudit?.version ?? null,
+          cacheDir: config.python.cacheDir,
+          ...(options.now ? { now: options.now } : {}),
+        },
+        runner,
+      ),
+    );
+  });
+  // npm trees: the offline database when the operator chose it (it holds every ecosystem), else the OSV API, since
+  // pip-audit only knows PyPI.
+  const npmScan =
+    config.scan.scanner === "osv-db"
+      ? scan
+      : lazily(() =>
+          scanService(new OsvApiScanner({ baseUrl: config.scan.osvApiUrl, timeoutMs: config.scan.timeoutMs })),
+        );
   const deps = {
     config,
     whitelist,
@@ -89,16 +114,13 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
       ...(options.now ? { now: options.now } : {}),
     }),
     overrides: new OverrideStore(join(config.dataDir, "overrides.json"), options.now),
-    scan: () =>
-      (scan ??= openScan().catch((error: unknown) => {
-        scan = undefined;
-        throw error;
-      })),
+    scan,
     ...(options.now ? { now: options.now } : {}),
   };
   const widgets = new WidgetGate({
     options: { esmSh: config.widgets.esmSh, fonts: config.widgets.fonts },
-    policy: npmWidgetPolicy(deps.scan),
+    // The same npm whitelist and npm scanner as component installs.
+    policy: npmWidgetPolicy(npmScan, whitelist),
     files: new RegistryPackageFiles({
       registry: config.widgets.registry,
       timeoutMs: config.widgets.timeoutMs,
@@ -109,10 +131,12 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
     ...(options.now ? { now: options.now } : {}),
   });
   const exposure = new ExposureService(deps);
+  const npm = new NpmComponents(config, runner);
   const packages = new PackageService(deps);
   return {
     packages,
-    operator: new OperatorService({ ...deps, exposure }),
+    npm: new NpmPackageService({ ...deps, npm, scan: npmScan }),
+    operator: new OperatorService({ ...deps, exposure, npm, npmScan }),
     exposure,
     widgets,
     installApprovals: new InstallApprovalService({ ...deps, packages }),

@@ -11,13 +11,26 @@ export type AuditQuery = {
   agentId?: string;
   status?: AuditStatus;
   since?: string;
+  /** Only records of this ecosystem ("PyPI" matches records without one). */
+  ecosystem?: string;
 };
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 500;
 
-// PEP 503 form, so "Requests" finds the records of "requests" (records store normalized names).
+// PEP 503 form, so "Requests" finds the records of "requests" (records store normalized names); npm names are exact.
 const packageKey = normalizeName;
+const isNpm = (ecosystem: string | null | undefined): boolean => ecosystem === "npm";
+
+// The package bytes a matching record must hold: exact for npm; for PyPI the normalized form, which an npm record of
+// that name holds too when the name is already normalized. A name that is neither ("lodash.merge" with no ecosystem
+// given) may be stored either way: no needle then.
+const packageNeedle = (q: AuditQuery): string | undefined => {
+  if (!q.package) return undefined;
+  if (isNpm(q.ecosystem)) return q.package;
+  const key = packageKey(q.package);
+  return q.ecosystem !== undefined || key === q.package ? key : undefined;
+};
 
 /**
  * Byte strings every matching line must contain (records are written with JSON.stringify, no spaces), so a
@@ -27,7 +40,7 @@ const needlesOf = (q: AuditQuery): Buffer[] => {
   const field = (key: string, value: string | undefined | null): Buffer[] =>
     value ? [Buffer.from(`${JSON.stringify(key)}:${JSON.stringify(value)}`)] : [];
   return [
-    ...field("package", q.package ? packageKey(q.package) : undefined),
+    ...field("package", packageNeedle(q)),
     ...field("skillId", q.skillId),
     ...field("agentId", q.agentId),
     ...field("status", q.status),
@@ -46,9 +59,16 @@ export const matcher = (q: AuditQuery): ((r: AuditRecord) => boolean) => {
         details: { since: q.since },
       });
   }
-  const pkg = q.package ? packageKey(q.package) : null;
+  const pkg = q.package || null;
+  const samePackage = (r: AuditRecord): boolean =>
+    typeof r.package === "string" &&
+    pkg !== null &&
+    (isNpm(r.ecosystem) ? r.package === pkg : packageKey(r.package) === packageKey(pkg));
+  const sameEcosystem = (r: AuditRecord): boolean =>
+    q.ecosystem === undefined || (isNpm(q.ecosystem) ? isNpm(r.ecosystem) : !isNpm(r.ecosystem));
   return (r) =>
-    (pkg === null || (typeof r.package === "string" && packageKey(r.package) === pkg)) &&
+    (pkg === null || samePackage(r)) &&
+    sameEcosystem(r) &&
     (!q.skillId || r.skillId === q.skillId) &&
     (!q.agentId || r.agentId === q.agentId) &&
     (!q.status || r.status === q.status) &&

@@ -41,6 +41,8 @@ export type AuditInput = {
   /** What the agent sent; any value (a tool argument may be anything): stored as a bounded excerpt + SHA-256. */
   requested?: unknown;
   skillId?: string | null;
+  /** "npm" for npm packages (their names are kept as npm spells them); null or absent: PyPI, or no package. */
+  ecosystem?: string | null;
   package?: string | null;
   version?: string | null;
   code?: string | null;
@@ -63,6 +65,7 @@ export type AuditBody = {
   /** SHA-256 of the whole request text, of which `requested` may hold only the first 256 characters. */
   requestedSha256: string | null;
   skillId: string | null;
+  ecosystem: string | null;
   package: string | null;
   version: string | null;
   code: string | null;
@@ -94,6 +97,7 @@ const STRING_FIELDS = [
   "maturity",
   "requested",
   "skillId",
+  "ecosystem",
   "package",
   "version",
   "code",
@@ -192,8 +196,9 @@ export const normalizeInput = (input: AuditInput): AuditBody => {
     (typeof STRING_FIELDS)[number],
     string | null
   >;
-  // Stored PEP 503-normalized, so a query can find a package's records by their exact bytes (query.ts).
-  if (strings.package !== null) strings.package = normalizeName(strings.package);
+  // Stored PEP 503-normalized, so a query can find a package's records by their exact bytes (query.ts). npm names are
+  // case- and separator-exact already (`lodash.merge` is not `lodash-merge`), so they stay as they are.
+  if (strings.package !== null && strings.ecosystem !== "npm") strings.package = normalizeName(strings.package);
   // What the agent sent, whole, is matched by its hash; the record keeps a bounded excerpt of it.
   const requested = text(input.requested, Number.MAX_SAFE_INTEGER);
   const vulnerabilities = Array.isArray(input.vulnerabilities)

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { openServices } from "../runtime.js";
+import { installGate } from "../service/services.js";
 import { buildCommands, EXIT } from "../surfaces/cli/index.js";
 import { runInstallPolicy } from "../surfaces/install-policy.js";
 import { forTerminal } from "../util/terminal.js";
@@ -22,7 +23,7 @@ export const main = async (argv: string[] = process.argv): Promise<void> => {
         return await runInstallPolicy({
           stdin: process.stdin,
           stdout: (text) => process.stdout.write(text),
-          openService: async () => (await openServices(config)).packages,
+          openService: async () => installGate(await openServices(config)),
         });
       } finally {
         // A request that was refused part-way leaves stdin open; it must not keep the process alive.

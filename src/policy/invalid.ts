@@ -24,7 +24,14 @@ export type InvalidReason =
   | "name"
   | "extras-syntax"
   | "extras-not-allowed"
-  | "syntax";
+  | "syntax"
+  // npm requests: a dist-tag where a range belongs, a malformed range, a spec that is not the registry's (alias, git,
+  // URL, path)
+  | "npm-tag"
+  | "npm-range"
+  | "npm-spec"
+  // an npm package without a sha512 integrity in the registry's metadata
+  | "npm-integrity";
 
 export const invalidRequirement = (
   reason: InvalidReason,

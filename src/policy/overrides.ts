@@ -3,6 +3,8 @@ import { PackageGuardError } from "../errors.js";
 import { DATE_RULE, endOfUtcDay, isCalendarDate } from "../util/date.js";
 import { JsonStore } from "../util/json-store.js";
 import { isValidProjectName, normalizeName } from "./names.js";
+import { isNpmTreeName } from "./npm-names.js";
+import { isExactNpmVersion } from "./npm-range.js";
 
 /**
  * An operator's "request admin override" (seed 000): this skill may install this exact vulnerable release
@@ -10,7 +12,10 @@ import { isValidProjectName, normalizeName } from "./names.js";
  */
 export type VulnerabilityOverride = {
   id: string;
+  /** The skill id, or for npm the component id (the two share one rule). */
   skill: string;
+  /** "npm" for an npm package (its name kept as npm spells it); absent: PyPI. */
+  ecosystem?: "npm";
   package: string;
   version: string;
   /** Advisory ids or aliases (PYSEC-…, GHSA-…, CVE-…) the override covers; any other finding still blocks. */
@@ -24,6 +29,7 @@ export type VulnerabilityOverride = {
 
 export type OverrideInput = {
   skill: string;
+  ecosystem?: "PyPI" | "npm";
   package: string;
   version: string;
   advisories: string[];
@@ -46,18 +52,24 @@ const invalid = (message: string): PackageGuardError =>
 export const overrideLive = (o: Pick<VulnerabilityOverride, "expires">, now: Date): boolean =>
   now.getTime() < endOfUtcDay(o.expires);
 
-/** Whether a live override covers this finding (same skill, package and version; its id or an alias listed). */
+/**
+ * Whether a live override covers this finding (same ecosystem, skill or component, package and version; its id or an
+ * alias listed).
+ */
 export const overrideFor = (
   overrides: readonly VulnerabilityOverride[],
   skill: string,
-  finding: { id: string; aliases: string[]; package: string; version: string },
+  finding: { id: string; aliases: string[]; package: string; version: string; ecosystem?: string },
   now: Date,
 ): VulnerabilityOverride | undefined => {
+  const ecosystem = finding.ecosystem === "npm" ? "npm" : "PyPI";
   const ids = new Set([finding.id, ...finding.aliases].map((x) => x.toUpperCase()));
+  const name = ecosystem === "npm" ? finding.package : normalizeName(finding.package);
   return overrides.find(
     (o) =>
+      (o.ecosystem ?? "PyPI") === ecosystem &&
       o.skill === skill &&
-      o.package === normalizeName(finding.package) &&
+      o.package === name &&
       o.version === finding.version &&
       overrideLive(o, now) &&
       o.advisories.some((a) => ids.has(a.toUpperCase())),
@@ -88,10 +100,13 @@ export class OverrideStore {
 
   /** Validates and stores an override; the skill id is checked by the caller (the service). */
   async add(input: OverrideInput, createdBy: string | null): Promise<VulnerabilityOverride> {
-    if (typeof input.package !== "string" || !isValidProjectName(input.package))
+    const npm = input.ecosystem === "npm";
+    if (input.ecosystem !== undefined && input.ecosystem !== "PyPI" && !npm)
+      throw invalid("override.ecosystem must be PyPI or npm");
+    if (typeof input.package !== "string" || !(npm ? isNpmTreeName(input.package) : isValidProjectName(input.package)))
       throw invalid("override.package must be a package name");
-    if (typeof input.version !== "string" || !VERSION.test(input.version))
-      throw invalid("override.version must be one exact version, e.g. '5.3'");
+    if (typeof input.version !== "string" || !(npm ? isExactNpmVersion(input.version) : VERSION.test(input.version)))
+      throw invalid(`override.version must be one exact version, e.g. '${npm ? "4.17.21" : "5.3"}'`);
     if (
       !Array.isArray(input.advisories) ||
       input.advisories.length === 0 ||
@@ -116,7 +131,8 @@ export class OverrideStore {
     const override: VulnerabilityOverride = {
       id: `ovr_${randomUUID().replace(/-/g, "").slice(0, 16)}`,
       skill: input.skill,
-      package: normalizeName(input.package),
+      ...(npm ? { ecosystem: "npm" as const } : {}),
+      package: npm ? input.package : normalizeName(input.package),
       version: input.version,
       advisories: [...new Set(input.advisories)],
       reason: input.reason.trim(),

@@ -3,15 +3,19 @@ import { Value } from "typebox/value";
 import {
   MATURITY_LEVELS,
   WhitelistEntrySchema,
+  type Ecosystem,
   type Maturity,
   type PackageGuardConfig,
   type WhitelistEntryInput,
 } from "../config.js";
-import { PackageGuardError } from "../errors.js";
+import { PackageGuardError, isPackageGuardError } from "../errors.js";
 import { withFileLock } from "../util/file-lock.js";
 import { readStateFile, writeFileAtomic } from "../util/fs.js";
 import { isValidProjectName, normalizeName } from "./names.js";
+import { npmNameProblem } from "./npm-names.js";
+import { parseNpmRange } from "./npm-range.js";
 import { parseSpecifier } from "./requirement.js";
+import { ecosystemOf, whitelistKey } from "./whitelist-entry.js";
 import type { WhitelistWatch } from "./whitelist-watch.js";
 import {
   Whitelist,
@@ -93,45 +97,42 @@ export class WhitelistSources {
       });
     }
     const entry = input as WhitelistEntryInput;
-    if (!isValidProjectName(entry.package)) {
-      throw new PackageGuardError("INVALID_REQUIREMENT", `Invalid package name '${entry.package}'`, {
-        details: { reason: "entry" },
-      });
-    }
-    const name = normalizeName(entry.package);
-    const stored: WhitelistEntryInput = {
-      ...entry,
-      package: name,
-      ...(entry.version !== undefined ? { version: parseSpecifier(entry.version) } : {}),
-    };
+    const ecosystem = ecosystemOf(entry);
+    const stored = ecosystem === "npm" ? npmEntry(entry) : pypiEntry(entry);
+    const name = stored.package;
+    const key = whitelistKey(ecosystem, name);
     await this.editOverlay((layer) => {
       for (const level of MATURITY_LEVELS) {
-        layer.tiers[level] = (layer.tiers[level] ?? []).filter((e) => normalizeName(e.package) !== name);
+        layer.tiers[level] = (layer.tiers[level] ?? []).filter((e) => whitelistKey(ecosystemOf(e), e.package) !== key);
       }
       (layer.tiers[maturity as Maturity] ??= []).push(stored);
-      layer.removed = (layer.removed ?? []).filter((n) => n !== name);
+      layer.removed = (layer.removed ?? []).filter((n) => n !== key);
     });
-    const created = (await this.current()).lookup(name, maturity as Maturity);
+    const created = (await this.current()).lookup(name, maturity as Maturity, ecosystem);
     if (!created)
       throw new PackageGuardError("INSTALL_FAILED", `Whitelist entry for '${name}' was written but is not visible`);
     return created;
   }
 
-  /** packages.whitelist.remove: from one tier, or (no maturity) from every source. Returns whether anything changed. */
-  async remove(name: string, maturity?: Maturity): Promise<boolean> {
-    const before = (await this.current()).names().includes(name);
+  /**
+   * packages.whitelist.remove: from one tier, or (no maturity) from every source. Returns whether anything changed.
+   * `name` is already validated and normalized for its ecosystem.
+   */
+  async remove(name: string, maturity?: Maturity, ecosystem: Ecosystem = "PyPI"): Promise<boolean> {
+    const key = whitelistKey(ecosystem, name);
+    const before = (await this.current()).names(ecosystem).includes(name);
     await this.editOverlay((layer) => {
       const levels = maturity ? [maturity] : MATURITY_LEVELS;
       for (const level of levels) {
         if (layer.tiers[level])
-          layer.tiers[level] = layer.tiers[level]!.filter((e) => normalizeName(e.package) !== name);
+          layer.tiers[level] = layer.tiers[level]!.filter((e) => whitelistKey(ecosystemOf(e), e.package) !== key);
       }
-      if (!maturity && !(layer.removed ?? []).includes(name)) layer.removed = [...(layer.removed ?? []), name];
+      if (!maturity && !(layer.removed ?? []).includes(key)) layer.removed = [...(layer.removed ?? []), key];
     });
     const after = await this.current();
     return maturity
-      ? before && after.lookup(name, maturity)?.maturity !== maturity
-      : before && !after.names().includes(name);
+      ? before && after.lookup(name, maturity, ecosystem)?.maturity !== maturity
+      : before && !after.names(ecosystem).includes(name);
   }
 
   /**
@@ -189,3 +190,27 @@ export class WhitelistSources {
     return { source: path, tiers: {} };
   }
 }
+
+const invalidEntry = (message: string): PackageGuardError =>
+  new PackageGuardError("INVALID_REQUIREMENT", message, { details: { reason: "entry" } });
+
+const pypiEntry = (entry: WhitelistEntryInput): WhitelistEntryInput => {
+  if (!isValidProjectName(entry.package)) throw invalidEntry(`Invalid package name '${entry.package}'`);
+  return {
+    ...entry,
+    package: normalizeName(entry.package),
+    ...(entry.version !== undefined ? { version: parseSpecifier(entry.version) } : {}),
+  };
+};
+
+const npmEntry = (entry: WhitelistEntryInput): WhitelistEntryInput => {
+  const problem = npmNameProblem(entry.package);
+  if (problem !== null) throw invalidEntry(`Invalid npm package name '${entry.package.slice(0, 100)}': ${problem}`);
+  if (entry.extras !== undefined) throw invalidEntry("npm entries have no extras");
+  try {
+    return { ...entry, ...(entry.version !== undefined ? { version: parseNpmRange(entry.version) } : {}) };
+  } catch (error) {
+    if (isPackageGuardError(error)) throw invalidEntry(`Invalid whitelist entry: ${error.message}`);
+    throw error;
+  }
+};

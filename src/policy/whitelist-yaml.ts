@@ -10,6 +10,7 @@ const TOP_LEVEL_KEYS = ["tiers", "removed"];
 // The seed's field order, so a written file reads like the seed's own.
 const FIELD_ORDER = [
   "package",
+  "ecosystem",
   "version",
   "max_memory_mb",
   "network_access",
@@ -24,7 +25,8 @@ const invalid = (source: string, message: string): PackageGuardError =>
 
 /**
  * The seed's package_whitelist_default.yaml format (`tiers: {student: [...], ...}`), plus optional per-entry
- * `extras` and a top-level `removed` list. Throws CONFIG_INVALID with the source and the path of the problem.
+ * `extras`, per-entry `ecosystem: npm` (npm packages in the same tiers) and a top-level `removed` list.
+ * Throws CONFIG_INVALID with the source and the path of the problem.
  */
 export const parseWhitelistYaml = (text: string, source: string): WhitelistLayer => {
   // SECURITY: the yaml package caps alias expansion (maxAliasCount), so a "billion laughs" file fails instead of

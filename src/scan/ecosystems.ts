@@ -1,4 +1,7 @@
+import semver from "semver";
 import { normalizeName } from "../policy/names.js";
+import { isNpmTreeName } from "../policy/npm-names.js";
+import { isExactNpmVersion } from "../policy/npm-range.js";
 import { compareVersions, isPep440, sameVersion } from "../util/pep440.js";
 import type { Ecosystem } from "./types.js";
 
@@ -36,8 +39,19 @@ const pypi: EcosystemRules = {
   rangeTypes: ["ECOSYSTEM"],
 };
 
-/** npm is matched once its rules (semver order, "SEMVER" ranges) are added here. */
-const RULES: Partial<Record<Ecosystem, EcosystemRules>> = { PyPI: pypi };
+const npm: EcosystemRules = {
+  // As published: npm compares names exactly (`lodash.merge` is not `lodash-merge`; `JSONStream` keeps its case).
+  normalizeName: (name) => name,
+  validName: isNpmTreeName,
+  validVersion: isExactNpmVersion,
+  isVersion: (version) => semver.valid(version) !== null,
+  compare: (a, b) => semver.compare(a, b),
+  same: (a, b) => semver.eq(a, b),
+  // GitHub's npm advisories use SEMVER; some sources write ECOSYSTEM, which for npm is the same order.
+  rangeTypes: ["SEMVER", "ECOSYSTEM"],
+};
+
+const RULES: Record<Ecosystem, EcosystemRules> = { PyPI: pypi, npm };
 
 /** The rules for an ecosystem, or undefined when scanning does not support it (yet). */
 export const rulesFor = (ecosystem: Ecosystem): EcosystemRules | undefined => RULES[ecosystem];

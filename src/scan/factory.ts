@@ -6,7 +6,7 @@ import { PipAuditScanner } from "./pip-audit.js";
 import { DirectorySource } from "./tree-source.js";
 import type { Scanner } from "./types.js";
 
-export type ScannerSettings = PackageGuardConfig["scan"] & {
+export type ScannerSettings = Omit<PackageGuardConfig["scan"], "osvApiUrl"> & {
   /** The resolved pip-audit executable and its version (doctor's tool probe). */
   pipAudit: string;
   pipAuditVersion?: string | null;

@@ -1,6 +1,7 @@
-/** Package ecosystems by their OSV names (ossf.github.io/osv-schema, "ecosystem"). */
-export const ECOSYSTEMS = ["PyPI", "npm"] as const;
-export type Ecosystem = (typeof ECOSYSTEMS)[number];
+import { ECOSYSTEMS, type Ecosystem } from "../config.js";
+
+/** Package ecosystems by their OSV names (ossf.github.io/osv-schema, "ecosystem"): one list, in config.ts. */
+export { ECOSYSTEMS, type Ecosystem };
 
 export const isEcosystem = (value: unknown): value is Ecosystem =>
   typeof value === "string" && (ECOSYSTEMS as readonly string[]).includes(value);
@@ -49,7 +50,7 @@ export type AdvisorySourceInfo = {
  */
 export type ScannerHealth = {
   ok: boolean;
-  /** The backend: "osv-db" or "pip-audit". */
+  /** The backend: "osv-db", "pip-audit" or "osv-api". */
   backend: string;
   problem?: string;
   fix?: string;

@@ -1,22 +1,32 @@
 import type { AuditInput, AuditQuery, AuditRecord, PruneResult, VerifyResult } from "../audit/log.js";
-import type { Maturity } from "../config.js";
+import type { Ecosystem, Maturity } from "../config.js";
 import { PackageGuardError, toPackageGuardError } from "../errors.js";
+import type { NpmComponents } from "../npm/components.js";
 import type { ApprovalFilter, Approval, ApprovalView } from "../policy/approvals.js";
 import { resolveMaturity } from "../policy/maturity.js";
+import { npmNameProblem } from "../policy/npm-names.js";
 import type { OverrideInput, VulnerabilityOverride } from "../policy/overrides.js";
 import { parseRequest } from "../policy/request.js";
 import type { QuarantineRecord, ReleaseMode } from "../python/environment.js";
-import type { Ecosystem } from "../scan/types.js";
 import { DATE_RULE, isCalendarDate, startOfUtcDay } from "../util/date.js";
 import { redactDeep } from "../util/redact.js";
 import { advisoryStatus, updateAdvisories, type AdvisoryStatus, type AdvisoryUpdateResult } from "./advisories.js";
 import { whitelistChecks } from "./doctor-whitelist.js";
-import { runDoctor } from "./doctor.js";
+import { DOCTOR_SECTIONS, runDoctor } from "./doctor.js";
 import type { ExposureReport, ExposureService, RescanSummary } from "./exposure.js";
+import { npmDoctor, npmDoctorChecks, type NpmDoctorReport } from "./npm-doctor.js";
 import type { ServiceDeps } from "./pipeline.js";
 import { quarantineSkill, releaseSkill } from "./quarantine.js";
 import { toView } from "./results.js";
-import type { CallerContext, DoctorReport, InstalledPackage, SbomFormat, SbomResult, WhitelistView } from "./types.js";
+import type {
+  CallerContext,
+  DoctorCheck,
+  DoctorReport,
+  InstalledPackage,
+  SbomFormat,
+  SbomResult,
+  WhitelistView,
+} from "./types.js";
 
 /**
  * What operators do besides installing: read what is installed and what was logged, edit the whitelist, resolve
@@ -29,7 +39,12 @@ export class OperatorService {
     private readonly deps: Pick<
       ServiceDeps,
       "config" | "whitelist" | "audit" | "python" | "approvals" | "overrides" | "scan" | "now"
-    > & { exposure: ExposureService },
+    > & {
+      exposure: ExposureService;
+      npm?: NpmComponents;
+      /** The scan service npm trees go to (the Python one when it is the offline database). */
+      npmScan?: ServiceDeps["scan"];
+    },
   ) {
     this.now = deps.now ?? (() => new Date());
   }
@@ -107,10 +122,10 @@ export class OperatorService {
     });
   }
 
-  async whitelistList(maturity: Maturity, category?: string): Promise<WhitelistView[]> {
+  async whitelistList(maturity: Maturity, category?: string, ecosystem: Ecosystem = "PyPI"): Promise<WhitelistView[]> {
     const whitelist = await this.deps.whitelist.current();
     return whitelist
-      .visibleAt(maturity)
+      .visibleAt(maturity, ecosystem)
       .filter((e) => category === undefined || e.category === category)
       .map(toView);
   }
@@ -118,9 +133,10 @@ export class OperatorService {
   async listForAgent(
     agentId: string | null,
     category?: string,
-  ): Promise<{ maturity: Maturity; packages: WhitelistView[] }> {
+    ecosystem: Ecosystem = "PyPI",
+  ): Promise<{ maturity: Maturity; ecosystem: Ecosystem; packages: WhitelistView[] }> {
     const maturity = resolveMaturity(this.deps.config, agentId ?? undefined);
-    return { maturity, packages: await this.whitelistList(maturity, category) };
+    return { maturity, ecosystem, packages: await this.whitelistList(maturity, category, ecosystem) };
   }
 
   /** Every whitelist change, and every refused attempt at one, is an audit record (by RPC, CLI or any caller). */
@@ -133,7 +149,12 @@ export class OperatorService {
         const created = await this.deps.whitelist.add(entry);
         return {
           result: toView(created),
-          record: { package: created.package, maturity: created.maturity, details: { entry: created } },
+          record: {
+            package: created.package,
+            ecosystem: created.ecosystem,
+            maturity: created.maturity,
+            details: { entry: created },
+          },
         };
       },
     );
@@ -143,16 +164,20 @@ export class OperatorService {
     pkg: string,
     maturity: Maturity | undefined,
     caller: CallerContext,
-  ): Promise<{ removed: boolean; package: string; stillInstalledIn: string[] }> {
-    return this.recordWhitelistChange("remove", caller, { package: pkg, maturity: maturity ?? null }, async () => {
-      const name = parseRequest(pkg, undefined).name;
-      const removed = await this.deps.whitelist.remove(name, maturity);
-      const stillInstalledIn = [
-        ...new Set((await this.installed()).filter((p) => p.package === name).map((p) => p.skill)),
-      ];
+    ecosystem: Ecosystem = "PyPI",
+  ): Promise<{ removed: boolean; package: string; ecosystem: Ecosystem; stillInstalledIn: string[] }> {
+    const attempted = { package: pkg, maturity: maturity ?? null, ecosystem };
+    return this.recordWhitelistChange("remove", caller, attempted, async () => {
+      const name = ecosystem === "npm" ? npmName(pkg) : parseRequest(pkg, undefined).name;
+      const removed = await this.deps.whitelist.remove(name, maturity, ecosystem);
+      const installedIn =
+        ecosystem === "npm"
+          ? (await (this.deps.npm?.installed() ?? [])).filter((p) => p.package === name).map((p) => p.component)
+          : (await this.installed()).filter((p) => p.package === name).map((p) => p.skill);
+      const stillInstalledIn = [...new Set(installedIn)];
       return {
-        result: { removed, package: name, stillInstalledIn },
-        record: { package: name, maturity: maturity ?? null, details: { removed, stillInstalledIn } },
+        result: { removed, package: name, ecosystem, stillInstalledIn },
+        record: { package: name, ecosystem, maturity: maturity ?? null, details: { removed, stillInstalledIn } },
       };
     });
   }
@@ -160,10 +185,10 @@ export class OperatorService {
   private async recordWhitelistChange<T>(
     action: "add" | "remove",
     caller: CallerContext,
-    attempted: { package: unknown; maturity: unknown; entry?: unknown },
+    attempted: { package: unknown; maturity: unknown; entry?: unknown; ecosystem?: Ecosystem },
     change: () => Promise<{
       result: T;
-      record: { package: string; maturity: string | null; details: Record<string, unknown> };
+      record: { package: string; ecosystem: Ecosystem; maturity: string | null; details: Record<string, unknown> };
     }>,
   ): Promise<T> {
     const who = { source: caller.source, client: caller.client ?? null, agentId: caller.agentId ?? null };
@@ -172,6 +197,7 @@ export class OperatorService {
       await this.deps.audit.append({
         ...who,
         status: "whitelist_changed",
+        ecosystem: record.ecosystem,
         package: record.package,
         maturity: record.maturity,
         details: { action, ...record.details },
@@ -186,6 +212,7 @@ export class OperatorService {
           code: e.code,
           reason: `whitelist ${action} refused: ${e.message}`,
           requested: attempted.package,
+          ecosystem: attempted.ecosystem ?? null,
           maturity: typeof attempted.maturity === "string" ? attempted.maturity : null,
           details: { action, ...(attempted.entry === undefined ? {} : { entry: attempted.entry }) },
         });
@@ -193,16 +220,28 @@ export class OperatorService {
     }
   }
 
-  /** The health check; `hostAgents` are the gateway's agent ids when the caller knows them. */
-  async doctor(hostAgents: readonly string[] | null = null, signal?: AbortSignal): Promise<DoctorReport> {
-    return runDoctor({
+  /**
+   * The health check; `hostAgents` are the gateway's agent ids when the caller knows them. npm's rows (the npm
+   * executable, registry and scanner) are one more section; its full report rides along as `npm`.
+   */
+  async doctor(
+    hostAgents: readonly string[] | null = null,
+    signal?: AbortSignal,
+  ): Promise<DoctorReport & { npm?: NpmDoctorReport }> {
+    const ctx = {
       config: this.deps.config,
       python: this.deps.python,
       whitelist: this.deps.whitelist,
       scan: this.deps.scan,
       hostAgents,
       ...(signal ? { signal } : {}),
-    });
+    };
+    if (!this.deps.npm) return runDoctor(ctx);
+    const used = (await this.deps.whitelist.current()).names("npm").length > 0;
+    const npm = await npmDoctor(this.deps.config, await this.deps.npm.npm(), used, this.deps.npmScan ?? this.deps.scan);
+    const npmSection = async (): Promise<DoctorCheck[]> => npmDoctorChecks(npm, this.deps.config.npm.npm);
+    // SECURITY: the registry URL may carry credentials; runDoctor masks its own report, this part likewise.
+    return { ...(await runDoctor(ctx, [...DOCTOR_SECTIONS, npmSection])), npm: redactDeep(npm) };
   }
 
   /** At start: what makes installs fail that needs no network to find (the whitelist's sources and ranges). */
@@ -250,13 +289,18 @@ export class OperatorService {
   }
 
   async overridesAdd(input: OverrideInput, caller: CallerContext): Promise<VulnerabilityOverride> {
-    const skill = this.deps.python.validateSkill(input.skill);
+    // An npm override names a component, which follows the skill id rule.
+    const skill =
+      input.ecosystem === "npm" && this.deps.npm
+        ? this.deps.npm.validateComponent(input.skill)
+        : this.deps.python.validateSkill(input.skill);
     const override = await this.deps.overrides.add({ ...input, skill }, caller.client ?? caller.source);
     await this.deps.audit.append({
       source: caller.source,
       client: caller.client ?? null,
       status: "approval_resolved",
       skillId: skill,
+      ecosystem: override.ecosystem ?? null,
       package: override.package,
       version: override.version,
       reason: `vulnerability override ${override.id} until ${override.expires}: ${override.reason}`,
@@ -293,3 +337,11 @@ export class OperatorService {
     return approval;
   }
 }
+
+const npmName = (raw: string): string => {
+  const problem = npmNameProblem(raw);
+  if (problem === null) return raw;
+  throw new PackageGuardError("INVALID_REQUIREMENT", `'${String(raw).slice(0, 100)}' is not an npm name: ${problem}`, {
+    details: { reason: "name" },
+  });
+};

@@ -5,7 +5,7 @@ import type { Approval, ApprovalStore } from "../policy/approvals.js";
 import { evaluate, type PolicyDecision } from "../policy/decide.js";
 import { resolveMaturity } from "../policy/maturity.js";
 import { normalizeName } from "../policy/names.js";
-import { overrideFor, type OverrideStore, type VulnerabilityOverride } from "../policy/overrides.js";
+import type { OverrideStore } from "../policy/overrides.js";
 import { mentionsPrerelease, specifierContains } from "../policy/ranges.js";
 import { parseRequest } from "../policy/request.js";
 import { formatRequirement } from "../policy/requirement.js";
@@ -13,7 +13,8 @@ import type { WhitelistSources } from "../policy/whitelist-sources.js";
 import type { Whitelist } from "../policy/whitelist.js";
 import type { Pin, PythonEnvironment, SkillVenv, Wanted } from "../python/environment.js";
 import type { VulnerabilityScanService } from "../scan/scan-service.js";
-import { isMalware, pypiPins } from "../scan/types.js";
+import { pypiPins } from "../scan/types.js";
+import { applyOverrides, type OverrideSplit } from "./apply-overrides.js";
 import { installRecords } from "./install-records.js";
 import { auditFromError, buildResources, describeFindings, maliciousError } from "./results.js";
 import type {
@@ -429,25 +430,8 @@ export class PackageService {
   }
 
   /** Operator overrides for this skill split the findings into those that still block and those let through. */
-  private async applyOverrides(
-    skill: string,
-    findings: VulnerabilityFinding[],
-  ): Promise<{
-    blocking: VulnerabilityFinding[];
-    overridden: { finding: VulnerabilityFinding; override: VulnerabilityOverride }[];
-  }> {
-    if (findings.length === 0) return { blocking: [], overridden: [] };
-    const live = await this.deps.overrides.live();
-    const now = this.now();
-    const blocking: VulnerabilityFinding[] = [];
-    const overridden: { finding: VulnerabilityFinding; override: VulnerabilityOverride }[] = [];
-    for (const finding of findings) {
-      // SECURITY: malware is never overridable, whatever an override names.
-      const override = isMalware(finding) ? undefined : overrideFor(live, skill, finding, now);
-      if (override) overridden.push({ finding, override });
-      else blocking.push(finding);
-    }
-    return { blocking, overridden };
+  private applyOverrides(skill: string, findings: VulnerabilityFinding[]): Promise<OverrideSplit> {
+    return applyOverrides(this.deps.overrides, skill, findings, this.now());
   }
 
   /**

@@ -7,6 +7,7 @@ import type { ResourceProfile, VulnerabilityFinding, WhitelistView } from "./typ
 
 export const toView = (e: WhitelistEntry): WhitelistView => ({
   package: e.package,
+  ecosystem: e.ecosystem,
   version: e.version,
   maturity: e.maturity,
   max_memory_mb: e.max_memory_mb,

@@ -1,6 +1,7 @@
 import type { BundleDependencies } from "../skills/bundle.js";
 import { critical, finding, SKILL_MD, type Declared, type SkillFinding } from "../skills/findings.js";
 import { skillIdFromName } from "../skills/skill-id.js";
+import { vetNodeInstallers, type NodeVetter } from "./vet-node.js";
 import type { VetDecision, VetInput, VetItem, VetResult, VetSource } from "./vetting.js";
 
 /** What both OpenClaw install gates (before_install and installPolicy) say about one install. */
@@ -13,7 +14,7 @@ export type InstallTarget = {
   installSpec?: { kind?: unknown; package?: unknown } | undefined;
 };
 
-export type SkillVetter = { vetSkill(input: VetInput, signal?: AbortSignal): Promise<VetResult> };
+export type SkillVetter = NodeVetter & { vetSkill(input: VetInput, signal?: AbortSignal): Promise<VetResult> };
 
 export type Verdict = {
   decision: VetDecision;
@@ -119,7 +120,7 @@ const dependenciesOf = async (
     const { readSkillBundle } = await import("../skills/bundle.js");
     return { deps: await readSkillBundle(target.sourcePath, target.sourcePathKind), wholeSkill: true };
   }
-  // A dependency installer: only uv installs Python packages; brew, node, go and download are not ours to judge.
+  // A dependency installer: only uv installs Python packages (node ones are vet-node's; brew, go, download not ours).
   if (typeof spec.kind !== "string" || spec.kind.trim().toLowerCase() !== "uv") return null;
   if (typeof spec.package !== "string" || spec.package.trim() === "") {
     const f = critical("dependency-malformed", "The uv installer has no package to vet");
@@ -134,11 +135,40 @@ const fromFile = (where: Declared | undefined): string =>
   where && where.file !== SKILL_MD ? ` (${where.file}:${where.line})` : "";
 
 /**
- * Reads what a skill install would bring (every dependency file of the bundle, or the one uv installer being run),
- * vets it through the service and says allow, warn or block. Plugin targets and skills without Python dependencies
- * are allowed.
+ * Reads what a skill install would bring (every Python dependency file of the bundle, or the one uv or node installer
+ * being run), vets it through the service and says allow, warn or block: Python dependencies and node installers both,
+ * the stricter answer winning. Plugin targets and skills that declare neither are allowed.
  */
 export const vetInstallTarget = async (
+  service: SkillVetter,
+  target: InstallTarget,
+  options: { source: VetSource; client?: string | null; signal?: AbortSignal },
+): Promise<Verdict> => {
+  const [python, node] = await Promise.all([
+    vetPython(service, target, options),
+    vetNodeInstallers(service, target, options),
+  ]);
+  return mergeVerdicts(python, node);
+};
+
+const RANK = { allow: 0, warn: 1, block: 2 } as const;
+
+/** Two verdicts on one install as one: the stricter decision, the reasons that give it, findings within limits. */
+export const mergeVerdicts = (a: Verdict, b: Verdict | null): Verdict => {
+  if (b === null) return a;
+  const decision = RANK[a.decision] >= RANK[b.decision] ? a.decision : b.decision;
+  const reasons = [a, b].filter((v) => v.decision === decision && v.reason).map((v) => v.reason!);
+  return {
+    decision,
+    ...(reasons.length > 0 ? { reason: cut(reasons.join(" | "), MAX_REASON) } : {}),
+    findings: bounded([...a.findings, ...b.findings]),
+    skill: a.skill ?? b.skill,
+    // A blocked install pre-installs nothing, whichever side blocked it.
+    preinstall: decision === "block" ? [] : a.preinstall,
+  };
+};
+
+const vetPython = async (
   service: SkillVetter,
   target: InstallTarget,
   options: { source: VetSource; client?: string | null; signal?: AbortSignal },

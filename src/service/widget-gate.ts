@@ -238,6 +238,8 @@ export class WidgetGate {
         ...base,
         status: lib.allowed ? "vetted" : "blocked",
         requested: lib.files[0]?.url ?? `${lib.package}@${lib.version}`,
+        // npm: the name is kept as npm spells it (a PyPI record would be PEP 503-normalized) and found by ecosystem.
+        ecosystem: "npm",
         package: lib.package,
         version: lib.version,
         code: lib.code ?? null,
@@ -253,6 +255,7 @@ export class WidgetGate {
         ...base,
         status: "blocked",
         requested: r.url ?? null,
+        ecosystem: "npm",
         package: r.package!,
         code: r.code,
         reason: r.message,

@@ -102,8 +102,11 @@ const parseMetadataText = (text: string): { ok: true; value: unknown } | { ok: f
   }
 };
 
-/** `metadata.openclaw.install[]` entries of kind (or type) "uv": OpenClaw runs `uv tool install <package>` for them. */
-const fromManifest = (metadata: unknown, line: number, out: Collector): void => {
+/**
+ * `metadata.openclaw.install[]` entries of kind (or type) `kind`: OpenClaw runs `uv tool install <package>` for "uv"
+ * entries and `npm install -g <package>` (or the configured node manager) for "node" ones.
+ */
+const fromManifest = (metadata: unknown, line: number, out: Collector, kind: InstallerKind): void => {
   if (!isRecord(metadata)) return;
   for (const key of MANIFEST_KEYS) {
     const block = metadata[key];
@@ -114,12 +117,12 @@ const fromManifest = (metadata: unknown, line: number, out: Collector): void => 
     }
     block.install.forEach((entry: unknown, i) => {
       if (!isRecord(entry)) return;
-      const kind = typeof entry.kind === "string" ? entry.kind : typeof entry.type === "string" ? entry.type : "";
-      if (kind.trim().toLowerCase() !== "uv") return;
+      const declared = typeof entry.kind === "string" ? entry.kind : typeof entry.type === "string" ? entry.type : "";
+      if (declared.trim().toLowerCase() !== kind) return;
       if (typeof entry.package !== "string" || entry.package.trim() === "") {
         return out.problem(
           "dependency-malformed",
-          `metadata.${key}.install[${i}] is a uv installer without a 'package' string`,
+          `metadata.${key}.install[${i}] is a ${kind} installer without a 'package' string`,
           line,
         );
       }
@@ -128,7 +131,9 @@ const fromManifest = (metadata: unknown, line: number, out: Collector): void => 
   }
 };
 
-const fromMetadata = (fm: ParsedFrontmatter, out: Collector): void => {
+export type InstallerKind = "uv" | "node";
+
+const fromMetadata = (fm: ParsedFrontmatter, out: Collector, kind: InstallerKind = "uv"): void => {
   const line = fm.lineOf(["metadata"]);
   const value = fm.data.metadata;
   if (typeof value === "string") {
@@ -139,19 +144,29 @@ const fromMetadata = (fm: ParsedFrontmatter, out: Collector): void => {
         `'metadata' is not valid JSON5 (${parsed.error}); package-guard cannot tell which installers it declares`,
         line,
       );
-    fromManifest(parsed.value, line, out);
+    fromManifest(parsed.value, line, out, kind);
   } else {
-    fromManifest(value, line, out);
+    fromManifest(value, line, out, kind);
   }
   // OpenClaw reads the raw inline text instead of the YAML value when it holds a colon: vet that reading too.
   if (isRecord(value) && fm.metadataInline !== null && fm.metadataInline.includes(":")) {
     const raw = parseMetadataText(fm.metadataInline);
-    if (raw.ok) fromManifest(raw.value, line, out);
+    if (raw.ok) fromManifest(raw.value, line, out, kind);
   }
 };
 
 /** Every Python dependency a parsed frontmatter declares; malformed declarations become critical findings. */
-export const extractPythonDependencies = (fm: ParsedFrontmatter): SkillDependencies => {
+export const extractPythonDependencies = (fm: ParsedFrontmatter): SkillDependencies =>
+  extract(fm, "Python dependencies", (out) => {
+    fromSeedFormat(fm, out);
+    fromMetadata(fm, out, "uv");
+  });
+
+/** The npm packages of the frontmatter's node installers (`metadata.openclaw.install[]`, kind "node"). */
+export const extractNodeInstallers = (fm: ParsedFrontmatter): SkillDependencies =>
+  extract(fm, "node installers", (out) => fromMetadata(fm, out, "node"));
+
+const extract = (fm: ParsedFrontmatter, what: string, collect: (out: Collector) => void): SkillDependencies => {
   const name = typeof fm.data.name === "string" && fm.data.name.trim() !== "" ? fm.data.name.trim() : null;
   const requirements: string[] = [];
   const lines: number[] = [];
@@ -168,13 +183,12 @@ export const extractPythonDependencies = (fm: ParsedFrontmatter): SkillDependenc
       findings.push(critical(rule, message, line));
     },
   };
-  fromSeedFormat(fm, out);
-  fromMetadata(fm, out);
+  collect(out);
   if (requirements.length > MAX_DEPENDENCIES) {
     findings.push(
       critical(
         "too-many-dependencies",
-        `The skill declares ${requirements.length} Python dependencies; package-guard vets at most ${MAX_DEPENDENCIES}`,
+        `The skill declares ${requirements.length} ${what}; package-guard vets at most ${MAX_DEPENDENCIES}`,
         lines[MAX_DEPENDENCIES] ?? 1,
       ),
     );

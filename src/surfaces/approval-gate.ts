@@ -1,6 +1,6 @@
 import { toPackageGuardError } from "../errors.js";
 import type { AskResolution, InstallAsk, InstallApprovalService } from "../service/install-approval.js";
-import { installRequestParams } from "./params.js";
+import { installRequestParams, isNpmRequest } from "./params.js";
 import type { GateLogger, ToolCallContext, ToolCallEvent } from "./tool-gate.js";
 
 type AgentRunContext = ToolCallContext & { runId?: string | undefined; toolCallId?: string | undefined };
@@ -44,6 +44,9 @@ export const createInstallApprovalGate = (deps: {
   ): Promise<InstallApprovalResult | undefined> => {
     // Only agent runs: an operator's /tools/invoke call gets APPROVAL_REQUIRED with the id, as before.
     if (!ctx.runId || event.toolName !== "install_package") return undefined;
+    // An npm request is not a Python one: asking here would grant the PyPI package of that name. npm approvals
+    // (npm:<name> per component) are created by the npm pipeline, which reports APPROVAL_REQUIRED with the id.
+    if (isNpmRequest(event.params)) return undefined;
     let request;
     try {
       request = installRequestParams(event.params);

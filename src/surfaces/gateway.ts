@@ -4,7 +4,17 @@ import { ECOSYSTEMS } from "../scan/types.js";
 import { doctorVia } from "../service/doctor.js";
 import type { Services } from "../service/services.js";
 import { APPROVAL_FILTERS, AUDIT_STATUSES, SBOM_FORMATS } from "../service/types.js";
-import { enumParam, installRequestParams, intParam, objectParam, rawParam, stringParam } from "./params.js";
+import {
+  ecosystemParam,
+  enumParam,
+  installRequestParams,
+  intParam,
+  isNpmRequest,
+  npmInstallRequestParams,
+  objectParam,
+  rawParam,
+  stringParam,
+} from "./params.js";
 
 type Scope = "operator.read" | "operator.write" | "operator.admin" | "operator.approvals";
 type ErrorShape = { code: string; message: string; details?: unknown; retryable?: boolean };
@@ -73,16 +83,28 @@ export const registerGatewayMethods = (
     run: (service: Services, params: Record<string, unknown>, client: string | null) => Promise<unknown>,
   ) => unopened(name, scope, async (params, client) => run(await getService(), params, client));
 
-  method("packages.install", "operator.write", (s, p, client) =>
-    s.packages.install(installRequestParams(p), { source: "rpc", agentId: stringParam(p, "agentId") ?? null, client }),
-  );
+  method("packages.install", "operator.write", (s, p, client) => {
+    const caller = { source: "rpc" as const, agentId: stringParam(p, "agentId") ?? null, client };
+    return isNpmRequest(p)
+      ? s.npm.install(npmInstallRequestParams(p), caller)
+      : s.packages.install(installRequestParams(p), caller);
+  });
   method("packages.uninstall", "operator.write", (s, p, client) =>
-    s.packages.uninstall(
-      { package: stringParam(p, "package", true), skill: stringParam(p, "skill", true) },
-      { source: "rpc", client },
-    ),
+    isNpmRequest(p)
+      ? s.npm.uninstall(
+          { package: stringParam(p, "package", true), component: stringParam(p, "component", true) },
+          { source: "rpc", client },
+        )
+      : s.packages.uninstall(
+          { package: stringParam(p, "package", true), skill: stringParam(p, "skill", true) },
+          { source: "rpc", client },
+        ),
   );
-  method("packages.installed", "operator.read", (s, p) => s.operator.installed(stringParam(p, "skill")));
+  method("packages.installed", "operator.read", (s, p) =>
+    ecosystemParam(p) === "npm"
+      ? s.npm.installed(stringParam(p, "component"))
+      : s.operator.installed(stringParam(p, "skill")),
+  );
   method("packages.installations", "operator.read", (s, p) =>
     s.operator.installations({
       limit: intParam(p, "limit", 1, 500) ?? 100,
@@ -91,19 +113,30 @@ export const registerGatewayMethods = (
       agentId: stringParam(p, "agentId"),
       status: enumParam(p, "status", AUDIT_STATUSES),
       since: stringParam(p, "since"),
+      ...(p.ecosystem === undefined ? {} : { ecosystem: ecosystemParam(p) }),
     }),
   );
   method("packages.whitelist.list", "operator.read", async (s, p) =>
-    s.operator.whitelistList(enumParam(p, "maturity", MATURITY_LEVELS) ?? "student", stringParam(p, "category")),
+    s.operator.whitelistList(
+      enumParam(p, "maturity", MATURITY_LEVELS) ?? "student",
+      stringParam(p, "category"),
+      ecosystemParam(p),
+    ),
   );
-  method("packages.whitelist.add", "operator.admin", (s, p, client) =>
-    s.operator.whitelistAdd(objectParam(p, "entry"), { source: "rpc", client }),
-  );
+  method("packages.whitelist.add", "operator.admin", (s, p, client) => {
+    const entry = objectParam(p, "entry");
+    // `{entry: {..., ecosystem}}` or `{entry, ecosystem}`: the entry's own field wins.
+    const withEcosystem =
+      entry.ecosystem === undefined && p.ecosystem !== undefined ? { ...entry, ecosystem: ecosystemParam(p) } : entry;
+    return s.operator.whitelistAdd(withEcosystem, { source: "rpc", client });
+  });
   method("packages.whitelist.remove", "operator.admin", (s, p, client) =>
-    s.operator.whitelistRemove(stringParam(p, "package", true), enumParam(p, "maturity", MATURITY_LEVELS), {
-      source: "rpc",
-      client,
-    }),
+    s.operator.whitelistRemove(
+      stringParam(p, "package", true),
+      enumParam(p, "maturity", MATURITY_LEVELS),
+      { source: "rpc", client },
+      ecosystemParam(p),
+    ),
   );
   method("packages.approvals.list", "operator.read", (s, p) =>
     s.operator.approvalsList(enumParam(p, "status", APPROVAL_FILTERS)),
@@ -121,9 +154,12 @@ export const registerGatewayMethods = (
   method("packages.overrides.list", "operator.read", (s) => s.operator.overridesList());
   method("packages.overrides.add", "operator.approvals", (s, p, client) => {
     const o = objectParam(p, "override");
+    const npm = ecosystemParam(o) === "npm";
     return s.operator.overridesAdd(
       {
-        skill: rawParam(o, "skill"),
+        // npm overrides name a component (`component`, or `skill` for the same id).
+        skill: npm ? (rawParam(o, "component") ?? rawParam(o, "skill")) : rawParam(o, "skill"),
+        ...(npm ? { ecosystem: "npm" as const } : {}),
         package: rawParam(o, "package"),
         version: rawParam(o, "version"),
         advisories: o.advisories as string[],

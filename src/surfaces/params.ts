@@ -1,4 +1,6 @@
+import { ECOSYSTEMS, type Ecosystem } from "../config.js";
 import { PackageGuardError } from "../errors.js";
+import type { NpmInstallRequest } from "../service/npm-pipeline.js";
 import type { InstallRequest } from "../service/types.js";
 import { isRecord } from "../util/is-record.js";
 
@@ -82,5 +84,31 @@ export const installRequestParams = (params: unknown): InstallRequest => {
     ...(version === undefined || version === null ? {} : { version: version as string }),
     // SECURITY: the maturity comes from configuration by agent id; what the caller claims is only audited.
     ...(claimed === undefined ? {} : { claimedMaturity: shown(claimed) }),
+  };
+};
+
+/** `ecosystem`: "PyPI" (the default when absent) or "npm". */
+export const ecosystemParam = (params: unknown): Ecosystem => enumParam(params, "ecosystem", ECOSYSTEMS) ?? "PyPI";
+
+/**
+ * Whether a request is for npm: `ecosystem: "npm"`, or (the seed's npm API) no ecosystem but a component instead of a
+ * skill.
+ */
+export const isNpmRequest = (params: unknown): boolean => {
+  const has = (key: string): boolean => read(params, key) !== undefined && read(params, key) !== null;
+  if (has("ecosystem")) return ecosystemParam(params) === "npm";
+  return (has("component") || has("component_id")) && !has("skill") && !has("skill_id");
+};
+
+/** An npm install request: `{package, version?, component}`, or the seed's `{package_name, version_constraint,
+ * component_id}`. */
+export const npmInstallRequestParams = (params: unknown): NpmInstallRequest => {
+  const first = (...keys: string[]): unknown =>
+    keys.map((k) => read(params, k)).find((v) => v !== undefined && v !== null);
+  const version = first("version", "version_constraint") as string | undefined;
+  return {
+    package: first("package", "package_name") as string,
+    component: first("component", "component_id") as string,
+    ...(version === undefined ? {} : { version }),
   };
 };

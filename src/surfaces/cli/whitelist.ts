@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import { PackageGuardError } from "../../errors.js";
-import { EXIT, parseMaturity, withCommon, type CliKit } from "./kit.js";
+import { EXIT, parseEcosystem, parseMaturity, withCommon, type CliKit } from "./kit.js";
 import { whitelistTable } from "./views.js";
+
+const ECOSYSTEM_HELP = "PyPI (default) or npm";
 
 /** whitelist list, add and remove */
 export const mountWhitelist = (root: Command, { run }: CliKit): void => {
@@ -10,10 +12,15 @@ export const mountWhitelist = (root: Command, { run }: CliKit): void => {
     .description("Entries visible at a maturity level (lower levels inherited)")
     .option("--maturity <level>", "maturity level", "student")
     .option("--category <c>", "only this category")
+    .option("--ecosystem <e>", ECOSYSTEM_HELP)
     .action(
       run(async (service, opts) => {
-        const o = opts as { maturity: string; category?: string };
-        const entries = await service.operator.whitelistList(parseMaturity(o.maturity), o.category);
+        const o = opts as { maturity: string; category?: string; ecosystem?: string };
+        const entries = await service.operator.whitelistList(
+          parseMaturity(o.maturity),
+          o.category,
+          parseEcosystem(o.ecosystem),
+        );
         return { value: entries, human: whitelistTable(entries) };
       }),
     );
@@ -21,7 +28,8 @@ export const mountWhitelist = (root: Command, { run }: CliKit): void => {
   withCommon(whitelist.command("add <package>"))
     .description("Add or replace an entry in the operator overlay (<state>/package-guard/whitelist.yaml)")
     .requiredOption("--maturity <level>", "lowest maturity that may install it")
-    .option("--version <range>", "approved PEP 440 range, e.g. '>=2,<3'")
+    .option("--ecosystem <e>", ECOSYSTEM_HELP)
+    .option("--version <range>", "approved range: PEP 440 ('>=2,<3'), or for npm node-semver ('^4.17.21')")
     .option("--category <c>")
     .option("--description <text>")
     .option("--max-memory-mb <n>")
@@ -32,6 +40,7 @@ export const mountWhitelist = (root: Command, { run }: CliKit): void => {
       run(async (service, opts, pkg) => {
         const o = opts as {
           maturity: string;
+          ecosystem?: string;
           version?: string;
           category?: string;
           description?: string;
@@ -43,9 +52,11 @@ export const mountWhitelist = (root: Command, { run }: CliKit): void => {
         const memory = o.maxMemoryMb === undefined ? undefined : Number(o.maxMemoryMb);
         if (memory !== undefined && !(Number.isInteger(memory) && memory > 0))
           throw new PackageGuardError("CONFIG_INVALID", "--max-memory-mb must be a positive integer");
+        const ecosystem = parseEcosystem(o.ecosystem);
         const entry = {
           package: pkg,
           maturity: parseMaturity(o.maturity),
+          ...(ecosystem === "npm" ? { ecosystem } : {}),
           ...(o.version !== undefined ? { version: o.version } : {}),
           ...(o.category !== undefined ? { category: o.category } : {}),
           ...(o.description !== undefined ? { description: o.description } : {}),
@@ -57,23 +68,24 @@ export const mountWhitelist = (root: Command, { run }: CliKit): void => {
         const created = await service.operator.whitelistAdd(entry, { source: "cli", client: "cli" });
         return {
           value: created,
-          human: `Added ${created.package} ${created.version || "(any version)"} at ${created.maturity}`,
+          human:
+            `Added ${created.ecosystem === "npm" ? "npm package " : ""}${created.package} ` +
+            `${created.version || "(any version)"} at ${created.maturity}`,
         };
       }),
     );
   withCommon(whitelist.command("remove <package>"))
     .description("Remove an entry (from one tier with --maturity, else everywhere); installed copies stay")
     .option("--maturity <level>")
+    .option("--ecosystem <e>", ECOSYSTEM_HELP)
     .action(
       run(async (service, opts, pkg) => {
-        const m = (opts as { maturity?: string }).maturity;
+        const o = opts as { maturity?: string; ecosystem?: string };
         const result = await service.operator.whitelistRemove(
           pkg ?? "",
-          m === undefined ? undefined : parseMaturity(m),
-          {
-            source: "cli",
-            client: "cli",
-          },
+          o.maturity === undefined ? undefined : parseMaturity(o.maturity),
+          { source: "cli", client: "cli" },
+          parseEcosystem(o.ecosystem),
         );
         const still =
           result.stillInstalledIn.length > 0 ? `; still installed in: ${result.stillInstalledIn.join(", ")}` : "";

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config.js";
 import { openServices } from "../../../src/runtime.js";
-import type { Services } from "../../../src/service/services.js";
+import { installGate, type Services } from "../../../src/service/services.js";
 import { vetInstallTarget } from "../../../src/service/vet-target.js";
 import { malwareRecord } from "../../helpers/advisory-zip.js";
 import { DEMO_PACKAGES, startPackageIndex, type PackageIndex } from "../../helpers/package-index.js";
@@ -34,7 +34,7 @@ const stage = async (name: string, files: Record<string, string>): Promise<strin
 };
 const vet = (dir: string, name: string) =>
   vetInstallTarget(
-    service.packages,
+    installGate(service),
     { targetType: "skill", targetName: name, sourcePath: dir, sourcePathKind: "directory" },
     { source: "policy", client: "install-policy" },
   );

@@ -80,6 +80,33 @@ describe("AuditLog.query", () => {
     expect(await seqs({ package: "requests", limit: 2 })).toEqual([4, 3]);
   });
 
+  it("keeps npm names as npm spells them, and filters by ecosystem", async () => {
+    const log = await openLog();
+    await log.append(entry({ package: "lodash.merge", ecosystem: "npm" }));
+    await log.append(entry({ package: "Lodash_Merge" }));
+    await log.append(entry({ package: "@acme/widget", ecosystem: "npm" }));
+    await log.append(entry({ package: "requests", ecosystem: "npm" }));
+    await log.append(entry({ package: "requests" }));
+    const records = await log.query();
+    expect(records.map((r) => [r.package, r.ecosystem])).toEqual([
+      ["requests", null],
+      ["requests", "npm"],
+      ["@acme/widget", "npm"],
+      ["lodash-merge", null],
+      ["lodash.merge", "npm"],
+    ]);
+    const seqs = async (q: Parameters<typeof log.query>[0]) => (await log.query(q)).map((r) => r.seq);
+    // npm's lodash.merge and PyPI's lodash-merge are different packages.
+    expect(await seqs({ package: "lodash.merge", ecosystem: "npm" })).toEqual([1]);
+    expect(await seqs({ package: "lodash-merge", ecosystem: "npm" })).toEqual([]);
+    expect(await seqs({ package: "Lodash.Merge", ecosystem: "PyPI" })).toEqual([2]);
+    expect(await seqs({ package: "lodash.merge" })).toEqual([2, 1]);
+    expect(await seqs({ package: "requests" })).toEqual([5, 4]);
+    expect(await seqs({ package: "requests", ecosystem: "npm" })).toEqual([4]);
+    expect(await seqs({ ecosystem: "npm" })).toEqual([4, 3, 1]);
+    expect(await seqs({ package: "@acme/widget" })).toEqual([3]);
+  });
+
   it("since keeps records at or after the timestamp", async () => {
     const log = await openLog({ now: steppingClock() });
     await appendMany(log, 5);

@@ -19,6 +19,7 @@ const KEYS = [
   "maturity",
   "requested",
   "skillId",
+  "ecosystem",
   "package",
   "version",
   "code",

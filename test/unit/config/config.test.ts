@@ -62,6 +62,32 @@ describe("parseConfig", () => {
     );
   });
 
+  it("npm: defaults, a registry always ending in '/', and no credentials or options in it", () => {
+    expect(parseConfig(undefined, "/state").npm).toEqual({
+      npm: "npm",
+      registry: "https://registry.npmjs.org/",
+      installTimeoutMs: 600_000,
+      lockTimeoutMs: 120_000,
+      maxPackages: 2000,
+      componentsRoot: "/state/package-guard/components",
+    });
+    expect(parseConfig({ npm: { registry: "http://127.0.0.1:4873" } }, "/s").npm.registry).toBe(
+      "http://127.0.0.1:4873/",
+    );
+    expect(parseConfig({ npm: { registry: "https://mirror.example/npm//" } }, "/s").npm.registry).toBe(
+      "https://mirror.example/npm/",
+    );
+    for (const registry of ["https://user:token@registry.example/", "ftp://x/", "https://x/ -y", "--registry=x"]) {
+      expect(() => parseConfig({ npm: { registry } }, "/s"), registry).toThrow(
+        expect.objectContaining({ code: "CONFIG_INVALID", message: expect.stringContaining("/npm/registry") }),
+      );
+    }
+    expect(JSON.stringify(validateConfig({ npm: { registry: "https://u:s3cret@r.example/" } }))).not.toContain(
+      "s3cret",
+    );
+    expect(validateConfig({ npm: { npm: "-x", maxPackages: 0, other: 1 } })).toHaveLength(3);
+  });
+
   it("reports every problem at once, not just the first", () => {
     expect(validateConfig({ defaultMaturity: "x", python: { installer: "y" }, extra: 1 })).toHaveLength(3);
   });

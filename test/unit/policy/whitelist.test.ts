@@ -42,6 +42,7 @@ describe("the shipped default (the seed's list)", () => {
   it("keeps the seed's fields", () => {
     expect(w.lookup("pandas", "student")).toEqual({
       package: "pandas",
+      ecosystem: "PyPI",
       displayName: "pandas",
       version: ">=2.0.0,<3.0.0",
       maturity: "student",
@@ -152,6 +153,7 @@ describe("layers", () => {
     ]);
     expect(w.lookup("foo-bar", "student")).toEqual({
       package: "foo-bar",
+      ecosystem: "PyPI",
       displayName: "Foo_Bar",
       version: ">=1.0,<2",
       maturity: "student",

@@ -63,3 +63,41 @@ describe("check tells the truth about approvals (issue 14.2)", () => {
     });
   });
 });
+
+describe("check for npm tells the same truth about approvals", () => {
+  it("APPROVAL_REQUIRED without a live grant for the agent and component; allowed with one", async () => {
+    await services.operator.whitelistAdd(
+      { package: "three", ecosystem: "npm", maturity: "autonomous", version: "^0.160.0", requires_approval: true },
+      { source: "cli" },
+    );
+    const asked = await services.npm.check("three", { maturity: "autonomous" });
+    expect(asked).toMatchObject({
+      allowed: false,
+      code: "APPROVAL_REQUIRED",
+      package: "three",
+      requiresApproval: true,
+    });
+    expect(asked.message).toContain("pass --component");
+    expect(await services.operator.approvalsList()).toEqual([]);
+
+    // An install asks for the approval before anything runs (the runner here fails on any process).
+    await expect(
+      services.npm.install({ package: "three", component: "scene" }, { source: "rpc", agentId: "research" }),
+    ).rejects.toMatchObject({ code: "APPROVAL_REQUIRED" });
+    const [pending] = await services.operator.approvalsList("pending");
+    await services.operator.approvalsResolve(pending!.id, "approve", {}, { source: "cli" });
+
+    expect(await services.npm.check("three", { agentId: "research", component: "scene" })).toMatchObject({
+      allowed: true,
+      requiresApproval: true,
+      approvalId: pending!.id,
+    });
+    const elsewhere = await services.npm.check("three", { agentId: "research", component: "other" });
+    expect(elsewhere).toMatchObject({ allowed: false, code: "APPROVAL_REQUIRED" });
+    expect(elsewhere.message).toContain("no live grant exists for agent 'research' in component 'other'");
+    // A grant for npm three is not a grant for a PyPI package of the same name, nor the other way round.
+    expect(await services.packages.check("three", { agentId: "research", skill: "scene" })).toMatchObject({
+      allowed: false,
+    });
+  });
+});

@@ -198,3 +198,72 @@ describe("vetting an install target", () => {
     expect(v).toMatchObject({ decision: "allow", preinstall: ["tinycalc"] });
   });
 });
+
+describe("vetting node installers (metadata.openclaw.install[], kind node)", () => {
+  const NODE = (packages: string[]) =>
+    `metadata: { "openclaw": { "install": [${packages
+      .map((p) => `{ "id": "n-${p.length}", "kind": "node", "package": "${p}", "bins": ["x"] }`)
+      .join(", ")}, { "kind": "uv", "package": "tinycalc" }] } }`;
+
+  it("a whole-skill install vets node installers through the npm pipeline and uv ones through Python", async () => {
+    const vetter = fakeVetter();
+    const dir = await skillDir("cli-tools", `name: cli-tools\n${NODE(["@acme/cli@^1.2.0", "prettier"])}`);
+    const v = await vetInstallTarget(vetter, target(dir), { source: "hook", client: "before_install:upload" });
+    expect(vetter.vetNpm).toHaveBeenCalledWith(
+      {
+        skill: "cli-tools",
+        packages: ["@acme/cli@^1.2.0", "prettier"],
+        source: "hook",
+        client: "before_install:upload",
+      },
+      undefined,
+    );
+    expect(vetter.vetSkill.mock.calls[0]![0]).toMatchObject({ skill: "cli-tools", requirements: ["tinycalc"] });
+    // npm packages go to OpenClaw's own global install: never pre-installed by us.
+    expect(v).toEqual({ decision: "allow", findings: [], skill: "cli-tools", preinstall: ["tinycalc"] });
+  });
+
+  it("a denied node installer blocks the whole install, naming it, even when the Python side passes", async () => {
+    const vetter = fakeVetter({ deny: { "@acme/cli": "MALICIOUS" } });
+    const dir = await skillDir("bad-cli", `name: bad-cli\n${NODE(["@acme/cli@^1.2.0"])}`);
+    const v = await vetInstallTarget(vetter, target(dir), { source: "policy" });
+    expect(v).toMatchObject({
+      decision: "block",
+      reason: "package-guard blocked skill 'bad-cli': node installer @acme/cli@^1.2.0: [MALICIOUS] @acme/cli is denied",
+      preinstall: [],
+      findings: [{ ruleId: "package-guard.malicious", severity: "critical", file: "SKILL.md" }],
+    });
+  });
+
+  it("a node installer needing approval is a warn with the approval id", async () => {
+    const dir = await skillDir("gated-cli", `name: gated-cli\n${NODE(["gated"])}`);
+    const v = await vetInstallTarget(fakeVetter({ approve: ["gated"] }), target(dir), { source: "hook" });
+    expect(v).toMatchObject({ decision: "warn", findings: [{ severity: "warn" }] });
+    expect(v.reason).toContain("gated (approval apr_gated)");
+  });
+
+  it("a node installer run vets only its package; one without a package blocks", async () => {
+    const vetter = fakeVetter({ deny: { evil: "NOT_WHITELISTED" } });
+    const dir = await skillDir("runner", "name: runner\ndependencies:\n  python:\n    - package: tinycalc");
+    const run = await vetInstallTarget(vetter, target(dir, { installSpec: { kind: "node", package: "evil@1.0.0" } }), {
+      source: "hook",
+    });
+    expect(vetter.vetSkill).not.toHaveBeenCalled();
+    expect(vetter.vetNpm.mock.calls[0]![0]).toMatchObject({ packages: ["evil@1.0.0"] });
+    expect(run).toMatchObject({ decision: "block", preinstall: [] });
+    const empty = await vetInstallTarget(fakeVetter(), target(dir, { installSpec: { kind: "node" } }), {
+      source: "hook",
+    });
+    expect(empty).toMatchObject({ decision: "block", findings: [{ ruleId: "package-guard.dependency-malformed" }] });
+  });
+
+  it("a node installer without a package string in SKILL.md blocks", async () => {
+    const dir = await skillDir(
+      "broken-node",
+      'name: broken-node\nmetadata: { "openclaw": { "install": [{ "kind": "node", "package": 42 }] } }',
+    );
+    const v = await vetInstallTarget(fakeVetter(), target(dir), { source: "hook" });
+    expect(v).toMatchObject({ decision: "block" });
+    expect(v.reason).toContain("is a node installer without a 'package' string");
+  });
+});

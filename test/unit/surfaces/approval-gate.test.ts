@@ -81,6 +81,21 @@ describe("install_package asks through OpenClaw's approvals", () => {
     expect(await services.operator.approvalsList("pending")).toEqual([]);
   });
 
+  it("an npm request is not asked as the Python package of the same name", async () => {
+    const { gate } = gateFor();
+    const npm = { toolName: "install_package", toolCallId: "call-npm" };
+    expect(
+      await gate.beforeToolCall(
+        { ...npm, params: { ecosystem: "npm", package: "datakit", skill: "pipeline" } },
+        agentRun,
+      ),
+    ).toBeUndefined();
+    expect(
+      await gate.beforeToolCall({ ...npm, params: { package_name: "datakit", component_id: "pipeline" } }, agentRun),
+    ).toBeUndefined();
+    expect(await services.operator.approvalsList("pending")).toEqual([]);
+  });
+
   it("allow-once grants this request: the tool waits for the grant, and it ends after the install", async () => {
     const { gate } = gateFor();
     const result = (await gate.beforeToolCall(call("datakit"), agentRun)) as InstallApprovalResult;

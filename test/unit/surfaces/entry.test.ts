@@ -66,7 +66,9 @@ describe("the plugin entry", () => {
     const result = (await gate.handler(...execCall("pip install six"))) as { block: boolean; blockReason: string };
     expect(result.block).toBe(true);
     expect(result.blockReason).toMatch(/^\[SHELL_BLOCKED\] /);
-    expect(result.blockReason).toContain("could not record this decision: package-guard is closed: Invalid package-guard");
+    expect(result.blockReason).toContain(
+      "could not record this decision: package-guard is closed: Invalid package-guard",
+    );
     expect(await gate.handler(...execCall("ls -la"))).toBeUndefined();
     // Its default exec environment stays on too.
     expect(await hooks.get("resolve_exec_env")![0]!.handler({ toolName: "exec", host: "gateway" }, {})).toMatchObject({

@@ -150,7 +150,26 @@ describe("gateway methods", () => {
     const whitelistList = vi.fn().mockResolvedValue([]);
     const { call } = setup({ whitelistList });
     await call("packages.whitelist.list", {});
-    expect(whitelistList).toHaveBeenCalledWith("student", undefined);
+    expect(whitelistList).toHaveBeenCalledWith("student", undefined, "PyPI");
+    await call("packages.whitelist.list", { ecosystem: "npm", maturity: "intern" });
+    expect(whitelistList).toHaveBeenLastCalledWith("intern", undefined, "npm");
+    expect((await call("packages.whitelist.list", { ecosystem: "cargo" })).error).toMatchObject({
+      code: "INVALID_REQUEST",
+    });
+  });
+
+  it("whitelist.add takes the ecosystem in the entry or beside it; remove takes it beside the package", async () => {
+    const whitelistAdd = vi.fn().mockResolvedValue({});
+    const whitelistRemove = vi.fn().mockResolvedValue({});
+    const { call } = setup({ whitelistAdd, whitelistRemove });
+    await call("packages.whitelist.add", { entry: { package: "d3", ecosystem: "npm" } });
+    expect(whitelistAdd).toHaveBeenLastCalledWith({ package: "d3", ecosystem: "npm" }, expect.anything());
+    await call("packages.whitelist.add", { entry: { package: "d3" }, ecosystem: "npm" });
+    expect(whitelistAdd).toHaveBeenLastCalledWith({ package: "d3", ecosystem: "npm" }, expect.anything());
+    await call("packages.whitelist.add", { entry: { package: "pandas" } });
+    expect(whitelistAdd).toHaveBeenLastCalledWith({ package: "pandas" }, expect.anything());
+    await call("packages.whitelist.remove", { package: "d3", ecosystem: "npm" });
+    expect(whitelistRemove).toHaveBeenLastCalledWith("d3", undefined, expect.anything(), "npm");
   });
 
   it("packages.sbom answers with the CycloneDX document itself, or the lock file's text with its format", async () => {

@@ -83,13 +83,28 @@ describe("agent tools", () => {
   it("list_packages lists what the calling agent's maturity allows", async () => {
     const listForAgent = vi.fn().mockResolvedValue({
       maturity: "student",
+      ecosystem: "PyPI",
       packages: [
         { package: "pandas", version: ">=2,<3", category: "data-science", requires_approval: false, description: "" },
       ],
     });
     const tool = factories({ listForAgent }).listPackages({ agentId: "junior" });
     const r = await tool.execute("call-1", { category: "data-science" });
-    expect(listForAgent).toHaveBeenCalledWith("junior", "data-science");
+    expect(listForAgent).toHaveBeenCalledWith("junior", "data-science", "PyPI");
     expect(r.content[0]!.text).toContain("- pandas >=2,<3 [data-science]");
+  });
+
+  it("list_packages {ecosystem: 'npm'} lists npm packages; another ecosystem is refused", async () => {
+    const listForAgent = vi.fn().mockResolvedValue({
+      maturity: "intern",
+      ecosystem: "npm",
+      packages: [{ package: "d3", version: "7.9.0", category: "charts", requires_approval: true, description: "" }],
+    });
+    const tool = factories({ listForAgent }).listPackages({ agentId: "junior" });
+    const r = await tool.execute("call-1", { ecosystem: "npm" });
+    expect(listForAgent).toHaveBeenCalledWith("junior", undefined, "npm");
+    expect(r.content[0]!.text).toContain("npm packages approved for intern agents");
+    expect(r.content[0]!.text).toContain("- d3 7.9.0 [charts] (needs operator approval)");
+    await expect(tool.execute("call-2", { ecosystem: "cargo" })).rejects.toMatchObject({ code: "INVALID_REQUIREMENT" });
   });
 });
