@@ -133,13 +133,14 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
   const exposure = new ExposureService(deps);
   const npm = new NpmComponents(config, runner);
   const packages = new PackageService(deps);
+  const npmPackages = new NpmPackageService({ ...deps, npm, scan: npmScan });
   return {
     packages,
-    npm: new NpmPackageService({ ...deps, npm, scan: npmScan }),
+    npm: npmPackages,
     operator: new OperatorService({ ...deps, exposure, npm, npmScan }),
     exposure,
     widgets,
-    installApprovals: new InstallApprovalService({ ...deps, packages }),
+    installApprovals: new InstallApprovalService({ ...deps, packages, npm: npmPackages }),
   };
 };
 

@@ -1,9 +1,12 @@
 import type { AuditLog } from "../audit/log.js";
+import type { Ecosystem } from "../config.js";
 import type { PackageGuardConfig } from "../config.js";
 import { toPackageGuardError } from "../errors.js";
 import type { ApprovalKey, ApprovalStore } from "../policy/approvals.js";
+import { formatNpmRequest } from "../policy/npm-request.js";
 import { formatRequirement } from "../policy/requirement.js";
 import type { PythonEnvironment } from "../python/environment.js";
+import type { NpmInstallRequest, NpmPackageService } from "./npm-pipeline.js";
 import type { PackageService } from "./pipeline.js";
 import type { InstallRequest } from "./types.js";
 
@@ -15,6 +18,9 @@ export type InstallAsk = {
   approvalId: string;
   key: ApprovalKey;
   requirement: string;
+  /** The package and ecosystem as audit records name them (the key spells an npm package npm:<name>). */
+  package: string;
+  ecosystem: Ecosystem;
   maturity: string;
   title: string;
   description: string;
@@ -37,6 +43,7 @@ export class InstallApprovalService {
     private readonly deps: {
       config: PackageGuardConfig;
       packages: PackageService;
+      npm: NpmPackageService;
       python: PythonEnvironment;
       approvals: ApprovalStore;
       audit: AuditLog;
@@ -68,6 +75,51 @@ export class InstallApprovalService {
       // A request policy refuses is the tool's to report, with its own code.
       return null;
     }
+    return this.askFor(key, requirement, maturity, caller, {
+      target: `skill '${key.skill}'`,
+      package: key.package,
+      ecosystem: "PyPI",
+    });
+  }
+
+  /**
+   * The same for an npm component install: the grant is the npm pipeline's own (package npm:<name>, the component
+   * as its scope), so the pipeline finds it after the answer and the two ecosystems never answer for each other.
+   */
+  async askNpm(request: NpmInstallRequest, caller: AskCaller): Promise<InstallAsk | null> {
+    if (!this.enabled) return null;
+    const maturity = this.deps.packages.maturityOf(caller.agentId);
+    let key: ApprovalKey;
+    let requirement: string;
+    try {
+      const component = this.deps.npm.validateComponent(request.component);
+      const decision = await this.deps.npm.decide(request.package, request.version, maturity);
+      if (!decision.requiresApproval) return null;
+      requirement = `npm ${formatNpmRequest({ name: decision.request.name, range: decision.effectiveRange })}`;
+      key = {
+        agentId: caller.agentId,
+        skill: component,
+        package: `npm:${decision.request.name}`,
+        specifier: decision.effectiveRange,
+      };
+    } catch {
+      return null;
+    }
+    return this.askFor(key, requirement, maturity, caller, {
+      target: `component '${key.skill}'`,
+      package: key.package.slice("npm:".length),
+      ecosystem: "npm",
+    });
+  }
+
+  private async askFor(
+    key: ApprovalKey,
+    requirement: string,
+    maturity: string,
+    caller: AskCaller,
+    shown: { target: string; package: string; ecosystem: Ecosystem },
+  ): Promise<InstallAsk | null> {
+    const { target } = shown;
     if (await this.deps.approvals.grantFor(key)) return null;
     const { approval } = await this.deps.approvals
       .request(key, { maturity, reason: `tool request by ${caller.agentId ?? "an agent"} for ${requirement}` })
@@ -82,23 +134,26 @@ export class InstallApprovalService {
       sessionKey: caller.sessionKey,
       maturity,
       requested: requirement,
+      ecosystem: shown.ecosystem,
       skillId: key.skill,
-      package: key.package,
-      reason: `asked through OpenClaw's approvals: ${who} wants ${requirement} in skill '${key.skill}'`,
+      package: shown.package,
+      reason: `asked through OpenClaw's approvals: ${who} wants ${requirement} in ${target}`,
       details: { approvalId: approval.id, via: "openclaw", specifier: key.specifier },
     });
     return {
       approvalId: approval.id,
       key,
       requirement,
+      package: shown.package,
+      ecosystem: shown.ecosystem,
       maturity,
-      title: `Install ${key.package} for ${who}`.slice(0, 80),
+      title: `Install ${shown.ecosystem === "npm" ? "npm " : ""}${shown.package} for ${who}`.slice(0, 80),
       description:
-        `Agent ${who} (${maturity}) asks to install ${requirement} into skill '${key.skill}'. The whitelist says ` +
+        `Agent ${who} (${maturity}) asks to install ${requirement} into ${target}. The whitelist says ` +
         `it needs an operator's approval. Approval ${approval.id}; also resolvable with ` +
         `'openclaw packages approvals resolve ${approval.id} approve'.`,
       timeoutReason:
-        `[APPROVAL_REQUIRED] Nobody approved ${requirement} for skill '${key.skill}' in time. Approval ` +
+        `[APPROVAL_REQUIRED] Nobody approved ${requirement} for ${target} in time. Approval ` +
         `${approval.id} stays pending: an operator can approve it (packages.approvals.resolve), then retry the ` +
         `same request.`,
     };
@@ -130,8 +185,9 @@ export class InstallApprovalService {
       sessionKey: caller.sessionKey,
       maturity: ask.maturity,
       requested: ask.requirement,
+      ecosystem: ask.ecosystem,
       skillId: ask.key.skill,
-      package: ask.key.package,
+      package: ask.package,
       reason: `OpenClaw approval ${ask.approvalId}: ${outcome}`,
       details: {
         approvalId: ask.approvalId,

@@ -71,6 +71,11 @@ export class NpmPackageService {
     this.now = deps.now ?? (() => new Date());
   }
 
+  /** The component id as installs use it (CONFIG_INVALID-free: INVALID_REQUIREMENT for a bad id). */
+  validateComponent(id: unknown): string {
+    return this.deps.npm.validateComponent(id);
+  }
+
   /** Steps 1-3: parse and policy. */
   async decide(raw: unknown, version: unknown, maturity: Maturity): Promise<NpmPolicyDecision> {
     return evaluateNpm(await this.deps.whitelist.current(), parseNpmRequest(raw, version), maturity);

@@ -1,5 +1,6 @@
 import type { ShellMode } from "../config.js";
 import type { ErrorCode } from "../errors.js";
+import { parseNpmRequest } from "../policy/npm-request.js";
 import { formatRequirement, parseRequirement } from "../policy/requirement.js";
 import type { Finding, FindingKind } from "../shell/types.js";
 import { redactSecrets } from "../util/redact.js";
@@ -38,17 +39,48 @@ const PYTHON_FAMILIES = new Set([
   "easy_install",
   "setuptools",
 ]);
+const NODE_FAMILIES = new Set(["npm", "pnpm", "yarn", "bun"]);
 // Guard controls and state writes are never put to a vote: an agent may not even ask to change the guard.
 const RANK: Record<FindingKind, number> = { guard: 0, protected: 1, install: 2, opaque: 3 };
 
-const parsedPackages = (findings: Finding[]): string[] | null => {
+type Suggested = { package: string; calls: string[] };
+
+/**
+ * The install_package calls that replace the findings' installs, when every one of them is a plain request of one
+ * ecosystem that the grammar of that ecosystem accepts (rebuilt, never echoed); otherwise null.
+ */
+const suggestedCalls = (findings: Finding[]): Suggested | null => {
   const words = findings.flatMap((f) => f.packages ?? []);
-  if (words.length === 0 || findings.some((f) => f.kind === "install" && !f.packages)) return null;
+  if (words.length === 0 || findings.some((f) => !f.packages)) return null;
+  const python = findings.every((f) => PYTHON_FAMILIES.has(f.family));
+  const node = findings.every((f) => NODE_FAMILIES.has(f.family));
   try {
-    return words.map((w) => formatRequirement(parseRequirement(w)));
+    if (python) {
+      const packages = words.map((w) => formatRequirement(parseRequirement(w)));
+      return {
+        package: packages[0]!.replace(/[[<>=!~].*$/, ""),
+        calls: packages.map((p) => `install_package ${JSON.stringify({ package: p, skill: "<your skill id>" })}`),
+      };
+    }
+    if (node) {
+      const requests = words.map((w) => parseNpmRequest(w, undefined));
+      return {
+        package: requests[0]!.name,
+        calls: requests.map(
+          (r) =>
+            `install_package ${JSON.stringify({
+              ecosystem: "npm",
+              package: r.name,
+              ...(r.range ? { version: r.range } : {}),
+              component: "<your component id>",
+            })}`,
+        ),
+      };
+    }
   } catch {
     return null;
   }
+  return null;
 };
 
 const advice = (top: Finding, suggestion: string | undefined): string => {
@@ -63,10 +95,17 @@ const advice = (top: Finding, suggestion: string | undefined): string => {
         "with the install_package tool."
       );
     case "install":
+      if (NODE_FAMILIES.has(top.family))
+        return suggestion
+          ? `Install Node packages into a canvas component with the install_package tool instead (whitelist, ` +
+              `scan, no install scripts): ${suggestion}`
+          : "Node packages go into a canvas component through the install_package tool with ecosystem 'npm', one " +
+              "call per package with your component id (list_packages with ecosystem 'npm' shows what you may " +
+              "install); install scripts never run.";
       if (!PYTHON_FAMILIES.has(top.family))
         return (
-          "package-guard does not let agents install Node packages, or Python packages through an OS package " +
-          "manager, from the shell: ask the user or an operator to install what you need."
+          "package-guard does not let agents install Python or Node packages through an OS package manager from " +
+          "the shell: use the install_package tool, or ask the user or an operator to install what you need."
         );
       return suggestion
         ? `Use the install_package tool instead (it checks the whitelist and scans for vulnerabilities): ${suggestion}`
@@ -85,11 +124,8 @@ export const decideFindings = (findings: readonly Finding[], mode: ShellMode): S
     };
   const sorted = [...findings].toSorted((a, b) => RANK[a.kind] - RANK[b.kind]);
   const top = sorted[0]!;
-  const packages = parsedPackages(findings.filter((f) => f.kind === "install"));
-  const suggestion =
-    packages && top.kind === "install" && PYTHON_FAMILIES.has(top.family)
-      ? packages.map((p) => `install_package ${JSON.stringify({ package: p, skill: "<your skill id>" })}`).join("; ")
-      : undefined;
+  const suggested = top.kind === "install" ? suggestedCalls(findings.filter((f) => f.kind === "install")) : null;
+  const suggestion = suggested?.calls.join("; ");
   const reasons = [...new Set(sorted.map((f) => f.reason))].slice(0, 4).join("; ");
   const askable = sorted.every((f) => f.kind === "install" || f.kind === "opaque");
   const decision: GateVerdict = mode === "approve" && askable ? "approve" : "block";
@@ -100,7 +136,7 @@ export const decideFindings = (findings: readonly Finding[], mode: ShellMode): S
     kind: top.kind,
     reason: redactSecrets(`[${SHELL_CODE}] package-guard ${verb} this: ${reasons}. ${advice(top, suggestion)}`),
     ...(suggestion ? { suggestion } : {}),
-    ...(packages?.[0] ? { package: packages[0].replace(/[[<>=!~].*$/, "") } : {}),
+    ...(suggested ? { package: suggested.package } : {}),
     findings: [...findings],
   };
 };

@@ -154,6 +154,22 @@ const NPM_INSTALLS = words(
     "exec x rebuild rb link ln dedupe ddp create",
 );
 
+// Options that leave `npm install <names>` a plain request an npm component install can take over.
+const NODE_PLAIN_FLAGS = words(
+  "-D --save-dev -E --save-exact -S --save -O --save-optional -P --save-prod --no-save -g --global --no-fund " +
+    "--no-audit --silent -s --quiet -q --ignore-scripts --exact --dev",
+);
+const NODE_ADD_VERBS = set("install", "i", "add", "a");
+
+/** The package words of `<pm> install|add <names>` when nothing else is asked for (else undefined). */
+const nodeNames = (args: Field[], verb: Field): string[] | undefined => {
+  if (!NODE_ADD_VERBS.has(verb.text)) return undefined;
+  const rest = args.slice(args.indexOf(verb) + 1);
+  const plain = rest.every((f) => f.known && !f.glob && (!f.text.startsWith("-") || NODE_PLAIN_FLAGS.has(f.text)));
+  const names = rest.filter((f) => !f.text.startsWith("-")).map((f) => f.text);
+  return plain && names.length > 0 ? names : undefined;
+};
+
 const npmVerdict: Analyzer = (args) => {
   const ps = positionals(args, NPM_VALUE_OPTIONS);
   const verb = any(ps, NPM_INSTALLS);
@@ -165,6 +181,7 @@ const npmVerdict: Analyzer = (args) => {
       ["exec", "x"].includes(verb.text)
         ? `\`npm ${verb.text}\` downloads and runs a package`
         : `\`npm ${verb.text}\` installs packages (and runs their install scripts)`,
+      nodeNames(args, verb),
     );
   }
   const sub = first(ps);
@@ -191,7 +208,7 @@ const PNPM_INSTALLS = words(
 const pnpmVerdict: Analyzer = (args) => {
   const ps = positionals(args, NPM_VALUE_OPTIONS);
   const verb = any(ps, PNPM_INSTALLS);
-  if (verb) return install("pnpm", `\`pnpm ${verb.text}\` installs or downloads packages`);
+  if (verb) return install("pnpm", `\`pnpm ${verb.text}\` installs or downloads packages`, nodeNames(args, verb));
   if (fieldIs(first(ps), set("env"), globRegExp) && fieldIs(ps[1]?.field, set("use", "add"), globRegExp))
     return install("pnpm", "`pnpm env use` downloads and installs Node.js");
   if (fieldIs(first(ps), set("exec"), globRegExp)) return { inner: args.slice(ps[0]!.index + 1) };
@@ -209,7 +226,7 @@ const yarnVerdict: Analyzer = (args) => {
       : install("yarn", "`yarn` with no command installs the project's dependencies");
   }
   const verb = any(ps, YARN_INSTALLS);
-  if (verb) return install("yarn", `\`yarn ${verb.text}\` installs or downloads packages`);
+  if (verb) return install("yarn", `\`yarn ${verb.text}\` installs or downloads packages`, nodeNames(args, verb));
   if (fieldIs(first(ps), set("exec", "node"), globRegExp)) {
     const rest = args.slice(ps[0]!.index + 1);
     return { inner: first(ps)!.text === "node" ? [{ ...first(ps)!, text: "node" }, ...rest] : rest };
@@ -222,7 +239,7 @@ const BUN_SAFE = words("build pm help init outdated audit info publish completio
 const bunVerdict: Analyzer = (args) => {
   const ps = positionals(args, NPM_VALUE_OPTIONS);
   const verb = any(ps, BUN_INSTALLS);
-  if (verb) return install("bun", `\`bun ${verb.text}\` installs or downloads packages`);
+  if (verb) return install("bun", `\`bun ${verb.text}\` installs or downloads packages`, nodeNames(args, verb));
   if (fieldIs(first(ps), set("pm"), globRegExp) && fieldIs(ps[1]?.field, set("trust"), globRegExp))
     return install("bun", "`bun pm trust` runs the install scripts of dependencies");
   if (args.length === 0 || hasOption(args, "--version", "-v", "--help", "-h", "--revision")) return null;

@@ -1,6 +1,6 @@
 import { toPackageGuardError } from "../errors.js";
 import type { AskResolution, InstallAsk, InstallApprovalService } from "../service/install-approval.js";
-import { installRequestParams, isNpmRequest } from "./params.js";
+import { installRequestParams, isNpmRequest, npmInstallRequestParams } from "./params.js";
 import type { GateLogger, ToolCallContext, ToolCallEvent } from "./tool-gate.js";
 
 type AgentRunContext = ToolCallContext & { runId?: string | undefined; toolCallId?: string | undefined };
@@ -44,20 +44,26 @@ export const createInstallApprovalGate = (deps: {
   ): Promise<InstallApprovalResult | undefined> => {
     // Only agent runs: an operator's /tools/invoke call gets APPROVAL_REQUIRED with the id, as before.
     if (!ctx.runId || event.toolName !== "install_package") return undefined;
-    // An npm request is not a Python one: asking here would grant the PyPI package of that name. npm approvals
-    // (npm:<name> per component) are created by the npm pipeline, which reports APPROVAL_REQUIRED with the id.
-    if (isNpmRequest(event.params)) return undefined;
-    let request;
+    // An npm request is asked for as npm (npm:<name> per component, the npm pipeline's grant), never as the PyPI
+    // package of the same name.
+    const npm = isNpmRequest(event.params);
+    let ask: InstallAsk | null;
+    let asking: (service: InstallApprovalService) => Promise<InstallAsk | null>;
+    const caller = { agentId: ctx.agentId ?? null, sessionKey: ctx.sessionKey ?? null };
     try {
-      request = installRequestParams(event.params);
+      if (npm) {
+        const request = npmInstallRequestParams(event.params);
+        asking = (service) => service.askNpm(request, caller);
+      } else {
+        const request = installRequestParams(event.params);
+        asking = (service) => service.ask(request, caller);
+      }
     } catch {
       return undefined;
     }
-    const caller = { agentId: ctx.agentId ?? null, sessionKey: ctx.sessionKey ?? null };
-    let ask: InstallAsk | null;
     try {
       const service = await deps.service();
-      ask = await service.ask(request, caller);
+      ask = await asking(service);
       if (!ask) return undefined;
       const key = JSON.stringify(ask.key);
       if ((noRoute.get(key) ?? 0) > now()) return undefined;

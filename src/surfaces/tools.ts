@@ -126,6 +126,7 @@ export const createToolFactories = (getService: () => Promise<Services>, hooks: 
           onUpdate?.({ content: [{ type: "text", text: message }], details: { stage } });
         if (isNpmRequest(params)) {
           const request = npmInstallRequestParams(params);
+          await hooks.settle?.(toolCallId);
           const result = await (await getService()).npm.install(request, caller, progress, signal);
           return { content: [{ type: "text" as const, text: summarizeNpmInstall(result) }], details: result };
         }

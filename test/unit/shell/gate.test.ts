@@ -48,10 +48,28 @@ describe("exec: the decision and what the agent reads", () => {
     }
   });
 
-  it("a Node install says that Node packages are not for agents to install from the shell", async () => {
+  it("a plain Node install is routed to the npm component install: the exact install_package call", async () => {
     const d = await gate().check(exec("npm i left-pad"), caller);
     expect(d.family).toBe("npm");
-    expect(d.reason).toContain("does not let agents install Node packages");
+    expect(d.suggestion).toBe(
+      'install_package {"ecosystem":"npm","package":"left-pad","component":"<your component id>"}',
+    );
+    expect(d.reason).toContain("Install Node packages into a canvas component with the install_package tool");
+    const more = await gate().check(exec("pnpm add -D d3@7.9.0 @scope/chart@^1.2"), caller);
+    const call = (pkg: string, version: string) =>
+      `install_package {"ecosystem":"npm","package":"${pkg}","version":"${version}","component":"<your component id>"}`;
+    expect(more.suggestion).toBe(`${call("d3", "7.9.0")}; ${call("@scope/chart", "^1.2")}`);
+  });
+
+  it("a Node install no component install can take (npx, git, a lockfile) gets the route, no call", async () => {
+    for (const command of ["npx cowsay hi", "npm i github:o/r", "npm ci", "yarn add left-pad --registry http://x"]) {
+      const d = await gate().check(exec(command), caller);
+      expect(d.decision).toBe("block");
+      expect(d.suggestion).toBeUndefined();
+      expect(d.reason).toContain("through the install_package tool with ecosystem 'npm'");
+    }
+    // A Python and a Node install in one command: no single call replaces both.
+    expect((await gate().check(exec("pip install six && npm i left-pad"), caller)).suggestion).toBeUndefined();
   });
 
   it("an opaque command says why the gate cannot see through it", async () => {

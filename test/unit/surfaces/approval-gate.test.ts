@@ -21,6 +21,7 @@ const config = (ask = true) =>
           autonomous: [
             { package: "datakit", version: ">=1,<2", requires_approval: true },
             { package: "tinycalc", version: ">=1" },
+            { package: "chartkit", ecosystem: "npm", version: "^1.2.0", requires_approval: true },
           ],
         },
       },
@@ -94,6 +95,34 @@ describe("install_package asks through OpenClaw's approvals", () => {
       await gate.beforeToolCall({ ...npm, params: { package_name: "datakit", component_id: "pipeline" } }, agentRun),
     ).toBeUndefined();
     expect(await services.operator.approvalsList("pending")).toEqual([]);
+  });
+
+  it("an npm request that needs approval asks as npm, for the grant the npm pipeline looks up", async () => {
+    const { gate } = gateFor();
+    const params = { ecosystem: "npm", package: "chartkit", version: "1.2.3", component: "board" };
+    const result = (await gate.beforeToolCall(
+      { toolName: "install_package", params, toolCallId: "call-npm" },
+      agentRun,
+    )) as InstallApprovalResult;
+    expect(result.requireApproval.title).toBe("Install npm chartkit for research");
+    expect(result.requireApproval.description).toContain("into component 'board'");
+    const [pending] = await services.operator.approvalsList("pending");
+    expect(pending).toMatchObject({ package: "npm:chartkit", skill: "board", agentId: "research" });
+    void result.requireApproval.onResolution("allow-once");
+    await gate.settle("call-npm");
+    // What the npm pipeline looks up before it installs: a live grant for this agent, component, package and range.
+    const grant = await services.operator.approvalsList("approved");
+    expect(grant.map((a) => [a.package, a.skill])).toEqual([["npm:chartkit", "board"]]);
+    expect(await services.npm.check("chartkit@1.2.3", { agentId: "research", component: "board" })).toMatchObject({
+      allowed: true,
+      approvalId: pending!.id,
+    });
+    const asked = await services.operator.installations({ status: "approval_requested" });
+    expect(asked[0]).toMatchObject({ ecosystem: "npm", package: "chartkit", skillId: "board" });
+    const resolved = await services.operator.installations({ status: "approval_resolved" });
+    expect(resolved[0]).toMatchObject({ ecosystem: "npm", package: "chartkit" });
+    // Never a Python grant for a package of the same name.
+    expect(grant.some((a) => a.package === "chartkit")).toBe(false);
   });
 
   it("allow-once grants this request: the tool waits for the grant, and it ends after the install", async () => {
