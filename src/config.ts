@@ -3,6 +3,8 @@ import { isAbsolute, join, resolve } from "node:path";
 import { Type, type Static } from "typebox";
 import { Value } from "typebox/value";
 import { PackageGuardError } from "./errors.js";
+import { parseCooldown, type Cooldown, type Cooldowns } from "./policy/cooldown.js";
+import { isValidProjectName, normalizeName } from "./policy/names.js";
 
 export const MATURITY_LEVELS = ["student", "intern", "supervised", "autonomous"] as const;
 export type Maturity = (typeof MATURITY_LEVELS)[number];
@@ -98,7 +100,19 @@ export const ConfigSchema = Type.Object(
           url: Type.Optional(Type.String({ pattern: "^https?://[^\\s]+$" })),
           findLinks: Type.Optional(Type.Array(PathString)),
           onlyBinary: Type.Optional(Type.Boolean()),
-          excludeNewer: Type.Optional(Type.String({ minLength: 1, maxLength: 64, ...NotOption })),
+          excludeNewer: Type.Optional(
+            Type.Union([Type.String({ minLength: 1, maxLength: 64, ...NotOption }), Type.Literal(false)], {
+              description:
+                'release cooldown: a duration ("3 days", "PT48H") or a date/RFC 3339 instant; false turns it off',
+            }),
+          ),
+          excludeNewerPackages: Type.Optional(
+            Type.Record(
+              Type.String({ minLength: 1, maxLength: 100 }),
+              Type.Union([Type.String({ minLength: 1, maxLength: 64, ...NotOption }), Type.Literal(false)]),
+              { description: "per-package cooldown exceptions: package name -> its own cooldown, or false for none" },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -280,7 +294,16 @@ export type PackageGuardConfig = {
     linkMode: "copy" | "hardlink";
     cacheDir: string;
   };
-  index: { url: string; findLinks: string[]; onlyBinary: boolean; excludeNewer: string | null };
+  index: {
+    url: string;
+    findLinks: string[];
+    onlyBinary: boolean;
+    /** The cooldown as configured (false: off). */
+    excludeNewer: string | false;
+    excludeNewerPackages: Readonly<Record<string, string | false>>;
+    /** Both, parsed: what the resolver and the release check apply. */
+    cooldowns: Cooldowns;
+  };
   scan: {
     scanner: "pip-audit" | "osv-db";
     vulnerabilityService: "pypi" | "osv";
@@ -337,6 +360,8 @@ export type PackageGuardConfig = {
 export const DEFAULT_INDEX_URL = "https://pypi.org/simple";
 export const DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/";
 export const DEFAULT_OSV_API_URL = "https://api.osv.dev";
+/** On by default, like pnpm's minimumReleaseAge and Aikido's 48 h: most malicious releases are yanked within days. */
+export const DEFAULT_COOLDOWN = "3 days";
 /** OSV's public bucket: <url>/PyPI/all.zip is every PyPI advisory (PYSEC, GHSA, MAL) as OSV JSON. */
 export const DEFAULT_OSV_DB_URL = "https://osv-vulnerabilities.storage.googleapis.com";
 
@@ -370,6 +395,30 @@ export const validateConfig = (raw: unknown): ConfigProblem[] => {
   return problems;
 };
 
+const COOLDOWN_HELP = 'a duration such as "3 days", "1 week" or "PT48H", a date such as "2026-01-31", or false';
+
+const cooldownProblem = (path: string, message: string): PackageGuardError =>
+  new PackageGuardError("CONFIG_INVALID", `Invalid package-guard configuration: ${path}: ${message}`, {
+    details: { problems: [{ path, message }] },
+  });
+
+/** The cooldown specs, parsed now so that a typo is a configuration error rather than a failing install. */
+const parseCooldowns = (spec: string | false, packages: Record<string, string | false>): Cooldowns => {
+  const parse = (value: string | false, path: string): Cooldown | null => {
+    if (value === false) return null;
+    const cooldown = parseCooldown(value);
+    if (!cooldown) throw cooldownProblem(path, `'${value}' is not ${COOLDOWN_HELP}`);
+    return cooldown;
+  };
+  const byName: Record<string, Cooldown | null> = {};
+  for (const [name, value] of Object.entries(packages)) {
+    // SECURITY: only a PEP 508 name may reach uv's `--exclude-newer-package name=date` flag.
+    if (!isValidProjectName(name)) throw cooldownProblem(`/index/excludeNewerPackages/${name}`, "not a package name");
+    byName[normalizeName(name)] = parse(value, `/index/excludeNewerPackages/${name}`);
+  }
+  return { default: parse(spec, "/index/excludeNewer"), packages: byName };
+};
+
 const expandHome = (path: string): string =>
   path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path;
 const absolute = (path: string, base: string): string => {
@@ -391,6 +440,7 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
     });
   }
   const c = block as ConfigInput;
+  const cooldowns = parseCooldowns(c.index?.excludeNewer ?? DEFAULT_COOLDOWN, c.index?.excludeNewerPackages ?? {});
   const dataDir = join(stateDir, "package-guard");
   const defaultMaturity = c.defaultMaturity ?? "student";
   return {
@@ -418,7 +468,9 @@ export const parseConfig = (raw: unknown, stateDir: string, baseDir: string = st
       url: c.index?.url ?? DEFAULT_INDEX_URL,
       findLinks: (c.index?.findLinks ?? []).map((p) => absolute(p, baseDir)),
       onlyBinary: c.index?.onlyBinary ?? true,
-      excludeNewer: c.index?.excludeNewer ?? null,
+      excludeNewer: c.index?.excludeNewer ?? DEFAULT_COOLDOWN,
+      excludeNewerPackages: { ...c.index?.excludeNewerPackages },
+      cooldowns,
     },
     scan: {
       scanner: c.scan?.scanner ?? "pip-audit",

@@ -7,6 +7,8 @@ export const ERROR_CODES = [
   "NOT_WHITELISTED",
   "VULNERABLE",
   "MALICIOUS",
+  "YANKED",
+  "TOO_NEW",
   "APPROVAL_REQUIRED",
   "SCANNER_UNAVAILABLE",
   "INSTALL_FAILED",
@@ -30,6 +32,10 @@ export const ERROR_SURFACE: Record<ErrorCode, { gateway: string; http: number; r
   VULNERABLE: { gateway: "FORBIDDEN", http: 403, retryable: false },
   // An OSV MAL- record: never ignorable, never overridable.
   MALICIOUS: { gateway: "FORBIDDEN", http: 403, retryable: false },
+  // PEP 592: the index withdrew the release; refused even when pinned with '=='.
+  YANKED: { gateway: "FORBIDDEN", http: 403, retryable: false },
+  // Uploaded inside the release cooldown (index.excludeNewer); it becomes installable once the cooldown has passed.
+  TOO_NEW: { gateway: "FORBIDDEN", http: 403, retryable: false },
   APPROVAL_REQUIRED: { gateway: "FORBIDDEN", http: 403, retryable: false },
   SCANNER_UNAVAILABLE: { gateway: "UNAVAILABLE", http: 503, retryable: true },
   INSTALL_FAILED: { gateway: "UNAVAILABLE", http: 500, retryable: false },

@@ -11,6 +11,7 @@ import { OverrideStore } from "./policy/overrides.js";
 import { WhitelistSources } from "./policy/whitelist-sources.js";
 import { describeChange, WhitelistWatch } from "./policy/whitelist-watch.js";
 import { PythonEnvironment } from "./python/environment.js";
+import type { FetchFn } from "./python/simple-api.js";
 import { ScanCache } from "./scan/cache.js";
 import { createScanner } from "./scan/factory.js";
 import { OsvApiScanner } from "./scan/osv-api.js";
@@ -38,6 +39,8 @@ export type RuntimeOptions = {
   auditWrite?: AuditLogOptions["write"];
   /** The gateway's logger: one line per decision (the CLI prints its own results instead). */
   logger?: DecisionLogger;
+  /** Tests only: how the index's project pages are read for the release check (default: Node's fetch). */
+  fetch?: FetchFn;
 };
 
 /** Opens something once, on first use; a failed open is tried again next time. */
@@ -68,7 +71,7 @@ export const openServices = async (config: PackageGuardConfig, options: RuntimeO
         await audit.append({ source: "system", status: "whitelist_changed", ...describeChange(change) });
     }),
   );
-  const python = new PythonEnvironment(config, runner);
+  const python = new PythonEnvironment(config, runner, options.fetch ? { fetch: options.fetch } : {});
   python.recordChangesWith(recoveryLog(audit));
   // One cache for both ecosystems: two scan services writing one file through two caches would lose entries.
   const cache = lazily(() => ScanCache.open({ file: config.scan.cacheFile, ttlHours: config.scan.cacheTtlHours }));

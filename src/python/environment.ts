@@ -1,9 +1,11 @@
 import { readdir, rm } from "node:fs/promises";
+import { LRUCache } from "lru-cache";
 import type { PackageGuardConfig } from "../config.js";
 import { isPackageGuardError, PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { Runner } from "../util/exec.js";
 import { pathExists } from "../util/fs.js";
 import { queryBaseInterpreter, type BaseInterpreter } from "./base-python.js";
+import { readInstallRecord, type InstallRecord } from "./install-record.js";
 import { choosePython, type PythonChoice } from "./interpreter.js";
 import { skillPaths, skillsRoot } from "./layout.js";
 import { withSkillLock } from "./lock.js";
@@ -17,15 +19,19 @@ import {
   type QuarantineRecord,
 } from "./quarantine.js";
 import { recoverSkill } from "./recovery.js";
+import { fetchProjectFiles, type FetchFn, type IndexFile } from "./simple-api.js";
 import { isValidSkillId, validateSkillId } from "./skill-id.js";
 import { checkOwner, claimOwner, readOwner, type SkillOwner } from "./skill-owner.js";
-import { readState } from "./skill-state.js";
+import { readState, type SkillState } from "./skill-state.js";
 import { openSkillVenv, prepareSkillVenv, skillContext } from "./skill-venv.js";
 import { chooseInstaller, type Toolchain } from "./toolchain.js";
 import { probeTool } from "./tools.js";
 import type { ChangeLog, InstalledPackage, RecoveredTransaction, SkillVenv, Tools } from "./types.js";
 
+export type { AcceptedFinding, InstallRecord, PinRecord } from "./install-record.js";
 export type { QuarantineRecord } from "./quarantine.js";
+export type { ReleaseFile, ReleaseFiles } from "./releases.js";
+export type { SkillState } from "./skill-state.js";
 export type ReleaseMode = "restore" | "rebuild" | "reset";
 export type {
   ApplyMeta,
@@ -40,6 +46,9 @@ export type {
   WantedRequirement,
 } from "./types.js";
 export type { SkillOwner } from "./skill-owner.js";
+
+const PAGE_TTL_MS = 60_000;
+const INDEX_TIMEOUT_MS = 15_000;
 
 // A lock held at start-up belongs to a live install elsewhere (a crashed holder's lock is broken at once):
 // do not hold up the gateway's start for it.
@@ -62,16 +71,38 @@ export class PythonEnvironment {
   private toolsFound: Promise<Tools> | undefined;
   private toolchainFound: Promise<Toolchain> | undefined;
   private changeLog: ChangeLog = SILENT;
+  // A vet and the pre-install right after it look up the same projects: a minute of reuse, never longer, so that a
+  // release yanked since is seen.
+  private readonly pages = new LRUCache<string, Promise<IndexFile[]>>({ max: 512, ttl: PAGE_TTL_MS });
   private chosen: Promise<PythonChoice> | undefined;
 
   constructor(
     private readonly config: PackageGuardConfig,
     private readonly runner: Runner,
+    private readonly options: { fetch?: FetchFn } = {},
   ) {}
 
   /** Where interrupted changes are recorded (the service's audit log). */
   recordChangesWith(log: ChangeLog): void {
     this.changeLog = log;
+  }
+
+  /** The index's files of one project (PEP 503 name), briefly cached. */
+  projectFiles(name: string, signal?: AbortSignal): Promise<IndexFile[]> {
+    const cached = this.pages.get(name);
+    if (cached) return cached;
+    const page = fetchProjectFiles(this.config.index.url, name, {
+      timeoutMs: INDEX_TIMEOUT_MS,
+      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    this.pages.set(name, page);
+    page.catch(() => this.pages.delete(name));
+    return page;
+  }
+
+  private pageLookup(): (name: string, signal?: AbortSignal) => Promise<IndexFile[]> {
+    return (name, signal) => this.projectFiles(name, signal);
   }
 
   validateSkill(id: unknown): string {
@@ -120,9 +151,9 @@ export class PythonEnvironment {
             { details: { reason: "recovery-failed", skill: id } },
           );
         }
-        if (options.readOnly) return fn(openSkillVenv(ctx, { readOnly: true }));
+        if (options.readOnly) return fn(openSkillVenv(ctx, this.pageLookup(), { readOnly: true }));
         const rebuilt = await prepareSkillVenv(ctx);
-        return fn(openSkillVenv(ctx, { rebuilt }));
+        return fn(openSkillVenv(ctx, this.pageLookup(), { rebuilt }));
       },
       this.config.python.lockTimeoutMs,
       options.onWait,
@@ -214,6 +245,14 @@ export class PythonEnvironment {
       }
     }
     return out;
+  }
+
+  /** What a skill's venv holds (state.json) and how each pin got there (install-record.json); null if nothing. */
+  async skillRecords(skill: string): Promise<{ state: SkillState; record: InstallRecord } | null> {
+    const id = validateSkillId(skill);
+    const paths = skillPaths(this.config, id);
+    const state = await readState(paths.state);
+    return state ? { state, record: await readInstallRecord(paths.record, id) } : null;
   }
 
   /** Every skill with a journal left by a crash is recovered (and recorded); a skill busy elsewhere is left alone. */

@@ -13,6 +13,8 @@ export type SkillPaths = {
   fingerprint: string;
   /** The OpenClaw skill the venv belongs to, once one claimed it (skill-owner.ts). */
   owner: string;
+  /** What each installed pin's files and scan were (install-record.ts). */
+  record: string;
   /** Present while an operator has the skill quarantined. */
   quarantine: string;
 };
@@ -30,6 +32,7 @@ export const skillPaths = (config: PackageGuardConfig, skill: string): SkillPath
     pending: join(data, "pending.json"),
     fingerprint: join(data, "venv.json"),
     owner: join(data, "owner.json"),
+    record: join(data, "install-record.json"),
     quarantine: join(data, "quarantine.json"),
   };
 };

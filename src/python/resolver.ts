@@ -1,5 +1,5 @@
 import type { PackageGuardConfig } from "../config.js";
-import { PackageGuardError } from "../errors.js";
+import { uvCooldownArgs } from "../policy/cooldown.js";
 import { succeeded, type Runner } from "../util/exec.js";
 import { parseCompileOutput } from "./compile-output.js";
 import { parsePipReport } from "./pip-report.js";
@@ -28,7 +28,7 @@ const compileArgs = (ctx: ResolveContext, input: string, constraints: string | n
   "--no-header",
   "--generate-hashes",
   ...uvSourceArgs(ctx.config, ctx.toolchain.basePython),
-  ...(ctx.config.index.excludeNewer ? ["--exclude-newer", ctx.config.index.excludeNewer] : []),
+  ...uvCooldownArgs(ctx.config.index.cooldowns, new Date()),
   ...(constraints ? ["--constraints", constraints] : []),
 ];
 
@@ -58,16 +58,6 @@ export const resolvePins = async (
   limits: ResolveLimits = {},
 ): Promise<Pin[]> => {
   if (Object.keys(wanted).length === 0) return [];
-  if (ctx.toolchain.kind === "pip" && ctx.config.index.excludeNewer) {
-    // Fail closed: a cooldown the operator asked for cannot be enforced by pip's resolver.
-    throw new PackageGuardError(
-      "INSTALL_FAILED",
-      "index.excludeNewer is set, but only uv can enforce it: install uv or unset index.excludeNewer",
-      {
-        details: { reason: "exclude-newer-needs-uv" },
-      },
-    );
-  }
   const pins = limits.pins ?? [];
   const ranges = limits.ranges ?? {};
   return withScratch(ctx.workDir, async (cwd, write) => {
@@ -80,7 +70,7 @@ export const resolvePins = async (
       toolchain.kind === "uv"
         ? await run(runCtx, toolchain.uv, compileArgs(ctx, input, constraintPath))
         : await run(runCtx, toolchain.pipPython, pipDryRunArgs(ctx, input, constraintPath));
-    if (!succeeded(result)) throw resolveFailure(result, wanted, ctx.config.index.url);
+    if (!succeeded(result)) throw resolveFailure(result, wanted, ctx.config.index.url, ctx.config.index.cooldowns);
     return toolchain.kind === "uv" ? parseCompileOutput(result.stdout) : parsePipReport(result.stdout);
   });
 };

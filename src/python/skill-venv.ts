@@ -1,8 +1,10 @@
 import type { PackageGuardConfig } from "../config.js";
 import { PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { Runner } from "../util/exec.js";
+import { updateInstallRecord } from "./install-record.js";
 import { compareInstalled } from "./installer.js";
 import { skillPaths } from "./layout.js";
+import { checkReleases, type ReleaseCheck } from "./releases.js";
 import { resolvePins } from "./resolver.js";
 import { listInstalled } from "./site-packages.js";
 import type { Toolchain } from "./toolchain.js";
@@ -38,6 +40,7 @@ const readOnly = (): never => {
 /** The handle withSkill() passes out: valid only while the skill's lock is held. */
 export const openSkillVenv = (
   ctx: TransactionContext,
+  projectFiles: ReleaseCheck["projectFiles"],
   options: { rebuilt?: readonly string[]; readOnly?: boolean } = {},
 ): SkillVenv => ({
   skill: ctx.skill,
@@ -49,6 +52,20 @@ export const openSkillVenv = (
   apply: options.readOnly
     ? readOnly
     : (pins, wanted, meta, signal, commit) => applyTransaction(ctx, pins, wanted, meta, signal, commit),
+  recordInstall: options.readOnly
+    ? readOnly
+    : (installed, fresh) => updateInstallRecord(ctx.paths.record, ctx.skill, installed, fresh),
+  checkReleases: (pins, signal) =>
+    checkReleases(
+      {
+        config: ctx.config,
+        toolchain: ctx.toolchain.kind,
+        now: new Date(),
+        projectFiles,
+        ...(signal ? { signal } : {}),
+      },
+      pins,
+    ),
 });
 
 /**

@@ -1,3 +1,6 @@
+import type { PinRecord } from "./install-record.js";
+import type { ReleaseFiles } from "./releases.js";
+
 /**
  * One resolved distribution. `name` is PEP 503 normalized; every hash is "sha256:<hex>". `via`: the packages that
  * pulled it in, when the resolver says (absent for what was asked for directly); for messages only, never stored.
@@ -53,6 +56,13 @@ export interface SkillVenv {
     signal?: AbortSignal,
     limits?: { pins?: readonly Pin[]; ranges?: Record<string, string> },
   ): Promise<Pin[]>;
+  /**
+   * Looks every pin up on the index: YANKED for a yanked release, TOO_NEW for one inside the cooldown. Returns the
+   * pins' files (for the install record).
+   */
+  checkReleases(pins: readonly Pin[], signal?: AbortSignal): Promise<ReleaseFiles>;
+  /** After apply: records the installed pins' files and scans (`fresh`, by `name==version`), forgetting the rest. */
+  recordInstall(installed: readonly Pin[], fresh: Readonly<Record<string, PinRecord>>): Promise<void>;
   /**
    * Makes the venv contain exactly `pins` (restoring the previous set on failure); returns what is installed.
    * `commit` runs once the new set is in place and recorded, before the journal is dropped: if it throws (the

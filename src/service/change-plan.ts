@@ -3,7 +3,7 @@ import { PackageGuardError } from "../errors.js";
 import type { VulnerabilityOverride } from "../policy/overrides.js";
 import { mentionsPrerelease, specifierContains } from "../policy/ranges.js";
 import type { Whitelist } from "../policy/whitelist.js";
-import type { Pin, SkillVenv, Wanted } from "../python/environment.js";
+import type { Pin, ReleaseFiles, SkillVenv, Wanted } from "../python/environment.js";
 import type { ScanOutcome } from "../scan/scan-service.js";
 import { pypiPins, type ScanPin } from "../scan/types.js";
 import { sameVersion } from "../util/pep440.js";
@@ -44,6 +44,8 @@ export type ChangePlan = {
   wanted: Wanted;
   /** Null when nothing needed scanning (an uninstall brings nothing new). */
   scan: ScanOutcome | null;
+  /** The index files of the checked pins (`name==version`), for the install record. */
+  files: ReleaseFiles;
   overridden: Overridden[];
   delisted: DelistedAction[];
   /** Approval ids of the dependency grants this change used. */
@@ -160,7 +162,10 @@ export const planChange = async (
   // An install answers for the whole set it leaves behind; a removal only for what it brings (nothing, normally).
   const toScan = req.operation === "install" ? pins : entering;
   if (toScan.length === 0)
-    return { pins, wanted: request.wanted, scan: null, overridden: [], delisted: delisted.actions, grants };
+    return { pins, wanted: request.wanted, scan: null, files: {}, overridden: [], delisted: delisted.actions, grants };
+  // 4b: yanked releases and releases inside the cooldown are refused, whatever the resolver made of them (an
+  // install checks the whole set again, pins kept from earlier installs too; a removal only what it would bring).
+  const files = await venv.checkReleases(toScan, signal);
   req.onProgress?.("scanning", `Scanning ${toScan.length} package(s) for known vulnerabilities`);
   const scan = await (await deps.scan()).scan(pypiPins(toScan), signal);
   // SECURITY: malware blocks whatever ignore rule or override exists (MALICIOUS), before vulnerabilities.
@@ -174,5 +179,5 @@ export const planChange = async (
       { details: { package: req.package, vulnerabilities: blocking } },
     );
   }
-  return { pins, wanted: request.wanted, scan, overridden, delisted: delisted.actions, grants };
+  return { pins, wanted: request.wanted, scan, files, overridden, delisted: delisted.actions, grants };
 };

@@ -6,6 +6,7 @@ import type { PythonChoice } from "../python/interpreter.js";
 import type { ScannerHealth } from "../scan/types.js";
 import { redactDeep } from "../util/redact.js";
 import { agentChecks, pythonCheck } from "./doctor-host.js";
+import { releaseSection } from "./doctor-releases.js";
 import type { DoctorCheck, DoctorContext, DoctorSection } from "./doctor-types.js";
 import { whitelistChecks } from "./doctor-whitelist.js";
 import type { ToolStatus } from "./types.js";
@@ -29,8 +30,11 @@ export type DoctorReport = {
   fixes: string[];
 };
 
-/** Sections that need no tool output: the whitelist and the gateway's agents. Append more here. */
-export const DOCTOR_SECTIONS: DoctorSection[] = [whitelistChecks, agentChecks];
+/**
+ * Sections that need no tool output: the whitelist, the gateway's agents, and the release checks (cooldown, yanked
+ * releases, the index's upload times). Append more here.
+ */
+export const DOCTOR_SECTIONS: DoctorSection[] = [whitelistChecks, agentChecks, (ctx) => releaseSection(ctx)];
 
 const writable = async (dir: string): Promise<boolean> => {
   try {
@@ -252,7 +256,12 @@ export const runDoctor = async (
         cacheTtlHours: config.scan.cacheTtlHours,
         ignoreRules: config.scan.ignore.length,
       },
-      index: { url: config.index.url, onlyBinary: config.index.onlyBinary, excludeNewer: config.index.excludeNewer },
+      index: {
+        url: config.index.url,
+        onlyBinary: config.index.onlyBinary,
+        excludeNewer: config.index.excludeNewer,
+        excludeNewerPackages: config.index.excludeNewerPackages,
+      },
     },
     fixes: fixesOf(checks),
   });

@@ -13,6 +13,7 @@ import type { VulnerabilityScanService } from "../scan/scan-service.js";
 import { applyOverrides, type OverrideSplit } from "./apply-overrides.js";
 import { planChange, type ChangeRequest, type PlanDeps } from "./change-plan.js";
 import type { DelistedAction } from "./delisted.js";
+import { installRecords } from "./install-records.js";
 import { advisoriesByPin, auditFailed, completedRecord, installResult } from "./outcome.js";
 import { auditFromError } from "./results.js";
 import type {
@@ -181,8 +182,8 @@ export class PackageService {
           onProgress?.("installing", `Installing ${plan.pins.length} package(s) into skill '${skill}'`);
           let out: InstallResult | undefined;
           const meta = { operation: "install" as const, package: name, vulnerabilities: advisoriesByPin(plan) };
-          await venv.apply(plan.pins, plan.wanted, meta, signal, async (installed) => {
-            out = installResult(venv, name, installed, plan, whitelist, maturity, started, this.now());
+          const installed = await venv.apply(plan.pins, plan.wanted, meta, signal, async (set) => {
+            out = installResult(venv, name, set, plan, whitelist, maturity, started, this.now());
             // Recorded before the change is final: if the log cannot take it, the previous set is restored.
             await this.deps.audit
               .append(completedRecord(base, out, plan, venv, grant, claimed))
@@ -190,6 +191,11 @@ export class PackageService {
                 throw auditFailed(error);
               });
           });
+          // The record only feeds SBOMs and exports; the packages are in, so failing to write it fails nothing.
+          if (plan.scan) {
+            const records = installRecords(installed, plan.files, plan.scan, plan.overridden, this.now());
+            await venv.recordInstall(installed, records).catch(() => undefined);
+          }
           return out!;
         },
         {
@@ -294,8 +300,8 @@ export class PackageService {
           package: removedName,
           vulnerabilities: previous.vulnerabilities ?? {},
         };
-        await venv.apply(plan.pins, plan.wanted, meta, undefined, async (after) => {
-          const kept = new Set(after.map((p) => p.name));
+        const after = await venv.apply(plan.pins, plan.wanted, meta, undefined, async (set) => {
+          const kept = new Set(set.map((p) => p.name));
           removed = previous.pins.filter((p) => !kept.has(p.name)).map((p) => p.name);
           await this.deps.audit
             .append({
@@ -313,6 +319,7 @@ export class PackageService {
               throw auditFailed(error);
             });
         });
+        await venv.recordInstall(after, {}).catch(() => undefined);
         return {
           removed,
           skill,

@@ -76,3 +76,11 @@ export type WhitelistView = Omit<WhitelistEntry, "displayName" | "source">;
 export type ToolStatus = { name: string; path: string | null; version: string | null; ok: boolean; problem?: string };
 
 export type { DoctorCheck, DoctorReport } from "./doctor.js";
+
+export const SBOM_FORMATS = ["cyclonedx", "pylock"] as const;
+export type SbomFormat = (typeof SBOM_FORMATS)[number];
+
+/** `packages.sbom`: the CycloneDX 1.6 document itself, or the text of a PEP 751 pylock.toml. */
+export type SbomResult =
+  | { skill: string; format: "cyclonedx"; bom: Record<string, unknown> }
+  | { skill: string; format: "pylock"; pylock: string };

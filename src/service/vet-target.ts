@@ -1,5 +1,5 @@
-import { critical, finding, type SkillFinding } from "../skills/findings.js";
-import { readSkillDependencies, type SkillDependencies } from "../skills/frontmatter.js";
+import type { BundleDependencies } from "../skills/bundle.js";
+import { critical, finding, SKILL_MD, type Declared, type SkillFinding } from "../skills/findings.js";
 import { skillIdFromName } from "../skills/skill-id.js";
 import { vetNodeInstallers, type NodeVetter } from "./vet-node.js";
 import type { VetDecision, VetInput, VetItem, VetResult, VetSource } from "./vetting.js";
@@ -48,10 +48,11 @@ export const blockVerdict = (reason: string, findings: SkillFinding[] = [], skil
 
 const ruleFor = (item: VetItem): string => (item.code ?? "denied").toLowerCase().replace(/_/g, "-");
 
-const itemFinding = (item: VetItem, line: number): SkillFinding | null => {
+const itemFinding = (item: VetItem, where: Declared | undefined): SkillFinding | null => {
   if (item.allowed && !item.requiresApproval) return null;
   const severity = item.allowed ? "warn" : "critical";
-  return finding(ruleFor(item), severity, cut(`${item.requirement}: ${item.message}`, MAX_FINDING_MESSAGE), line);
+  const message = cut(`${item.requirement}: ${item.message}`, MAX_FINDING_MESSAGE);
+  return finding(ruleFor(item), severity, message, where?.line ?? 1, where?.file ?? SKILL_MD);
 };
 
 /** Keeps the findings inside OpenClaw's display limits; the last one says how many were left out. */
@@ -76,21 +77,28 @@ const bounded = (findings: SkillFinding[]): SkillFinding[] => {
   return out;
 };
 
-const toVerdict = (name: string, deps: SkillDependencies, result: VetResult, wholeSkill: boolean): Verdict => {
+const toVerdict = (name: string, deps: BundleDependencies, result: VetResult, wholeSkill: boolean): Verdict => {
   const itemFindings = result.items
-    .map((item, i) => itemFinding(item, deps.lines[i] ?? 1))
+    .map((item, i) => itemFinding(item, deps.declared[i]))
     .filter((f): f is SkillFinding => f !== null);
   const findings = bounded([...deps.findings, ...itemFindings]);
   const skill = result.skill || null;
   if (result.decision === "block") {
     const failures = [
       ...deps.findings.filter((f) => f.severity === "critical").map((f) => `${f.message} (${f.file}:${f.line})`),
-      ...result.items.filter((i) => !i.allowed).map((i) => `${i.requirement}: [${i.code ?? "DENIED"}] ${i.message}`),
+      ...result.items
+        .map((item, i) => ({ item, where: deps.declared[i] }))
+        .filter(({ item }) => !item.allowed)
+        .map(({ item, where }) => `${item.requirement}${fromFile(where)}: [${item.code ?? "DENIED"}] ${item.message}`),
     ];
     return blockVerdict(`package-guard blocked skill '${name}': ${failures.join("; ")}`, findings, skill);
   }
+  // A requirement under an environment marker was vetted as if the marker held; whether it does is the skill's
+  // interpreter's business at run time, so it is not installed ahead of time.
   const preinstall = wholeSkill
-    ? result.items.filter((i) => i.allowed && !i.requiresApproval).map((i) => i.requirement)
+    ? result.items
+        .filter((item, i) => item.allowed && !item.requiresApproval && deps.declared[i]?.conditional !== true)
+        .map((item) => item.requirement)
     : [];
   if (result.decision === "warn") {
     const waiting = result.items
@@ -107,23 +115,31 @@ const toVerdict = (name: string, deps: SkillDependencies, result: VetResult, who
 
 const dependenciesOf = async (
   target: InstallTarget,
-): Promise<{ deps: SkillDependencies; wholeSkill: boolean } | null> => {
+): Promise<{ deps: BundleDependencies; wholeSkill: boolean } | null> => {
   const spec = target.installSpec;
-  if (spec === undefined)
-    return { deps: await readSkillDependencies(target.sourcePath, target.sourcePathKind), wholeSkill: true };
+  if (spec === undefined) {
+    // The bundle readers (and their TOML and YAML parsers) load on the first vet, not with every CLI command.
+    const { readSkillBundle } = await import("../skills/bundle.js");
+    return { deps: await readSkillBundle(target.sourcePath, target.sourcePathKind), wholeSkill: true };
+  }
   // A dependency installer: only uv installs Python packages (node ones are vet-node's; brew, go, download not ours).
   if (typeof spec.kind !== "string" || spec.kind.trim().toLowerCase() !== "uv") return null;
   if (typeof spec.package !== "string" || spec.package.trim() === "") {
     const f = critical("dependency-malformed", "The uv installer has no package to vet");
-    return { deps: { name: null, requirements: [], lines: [], findings: [f] }, wholeSkill: false };
+    return { deps: { name: null, declared: [], findings: [f] }, wholeSkill: false };
   }
-  return { deps: { name: null, requirements: [spec.package.trim()], lines: [1], findings: [] }, wholeSkill: false };
+  const declared = [{ requirement: spec.package.trim(), file: SKILL_MD, line: 1 }];
+  return { deps: { name: null, declared, findings: [] }, wholeSkill: false };
 };
 
+/** " (requirements.txt:3)" for requirements from files other than SKILL.md, whose lines the reason never named. */
+const fromFile = (where: Declared | undefined): string =>
+  where && where.file !== SKILL_MD ? ` (${where.file}:${where.line})` : "";
+
 /**
- * Reads what a skill install would bring (SKILL.md, or the one uv or node installer being run), vets it through the
- * service and says allow, warn or block: Python dependencies and node installers both, the stricter answer winning.
- * Plugin targets and skills that declare neither are allowed.
+ * Reads what a skill install would bring (every Python dependency file of the bundle, or the one uv or node installer
+ * being run), vets it through the service and says allow, warn or block: Python dependencies and node installers both,
+ * the stricter answer winning. Plugin targets and skills that declare neither are allowed.
  */
 export const vetInstallTarget = async (
   service: SkillVetter,
@@ -163,7 +179,7 @@ const vetPython = async (
   const found = await dependenciesOf(target);
   if (found === null) return ALLOW;
   const { deps, wholeSkill } = found;
-  if (deps.requirements.length === 0 && deps.findings.length === 0) return ALLOW;
+  if (deps.declared.length === 0 && deps.findings.length === 0) return ALLOW;
   // The venv is named after the skill as agents see it (its frontmatter name), else after OpenClaw's target name.
   // That exact name is also how OpenClaw tells skills apart: it owns the venv (python/skill-owner.ts).
   const name = deps.name ?? target.targetName;
@@ -182,7 +198,7 @@ const vetPython = async (
   const result = await service.vetSkill(
     {
       skill,
-      requirements: deps.requirements,
+      requirements: deps.declared.map((d) => d.requirement),
       source: options.source,
       owner: name,
       ...(options.client ? { client: options.client } : {}),

@@ -9,11 +9,11 @@ const text = (f: Field | undefined): string => (f ? (f.known ? f.text : f.source
 
 const CLI_VALUE_OPTIONS = words(
   "--config --state-dir --agent --maturity --skill --version --status --limit --package --since " +
-    "--category --ttl-hours --note --reason --expires --advisory",
+    "--category --ttl-hours --note --reason --expires --advisory --format",
 );
 // Commands of our CLI that only read. Anything else (install, whitelist add, approvals resolve, overrides add …,
 // and commands added later) changes what the guard allows and is refused from an agent's shell.
-const READ_ONLY = words("check installed doctor shell-check install-policy exposure help");
+const READ_ONLY = words("check installed doctor shell-check install-policy exposure sbom help");
 const READ_ONLY_GROUPS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ["whitelist", set("list", "help")],
   ["approvals", set("list", "help")],

@@ -28,3 +28,17 @@ export const finding = (
 
 export const critical = (rule: string, message: string, line = 1): SkillFinding =>
   finding(rule, "critical", message, line);
+
+/** A critical finding about a bundle file other than SKILL.md. */
+export const fileProblem = (file: string, rule: string, message: string, line = 1): SkillFinding =>
+  finding(rule, "critical", message, line, file);
+
+/**
+ * One requirement a bundle file declares, as text for the service's strict parser (which alone decides whether it
+ * is valid), with where it was found. `conditional` marks a requirement that carried an environment marker: it is
+ * vetted as if the marker held, and left out of the pre-install.
+ */
+export type Declared = { requirement: string; file: string; line: number; conditional?: boolean };
+
+/** What one reader makes of one file: the requirements it declares and every problem found reading them. */
+export type FileReading = { declared: Declared[]; findings: SkillFinding[] };

@@ -3,7 +3,7 @@ import { ERROR_SURFACE, PackageGuardError, toPackageGuardError } from "../errors
 import { ECOSYSTEMS } from "../scan/types.js";
 import { doctorVia } from "../service/doctor.js";
 import type { Services } from "../service/services.js";
-import { APPROVAL_FILTERS, AUDIT_STATUSES } from "../service/types.js";
+import { APPROVAL_FILTERS, AUDIT_STATUSES, SBOM_FORMATS } from "../service/types.js";
 import {
   ecosystemParam,
   enumParam,
@@ -200,6 +200,11 @@ export const registerGatewayMethods = (
     ),
   );
   method("packages.quarantine.list", "operator.read", (s) => s.operator.quarantineList());
+  // The CycloneDX document itself, ready to store; the lock file as text beside its format.
+  method("packages.sbom", "operator.read", async (s, p) => {
+    const result = await s.operator.sbom(stringParam(p, "skill", true), enumParam(p, "format", SBOM_FORMATS));
+    return result.format === "cyclonedx" ? result.bom : result;
+  });
   if (shellCheck) {
     // The shell gate decides from the config alone, so it answers even when the guard is closed.
     unopened("packages.shell.check", "operator.read", (p) => {

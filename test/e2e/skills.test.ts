@@ -138,6 +138,25 @@ describe("before_install: skills uploaded to the gateway", () => {
     ]);
   });
 
+  it("blocks an archive whose PEP 723 script needs a package that is not whitelisted, naming the script", async () => {
+    // SKILL.md declares nothing: the dependency only appears in the script's inline metadata, which `uv run` reads.
+    const r = await uploadAndInstall("script-skill", {
+      "SKILL.md": skillMd("script-skill", "metadata: {}"),
+      "scripts/fetch.py": '# /// script\n# dependencies = ["requests>=2"]\n# ///\nimport requests\n',
+    });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe("INVALID_REQUEST");
+    expect(r.error.message).toContain(
+      "package-guard blocked skill 'script-skill': requests>=2 (scripts/fetch.py:2): [NOT_WHITELISTED]",
+    );
+    expect(await exists(workspaceSkill("script-skill"))).toBe(false);
+    const audit = await auditOf("script-skill");
+    expect(audit.map((a) => [a.source, a.status, a.package, a.code])).toEqual([
+      ["hook", "blocked", "requests", "NOT_WHITELISTED"],
+    ]);
+  });
+
   it("installs an allowed skill, and pre-installs its dependencies into the skill's venv", async () => {
     const r = await uploadAndInstall("good-skill", {
       "SKILL.md": skillMd("good-skill", GOOD_DEPS),

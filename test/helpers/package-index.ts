@@ -36,8 +36,20 @@ export const DEMO_PACKAGES: readonly WheelSpec[] = [
   { name: "pyyaml", version: "6.0.2", module: "yaml" },
 ];
 
+/**
+ * A wheel as the index lists it: when it was uploaded (PEP 700 `upload-time`, what uv's `--exclude-newer` cooldown
+ * compares) and whether it is yanked (PEP 592: `true` or the reason).
+ */
+export type IndexedWheel = WheelSpec & { uploadedAt?: string; yanked?: boolean | string };
+
+/**
+ * Every wheel is listed as uploaded at this time unless its spec says otherwise: long past any cooldown, like the
+ * established releases the tests stand in for.
+ */
+export const DEFAULT_UPLOAD_TIME = "2024-01-02T03:04:05.000000Z";
+
 export type PackageIndexOptions = {
-  packages: readonly WheelSpec[];
+  packages: readonly IndexedWheel[];
   /** Where wheels are built (shared between runs; each spec gets its own subfolder). */
   dir?: string;
   /** Delay before every response, to widen race windows. */
@@ -46,6 +58,11 @@ export type PackageIndexOptions = {
   failPaths?: string[];
   /** Default 500 (which uv retries with backoff, taking seconds); 404 fails at once. */
   failStatus?: number;
+  /**
+   * "both" (default): PEP 691 JSON (with PEP 700 upload times) to clients that ask for it, else PEP 503 HTML.
+   * "html": HTML only, as a plain static mirror serves it (no upload times).
+   */
+  formats?: "both" | "html";
 };
 
 export type PackageIndex = {
@@ -69,10 +86,12 @@ export type PackageIndex = {
 // Shared between runs on purpose, so it lives in the real temp folder, not a test file's own TMPDIR (setup/tmp-guard).
 export const DEFAULT_WHEEL_CACHE = join(process.env.PG_TEST_SHARED_TMPDIR ?? tmpdir(), "package-guard-test-wheels");
 
-const specKey = (spec: WheelSpec): string =>
+const specKey = ({ uploadedAt: _u, yanked: _y, ...spec }: IndexedWheel): string =>
   createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16);
 
-type Served = { spec: WheelSpec; filename: string; path: string; sha256: string };
+type Served = { spec: IndexedWheel; filename: string; path: string; sha256: string; size: number };
+
+export const SIMPLE_JSON = "application/vnd.pypi.simple.v1+json";
 
 const escapeHtml = (text: string): string =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -80,13 +99,36 @@ const escapeHtml = (text: string): string =>
 const projectPage = (name: string, files: Served[]): string => {
   const links = files.map((f) => {
     const rp = f.spec.requiresPython ? ` data-requires-python="${escapeHtml(f.spec.requiresPython)}"` : "";
-    return `<a href="../../files/${f.filename}#sha256=${f.sha256}"${rp}>${f.filename}</a><br/>`;
+    const yanked = f.spec.yanked
+      ? ` data-yanked="${typeof f.spec.yanked === "string" ? escapeHtml(f.spec.yanked) : ""}"`
+      : "";
+    return `<a href="../../files/${f.filename}#sha256=${f.sha256}"${rp}${yanked}>${f.filename}</a><br/>`;
   });
   return (
     `<!DOCTYPE html>\n<html><head><title>Links for ${name}</title></head><body><h1>Links for ` +
     `${name}</h1>\n${links.join("\n")}\n</body></html>\n`
   );
 };
+
+/** PEP 691 JSON with the PEP 700 fields (api-version 1.1: versions, size, upload-time). */
+const projectJson = (name: string, files: Served[]): string =>
+  JSON.stringify({
+    meta: { "api-version": "1.1" },
+    name,
+    versions: [...new Set(files.map((f) => f.spec.version))],
+    files: files.map((f) => ({
+      filename: f.filename,
+      url: `/files/${f.filename}`,
+      hashes: { sha256: f.sha256 },
+      ...(f.spec.requiresPython ? { "requires-python": f.spec.requiresPython } : {}),
+      yanked: f.spec.yanked ?? false,
+      size: f.size,
+      "upload-time": f.spec.uploadedAt ?? DEFAULT_UPLOAD_TIME,
+    })),
+  });
+
+const wantsJson = (req: IncomingMessage, formats: "both" | "html"): boolean =>
+  formats === "both" && (req.headers.accept ?? "").includes(SIMPLE_JSON);
 
 /** A loopback PEP 503 index: `/simple/`, `/simple/<project>/`, `/files/<wheel>`; 404 for anything else. */
 export const startPackageIndex = async (options: PackageIndexOptions): Promise<PackageIndex> => {
@@ -99,7 +141,8 @@ export const startPackageIndex = async (options: PackageIndexOptions): Promise<P
   const waiters = new Map<string, (() => void)[]>();
   const add = async (spec: WheelSpec): Promise<void> => {
     const path = await buildWheel(join(cache, specKey(spec)), spec);
-    const served: Served = { spec, filename: wheelFilename(spec), path, sha256: sha256Hex(await readFile(path)) };
+    const data = await readFile(path);
+    const served: Served = { spec, filename: wheelFilename(spec), path, sha256: sha256Hex(data), size: data.length };
     const project = normalize(spec.name);
     byProject.set(project, [...(byProject.get(project) ?? []), served]);
     byFile.set(served.filename, served);
@@ -116,6 +159,13 @@ export const startPackageIndex = async (options: PackageIndexOptions): Promise<P
     if (flaky > 0) failNext.set(path, flaky - 1);
     if (failPaths.has(path) || flaky > 0)
       return void res.writeHead(options.failStatus ?? 500, { "content-type": "text/plain" }).end("injected failure\n");
+    const json = wantsJson(req, options.formats ?? "both");
+    if ((path === "/simple" || path === "/simple/") && json) {
+      const projects = [...byProject.keys()].toSorted().map((name) => ({ name }));
+      return void res
+        .writeHead(200, { "content-type": SIMPLE_JSON })
+        .end(JSON.stringify({ meta: { "api-version": "1.1" }, projects }));
+    }
     if (path === "/simple" || path === "/simple/") {
       const links = [...byProject.keys()].toSorted().map((p) => `<a href="/simple/${p}/">${p}</a><br/>`);
       return void res
@@ -129,6 +179,7 @@ export const startPackageIndex = async (options: PackageIndexOptions): Promise<P
       if (!files) return void res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
       if (!path.endsWith("/") || name !== project)
         return void res.writeHead(301, { location: `/simple/${name}/` }).end();
+      if (json) return void res.writeHead(200, { "content-type": SIMPLE_JSON }).end(projectJson(name, files));
       return void res.writeHead(200, { "content-type": "text/html" }).end(projectPage(name, files));
     }
     const file = /^\/files\/([^/]+)$/.exec(path)?.[1];

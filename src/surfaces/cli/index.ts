@@ -9,6 +9,7 @@ import { createKit, type CliDeps } from "./kit.js";
 import { mountOverrides } from "./overrides.js";
 import { mountPackages } from "./packages.js";
 import { mountQuarantine } from "./quarantine.js";
+import { mountSbom } from "./sbom.js";
 import { mountShell } from "./shell.js";
 import { mountWhitelist } from "./whitelist.js";
 
@@ -35,6 +36,7 @@ export const buildCommands = (root: Command, deps: CliDeps, argv: readonly strin
     mountAdvisories,
     mountExposure,
     mountQuarantine,
+    mountSbom,
     mountInstallPolicy,
     mountShell,
   ]) {

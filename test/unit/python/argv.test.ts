@@ -115,18 +115,34 @@ describe("uv argv and environment (fake runner)", () => {
             : { stdout: compiled([{ name: "datakit", version: "1.0.0" }]) };
         },
       },
-      { index: { excludeNewer: "2026-01-01T00:00:00Z", onlyBinary: false } },
+      {
+        index: {
+          excludeNewer: "2026-01-01T00:00:00Z",
+          excludeNewerPackages: { Tiny_Calc: false, pyyaml: "1 day" },
+          onlyBinary: false,
+        },
+      },
     );
     const env = new PythonEnvironment(fake.config, fake.runner);
+    // The 1-day cutoff is taken from the clock during the call: it lies one day before some instant in this window.
+    const before = new Date().getTime();
     const result = await env
       .withSkill("a", (venv) =>
         venv.resolve(wanted, undefined, { pins: [{ name: "tinycalc", version: "1.1.0", hashes: [] }] }),
       )
       .catch((e: unknown) => e);
+    const after = new Date().getTime();
     expect(result).toMatchObject({ code: "INSTALL_FAILED" });
     expect(attempts).toBe(1);
     const compile = fake.calls.find((c) => c.args[1] === "compile")!;
-    expect(flagValue(compile, "--exclude-newer")).toBe("2026-01-01T00:00:00Z");
+    // One absolute cutoff per package, the same instants the release check applies afterwards.
+    expect(flagValue(compile, "--exclude-newer")).toBe("2026-01-01T00:00:00.000Z");
+    const perPackage = compile.args.flatMap((a, i, all) => (a === "--exclude-newer-package" ? [all[i + 1]] : []));
+    expect(perPackage[0]).toMatch(/^pyyaml=\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    const pyyamlCutoff = Date.parse(perPackage[0]!.slice("pyyaml=".length));
+    expect(pyyamlCutoff).toBeGreaterThanOrEqual(before - 86_400_000);
+    expect(pyyamlCutoff).toBeLessThanOrEqual(after - 86_400_000);
+    expect(perPackage.slice(1)).toEqual(["tiny-calc=false"]);
     expect(Object.values(compile.files)).toContain("tinycalc==1.1.0\n");
     expect(compile.args).not.toContain("--only-binary");
   });
@@ -245,16 +261,18 @@ describe("pip argv (fake runner)", () => {
     }
   });
 
-  it("refuses to resolve with pip when index.excludeNewer is set (pip cannot enforce the cooldown)", async () => {
-    const fake = await fakePython({}, { python: { installer: "pip" }, index: { excludeNewer: "7 days" } });
+  it("resolves with pip under a cooldown (no pip flag: the release check enforces it)", async () => {
+    const fake = await fakePython(
+      { pipReport: () => report(pins.map((p) => ({ name: p.name, version: p.version, hash: p.hashes[0]! }))) },
+      { python: { installer: "pip" }, index: { excludeNewer: "7 days" } },
+    );
     try {
-      const error = await new PythonEnvironment(fake.config, fake.runner)
-        .withSkill("a", (venv) => venv.resolve(wanted))
-        .catch((e: unknown) => e);
-      expect(error).toMatchObject({
-        code: "INSTALL_FAILED",
-        message: expect.stringContaining("only uv can enforce it"),
-      });
+      const resolved = await new PythonEnvironment(fake.config, fake.runner).withSkill("a", (venv) =>
+        venv.resolve(wanted),
+      );
+      expect(resolved.map((p) => p.name)).toEqual(["datakit", "tinycalc"]);
+      const dryRun = fake.calls.find((c) => c.args.includes("--dry-run"))!;
+      expect(dryRun.args.some((a) => a.includes("exclude-newer"))).toBe(false);
     } finally {
       await fake.cleanup();
     }

@@ -14,8 +14,11 @@ describe("per-skill lock", () => {
   it("gives BUSY with the documented message when the lock stays taken", async () => {
     const target = join(await dir(), "skills", "a");
     let release!: () => void;
-    const held = withSkillLock(target, "a", 1000, () => new Promise<void>((r) => (release = r)));
-    await sleep(50);
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    // Wait for the holder to be inside the lock (a sleep is not enough on a loaded machine).
+    const held = withSkillLock(target, "a", 1000, () => new Promise<void>((r) => ((release = r), entered())));
+    await inside;
     const attempts = vi.spyOn(lockfile, "lock");
     let ran = false;
     const error = await withSkillLock(target, "a", 150, async () => {
@@ -34,8 +37,11 @@ describe("per-skill lock", () => {
   it("with timeout 0 tries exactly once", async () => {
     const target = join(await dir(), "a");
     let release!: () => void;
-    const held = withSkillLock(target, "a", 0, () => new Promise<void>((r) => (release = r)));
-    await sleep(20);
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    // Wait for the holder to be inside the lock (a sleep is not enough on a loaded machine).
+    const held = withSkillLock(target, "a", 0, () => new Promise<void>((r) => ((release = r), entered())));
+    await inside;
     const attempts = vi.spyOn(lockfile, "lock");
     await expect(withSkillLock(target, "a", 0, async () => 1)).rejects.toMatchObject({ code: "BUSY" });
     expect(attempts).toHaveBeenCalledTimes(1);

@@ -2,12 +2,16 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { compare, satisfies } from "@renovatebot/pep440";
 import { parseConfig } from "../../../src/config.js";
+import type { FetchFn } from "../../../src/python/simple-api.js";
 import { openServices } from "../../../src/runtime.js";
 import type { Services } from "../../../src/service/services.js";
 import { fakePython, hashOf, type FakeOptions } from "../python/fake-python.js";
 
 /** One release in the fake index: its dependencies as "name" or "name<spec>" strings. */
 export type Release = { name: string; version: string; requires?: string[] };
+
+/** The hash the catalogue resolver gives a release. */
+const releaseHash = (release: Release): string => hashOf(release.version.replace(/\D/g, "") || "a");
 
 const REQ = /^([a-z0-9-]+)(?:\[[^\]]*\])?(.*)$/;
 
@@ -66,11 +70,36 @@ export const catalogueResolver =
       .toSorted((a, b) => a.release.name.localeCompare(b.release.name))
       .map(({ release, via }) => {
         const notes = via.size === 0 ? "    # via -r requirements.in\n" : `    # via ${[...via].join(", ")}\n`;
-        const hash = hashOf(release.version.replace(/\D/g, "") || "a");
+        const hash = releaseHash(release);
         return `${release.name}==${release.version} \\\n    --hash=${hash}\n${notes}`;
       })
       .join("");
     return { stdout };
+  };
+
+/**
+ * The index's PEP 691 project pages for the same catalogue, for the release check: every release an old, unyanked
+ * wheel with the hash the resolver reports.
+ */
+export const catalogueIndex =
+  (catalogue: readonly Release[]): FetchFn =>
+  async (input) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    const name = url.pathname.split("/").findLast(Boolean) ?? "";
+    const files = catalogue
+      .filter((r) => r.name === name)
+      .map((r) => {
+        const filename = `${r.name.replace(/-/g, "_")}-${r.version}-py3-none-any.whl`;
+        return {
+          filename,
+          url: `/files/${filename}`,
+          hashes: { sha256: releaseHash(r).slice("sha256:".length) },
+          "upload-time": "2024-01-01T00:00:00Z",
+        };
+      });
+    return new Response(JSON.stringify({ meta: { "api-version": "1.1" }, name, files }), {
+      headers: { "content-type": "application/vnd.pypi.simple.v1+json" },
+    });
   };
 
 export type Advisory = { id: string; package: string; versions: string[] };
@@ -127,6 +156,6 @@ export const serviceHarness = async (
     },
     stateDir,
   );
-  const services = await openServices(config, { runner: fake.runner });
+  const services = await openServices(config, { runner: fake.runner, fetch: catalogueIndex(options.catalogue ?? []) });
   return { ...fake, config, services, stateDir };
 };

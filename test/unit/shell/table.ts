@@ -459,6 +459,8 @@ export const ORDINARY: Row[] = [
   ["package-guard advisories status", "pass"],
   ["openclaw packages exposure --skill etl", "pass"],
   ["openclaw packages quarantine list", "pass"],
+  ["package-guard sbom --skill etl --format pylock", "pass"],
+  ["openclaw packages sbom --skill etl", "pass"],
   ["package-guard shell-check -- 'pip install x'", "pass"],
   ["openclaw gateway call packages", "pass"],
   ["openclaw gateway call health", "pass"],

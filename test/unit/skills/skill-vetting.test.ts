@@ -43,6 +43,8 @@ const fakeContext = (o: Options = {}) => {
       return names.map((name) => ({ name, version: "1.0", hashes: [] }));
     },
     apply,
+    checkReleases: async () => ({}),
+    recordInstall: async () => undefined,
   };
   // Every package is on the whitelist at every tier, with any version and no approval: the vet's own steps decide.
   const entry = { version: "", extras: [], requires_approval: false } as unknown as WhitelistEntry;

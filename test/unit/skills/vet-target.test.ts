@@ -174,6 +174,35 @@ describe("vetting an install target", () => {
     expect(JSON.stringify(v.findings).length).toBeLessThan(4_000);
     expect(v.findings.at(-1)!.ruleId).toBe("package-guard.more-findings");
   });
+
+  it("vets every dependency file of the bundle; findings and the reason name the file and line", async () => {
+    const vetter = fakeVetter({ deny: { evil: "NOT_WHITELISTED" } });
+    const dir = await skillDir("files", "name: files");
+    await mkdir(join(dir, "scripts"), { recursive: true });
+    await writeFile(join(dir, "requirements.txt"), "tinycalc>=1,<2\n-r more.txt\n");
+    await writeFile(join(dir, "scripts", "run.py"), '# /// script\n# dependencies = ["evil"]\n# ///\n');
+    const v = await vetInstallTarget(vetter, target(dir), { source: "hook" });
+    expect(vetter.vetSkill.mock.calls[0]![0]).toMatchObject({
+      skill: "files",
+      requirements: ["tinycalc>=1,<2", "evil"],
+      problems: [{ ruleId: "package-guard.requirements-option" }],
+    });
+    expect(v.decision).toBe("block");
+    expect(v.reason).toContain("'-r more.txt' is an installer option");
+    expect(v.reason).toContain("(requirements.txt:2)");
+    expect(v.reason).toContain("evil (scripts/run.py:2): [NOT_WHITELISTED] evil is denied");
+    expect(v.findings.map((f) => [f.ruleId, f.file, f.line])).toEqual([
+      ["package-guard.requirements-option", "requirements.txt", 2],
+      ["package-guard.not-whitelisted", "scripts/run.py", 2],
+    ]);
+  });
+
+  it("pre-installs requirements under a marker only when some file declares them without one", async () => {
+    const dir = await skillDir("markers", "name: markers");
+    await writeFile(join(dir, "requirements.txt"), 'tinycalc\ncolorama; sys_platform == "win32"\n');
+    const v = await vetInstallTarget(fakeVetter(), target(dir), { source: "hook" });
+    expect(v).toMatchObject({ decision: "allow", preinstall: ["tinycalc"] });
+  });
 });
 
 describe("vetting node installers (metadata.openclaw.install[], kind node)", () => {

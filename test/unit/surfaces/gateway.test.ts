@@ -55,6 +55,7 @@ describe("gateway methods", () => {
       "packages.quarantine": "operator.admin",
       "packages.quarantine.release": "operator.admin",
       "packages.quarantine.list": "operator.read",
+      "packages.sbom": "operator.read",
     });
   });
 
@@ -169,5 +170,25 @@ describe("gateway methods", () => {
     expect(whitelistAdd).toHaveBeenLastCalledWith({ package: "pandas" }, expect.anything());
     await call("packages.whitelist.remove", { package: "d3", ecosystem: "npm" });
     expect(whitelistRemove).toHaveBeenLastCalledWith("d3", undefined, expect.anything(), "npm");
+  });
+
+  it("packages.sbom answers with the CycloneDX document itself, or the lock file's text with its format", async () => {
+    const bom = { bomFormat: "CycloneDX", specVersion: "1.6" };
+    const sbom = vi.fn(async (skill: string, format = "cyclonedx") =>
+      format === "pylock" ? { skill, format, pylock: 'lock-version = "1.0"\n' } : { skill, format, bom },
+    );
+    const { call } = setup({ sbom });
+    expect(await call("packages.sbom", { skill: "s1" })).toMatchObject({ ok: true, payload: bom });
+    expect(await call("packages.sbom", { skill: "s1", format: "pylock" })).toMatchObject({
+      ok: true,
+      payload: { skill: "s1", format: "pylock", pylock: 'lock-version = "1.0"\n' },
+    });
+    expect(sbom.mock.calls).toEqual([
+      ["s1", undefined],
+      ["s1", "pylock"],
+    ]);
+    const bad = await call("packages.sbom", { skill: "s1", format: "spdx" });
+    expect(bad.error).toMatchObject({ code: "INVALID_REQUEST", details: { code: "INVALID_REQUIREMENT" } });
+    expect((await call("packages.sbom", {})).error).toMatchObject({ code: "INVALID_REQUEST" });
   });
 });
