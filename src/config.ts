@@ -219,7 +219,10 @@ export const ConfigSchema = Type.Object(
             }),
           ),
           execEnv: Type.Optional(
-            Type.Boolean({ description: "add variables that keep pip, uv, npm and conda off the network to exec" }),
+            Type.Boolean({
+              description:
+                "add variables that keep pip and uv off the network to exec (OpenClaw drops npm_config_* ones)",
+            }),
           ),
           approvalTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 600_000 })),
         },

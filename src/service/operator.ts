@@ -237,7 +237,11 @@ export class OperatorService {
       ...(signal ? { signal } : {}),
     };
     if (!this.deps.npm) return runDoctor(ctx);
-    const used = (await this.deps.whitelist.current()).names("npm").length > 0;
+    // A whitelist that does not load is the whitelist section's failure; npm is then checked as if it were needed.
+    const used = await this.deps.whitelist.current().then(
+      (w) => w.names("npm").length > 0,
+      () => true,
+    );
     const npm = await npmDoctor(this.deps.config, await this.deps.npm.npm(), used, this.deps.npmScan ?? this.deps.scan);
     const npmSection = async (): Promise<DoctorCheck[]> => npmDoctorChecks(npm, this.deps.config.npm.npm);
     // SECURITY: the registry URL may carry credentials; runDoctor masks its own report, this part likewise.

@@ -113,6 +113,13 @@ describe("shell.mode block (the default)", () => {
     expect(records.some((r) => r.details?.tool === "process" && r.status === "blocked")).toBe(true);
   });
 
+  it("/tools/invoke does not offer exec: agent turns are the door to gate (and the one these tests use)", async () => {
+    const marker = join(scratch, "ran-invoke");
+    const outcome = await gateway.invokeTool("exec", { command: `touch ${marker}` });
+    expect(outcome.status).toBe(404);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it("the guard's own controls are out of the agent's reach from exec", async () => {
     const results = await turn(
       "main",

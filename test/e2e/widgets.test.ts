@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditRecord } from "../../src/audit/log.js";
@@ -93,6 +93,8 @@ beforeAll(async () => {
       agents: { main: "intern" },
       whitelist: { tiers: { intern: [{ package: "d3", ecosystem: "npm", version: "^7.9.0", category: "charts" }] } },
       widgets: { registry: registry.url },
+      // Component installs use the same registry and the same npm whitelist and scanner.
+      npm: { registry: registry.url },
       scan: { osvApiUrl: osv.baseUrl },
     },
     extraConfig: mockModelConfig(model),
@@ -210,5 +212,46 @@ describe("show_widget through the widget gate on a real gateway", () => {
     expect(malicious!.details).toMatchObject({ purl: `pkg:npm/d3@${MALICIOUS_D3}`, widget: "blocked" });
     expect(malicious!.reason).toContain("MAL-2099-8");
     expect(records.every((r) => r.agentId === "main" && r.client?.startsWith("show_widget"))).toBe(true);
+  });
+});
+
+describe("npm component installs on the same gateway (the seed's npm API)", () => {
+  const componentFile = (...path: string[]) =>
+    join(gateway.stateDir, "package-guard", "components", "board", "node_modules", ...path);
+
+  it("packages.install with the seed's fields installs d3 7.9.0 from the registry's bytes", async () => {
+    const admin = await gateway.connect(["operator.read", "operator.write"]);
+    try {
+      const answer = await admin.call<{ ecosystem: string; version: string; component: string; purl: string }>(
+        "packages.install",
+        { package_name: "d3", version_constraint: "7.9.0", component_id: "board", agentId: "main" },
+      );
+      expect(answer.ok, JSON.stringify(answer)).toBe(true);
+      expect(answer.ok && answer.payload).toMatchObject({ ecosystem: "npm", version: "7.9.0", component: "board" });
+    } finally {
+      admin.close();
+    }
+    expect(await readFile(componentFile("d3", "dist", "d3.min.js"), "utf8")).toBe(D3_FILE);
+  });
+
+  it("install_package refuses the malicious release for the agent, and the component keeps 7.9.0", async () => {
+    const outcome = await gateway.invokeTool(
+      "install_package",
+      { ecosystem: "npm", package: "d3", version: MALICIOUS_D3, component: "board" },
+      { agentId: "main" },
+    );
+    expect(JSON.stringify(outcome.body)).toContain("[MALICIOUS]");
+    expect(JSON.stringify(outcome.body)).toContain("MAL-2099-8");
+    expect(await readFile(componentFile("d3", "dist", "d3.min.js"), "utf8")).toBe(D3_FILE);
+    expect((await stat(componentFile("d3", "package.json"))).isFile()).toBe(true);
+    const records = (await readFile(join(gateway.stateDir, "package-guard", "audit.jsonl"), "utf8"))
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as AuditRecord)
+      .filter((r) => r.ecosystem === "npm" && r.source !== "widget" && (r.status as string) !== "started");
+    expect(records.map((r) => [r.source, r.status, r.package, r.code ?? null])).toEqual([
+      ["rpc", "completed", "d3", null],
+      ["tool", "blocked", "d3", "MALICIOUS"],
+    ]);
   });
 });

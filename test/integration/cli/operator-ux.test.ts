@@ -77,6 +77,27 @@ describe("doctor finds what will make installs fail (issue 14.5, 14.6)", () => {
     );
   });
 
+  it("an index that does not answer and an advisory folder that is not one: each a failing line, exit 1", async () => {
+    // A port nothing listens on: bound, then closed, so the connection is refused.
+    const dead = await startPackageIndex({ packages: [] });
+    const deadUrl = dead.url;
+    await dead.close();
+    const empty = join(dir, "no-advisories");
+    await execFileP("mkdir", ["-p", empty]);
+    const state = await stateWith("dead-index", {
+      ...healthy(),
+      index: { url: deadUrl },
+      scan: { scanner: "osv-db", osvDbDir: empty },
+    });
+    const doctor = await pg(state, "doctor", "--json");
+    expect(doctor.code, doctor.stdout + doctor.stderr).toBe(1);
+    const checks = (JSON.parse(doctor.stdout) as { checks: { check: string; status: string; fix?: string }[] }).checks;
+    const line = (name: string) => checks.find((c) => c.check === name);
+    expect(line("index")).toMatchObject({ status: "fail", fix: expect.any(String) });
+    expect(line("scanner")).toMatchObject({ status: "fail", fix: expect.any(String) });
+    expect(line("uv")?.status).toBe("ok");
+  });
+
   it("a missing whitelist file: doctor exit 1 with its fix; check and install refuse (closed)", async () => {
     const state = await stateWith("missing-file", { ...healthy(), whitelist: { file: "nowhere.yaml" } });
     const doctor = await pg(state, "doctor", "--json");

@@ -21,5 +21,7 @@ describe("the bundled skill (issue 12, item 4)", () => {
   it("shows the suggestion exactly as the gate writes it", () => {
     const d = decideFindings(analyzeLoaded("pip install requests").findings, "block");
     expect(skill).toContain(`\`${d.suggestion}\``);
+    const npm = decideFindings(analyzeLoaded("npm i d3@7.9.0").findings, "block");
+    expect(skill).toContain(`\`${npm.suggestion}\``);
   });
 });
