@@ -13,7 +13,7 @@ import type { Whitelist } from "../policy/whitelist.js";
 import type { ScanOutcome } from "../scan/scan-service.js";
 import type { AdvisorySourceInfo } from "../scan/types.js";
 import { applyOverrides } from "./apply-overrides.js";
-import { checkTreeRanges, npmPins, scanRefusal } from "./npm-tree.js";
+import { checkTreePolicy, checkTreeRanges, npmPins, scanRefusal } from "./npm-tree.js";
 import type { ServiceDeps } from "./pipeline.js";
 import { auditFromError } from "./results.js";
 import type { CallerContext, CheckResult, ProgressFn, VulnerabilityFinding } from "./types.js";
@@ -181,7 +181,7 @@ export class NpmPackageService {
         );
         const { packages, scan, overridden } = await this.checkTree(
           (w) => session.resolve(w, signal),
-          { wanted, name, maturity, scope: id, whitelist },
+          { wanted, name, maturity, scope: id, whitelist, agentId: caller.agentId ?? null, source: caller.source },
           onProgress,
           signal,
         );
@@ -350,12 +350,36 @@ export class NpmPackageService {
   /** Steps 4-5, shared by install and vet: resolve, check the tree against the whitelist, scan, overrides. */
   private async checkTree(
     resolve: (wanted: NpmWanted) => Promise<LockPackage[]>,
-    o: { wanted: NpmWanted; name: string; maturity: Maturity; scope: string; whitelist: Whitelist },
+    o: {
+      wanted: NpmWanted;
+      name: string;
+      maturity: Maturity;
+      scope: string;
+      whitelist: Whitelist;
+      agentId: string | null;
+      source: string;
+    },
     onProgress?: ProgressFn,
     signal?: AbortSignal,
   ): Promise<{ packages: LockPackage[]; scan: ScanOutcome; overridden: Overridden[] }> {
     const packages = await resolve(o.wanted);
     checkTreeRanges(packages, o.whitelist, o.maturity);
+    await checkTreePolicy(packages, {
+      whitelist: o.whitelist,
+      maturity: o.maturity,
+      requested: Object.keys(o.wanted),
+      dependencies: this.deps.config.policy.dependencies,
+      requireGrant: (name, range) =>
+        this.requireGrant(
+          { agentId: o.agentId, skill: o.scope, package: `npm:${name}`, specifier: range },
+          {
+            name,
+            maturity: o.maturity,
+            reason: `${o.source} request: npm ${o.name} in '${o.scope}' pulls in ${name}`,
+            dependencyOf: o.name,
+          },
+        ),
+    });
     const pins = npmPins(packages);
     onProgress?.("scanning", `Scanning ${pins.length} npm package(s) for known vulnerabilities and malware`);
     const scan = await (await this.deps.scan()).scan(pins, signal);
@@ -401,7 +425,15 @@ export class NpmPackageService {
       }
       const wanted: NpmWanted = { [name]: { range: decision.effectiveRange, requestedAt: this.now().toISOString() } };
       const { packages } = await this.deps.npm.withScratch((resolve) =>
-        this.checkTree((w) => resolve(w, signal), { wanted, name: name!, maturity, scope: input.skill, whitelist }),
+        this.checkTree((w) => resolve(w, signal), {
+          wanted,
+          name: name!,
+          maturity,
+          scope: input.skill,
+          whitelist,
+          agentId: null,
+          source: input.source,
+        }),
       );
       const top = packages.find((p) => p.path === `node_modules/${name}`);
       return top ? { ...item, version: top.version } : item;
@@ -420,6 +452,37 @@ export class NpmPackageService {
         ...(vulns ? { findings: vulns } : {}),
       };
     }
+  }
+
+  /** A dependency's grant in this component (its entry's range), or APPROVAL_REQUIRED with a pending approval. */
+  private async requireGrant(
+    key: { agentId: string | null; skill: string; package: string; specifier: string },
+    about: { name: string; maturity: Maturity; reason: string; dependencyOf: string },
+  ): Promise<Approval> {
+    const grant = await this.deps.approvals.grantFor(key);
+    if (grant) return grant;
+    const { approval, created } = await this.deps.approvals.request(key, {
+      maturity: about.maturity,
+      reason: about.reason,
+    });
+    throw new PackageGuardError(
+      "APPROVAL_REQUIRED",
+      `npm dependency '${about.name}' (pulled in by ${about.dependencyOf}) needs operator approval before ` +
+        `${about.maturity} agents may install it into '${key.skill}'. Approval ${approval.id} is ` +
+        `${created ? "now" : "already"} pending: an operator must approve it (packages.approvals.resolve), then ` +
+        `retry the same request.`,
+      {
+        details: {
+          package: about.name,
+          ecosystem: "npm",
+          dependencyOf: about.dependencyOf,
+          component: key.skill,
+          maturity: about.maturity,
+          specifier: key.specifier,
+          approvalId: approval.id,
+        },
+      },
+    );
   }
 
   /** A live grant for exactly this agent, component, package and range; otherwise a pending approval. */

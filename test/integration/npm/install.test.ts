@@ -31,7 +31,11 @@ const TIERS = {
     { package: "oldhash", ecosystem: "npm" },
     { package: "pinned", ecosystem: "npm" },
     { package: "gated", ecosystem: "npm", requires_approval: true },
+    { package: "usesgated", ecosystem: "npm" },
+    { package: "usesprivileged", ecosystem: "npm" },
   ],
+  // Only agents from supervised up may have this one, asked for or pulled in.
+  supervised: [{ package: "privileged", ecosystem: "npm" }],
 };
 
 const open = (extra: { scan?: Record<string, unknown>; npm?: Record<string, unknown> } = {}) =>
@@ -65,6 +69,9 @@ beforeAll(async () => {
       { name: "oldhash", version: "1.0.0", sha1Only: true },
       { name: "pinned", version: "1.0.0", dependencies: { leftpad: "2.0.0" } },
       { name: "gated", version: "1.0.0" },
+      { name: "usesgated", version: "1.0.0", dependencies: { gated: "^1.0.0" } },
+      { name: "privileged", version: "1.0.0" },
+      { name: "usesprivileged", version: "1.0.0", dependencies: { privileged: "^1.0.0" } },
     ],
   });
   // A URL dependency on the registry's own host (fetched, then refused by the lockfile check) and one on another
@@ -380,6 +387,31 @@ describe("npm component installs refused", () => {
     });
     await h.services.operator.approvalsResolve(id, "approve", {}, { source: "rpc", client: "op" });
     expect((await h.service.install({ package: "gated", component: "c11" }, caller)).version).toBe("1.0.0");
+  });
+
+  it("a dependency answers to its entry: a higher tier's package is refused, a gated one needs its grant", async () => {
+    h = await open();
+    const tier = await denial(h.service.install({ package: "usesprivileged", component: "c12" }, caller));
+    expect(tier.code).toBe("NOT_WHITELISTED");
+    expect(tier.message).toContain(
+      "npm dependency 'privileged' (node_modules/privileged, pulled in by usesprivileged)",
+    );
+    expect(tier.message).toContain("is approved only from supervised up, not for student agents");
+    expect(await list(h.config.npm.componentsRoot)).not.toContain("c12");
+    const gated = await denial(h.service.install({ package: "usesgated", component: "c13" }, caller));
+    expect(gated.code).toBe("APPROVAL_REQUIRED");
+    expect(gated.details).toMatchObject({ package: "gated", dependencyOf: "usesgated", component: "c13" });
+    await h.services.operator.approvalsResolve(
+      gated.details.approvalId as string,
+      "approve",
+      {},
+      {
+        source: "rpc",
+        client: "op",
+      },
+    );
+    const r = await h.service.install({ package: "usesgated", component: "c13" }, caller);
+    expect(r.dependencies.map((d) => `${d.name}@${d.version}`)).toContain("gated@1.0.0");
   });
 
   it("one component at a time: a change waits for the component's lock and gives up with BUSY", async () => {
