@@ -15,7 +15,7 @@ import type { AdvisorySourceInfo } from "../scan/types.js";
 import { applyOverrides } from "./apply-overrides.js";
 import { checkTreePolicy, checkTreeRanges, npmPins, scanRefusal } from "./npm-tree.js";
 import type { ServiceDeps } from "./pipeline.js";
-import { auditFromError } from "./results.js";
+import { auditFromError, deniedCheck } from "./results.js";
 import type { CallerContext, CheckResult, ProgressFn, VulnerabilityFinding } from "./types.js";
 import { overallDecision, type VetItem, type VetResult, type VetSource } from "./vetting.js";
 
@@ -126,17 +126,7 @@ export class NpmPackageService {
         requiresApproval: true,
       };
     } catch (error) {
-      const e = toPackageGuardError(error);
-      const hints = (e.details?.hints as string[] | undefined) ?? undefined;
-      return {
-        allowed: false,
-        code: e.code,
-        message: e.message,
-        package: (e.details?.package as string | undefined) ?? null,
-        specifier: null,
-        maturity,
-        ...(hints && hints.length > 0 ? { hints } : {}),
-      };
+      return deniedCheck(error, maturity);
     }
   }
 

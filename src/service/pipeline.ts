@@ -15,7 +15,7 @@ import { planChange, type ChangeRequest, type PlanDeps } from "./change-plan.js"
 import type { DelistedAction } from "./delisted.js";
 import { installRecords } from "./install-records.js";
 import { advisoriesByPin, auditFailed, completedRecord, installResult } from "./outcome.js";
-import { auditFromError } from "./results.js";
+import { auditFromError, deniedCheck } from "./results.js";
 import type {
   CallerContext,
   CheckResult,
@@ -105,17 +105,7 @@ export class PackageService {
         requiresApproval: true,
       };
     } catch (error) {
-      const e = toPackageGuardError(error);
-      const hints = (e.details?.hints as string[] | undefined) ?? undefined;
-      return {
-        allowed: false,
-        code: e.code,
-        message: e.message,
-        package: (e.details?.package as string | undefined) ?? null,
-        specifier: null,
-        maturity,
-        ...(hints && hints.length > 0 ? { hints } : {}),
-      };
+      return deniedCheck(error, maturity);
     }
   }
 

@@ -1,9 +1,9 @@
 import type { AuditInput } from "../audit/log.js";
 import type { Maturity } from "../config.js";
-import { PackageGuardError } from "../errors.js";
+import { PackageGuardError, toPackageGuardError } from "../errors.js";
 import type { Whitelist, WhitelistEntry } from "../policy/whitelist.js";
 import { recordedId, type Finding } from "../scan/types.js";
-import type { ResourceProfile, VulnerabilityFinding, WhitelistView } from "./types.js";
+import type { CheckResult, ResourceProfile, VulnerabilityFinding, WhitelistView } from "./types.js";
 
 export const toView = (e: WhitelistEntry): WhitelistView => ({
   package: e.package,
@@ -86,5 +86,20 @@ export const auditFromError = (
     vulnerabilitiesFound: vulns.length,
     vulnerabilities: malware ?? vulns.map((v) => v.id),
     ...(e.details ? { details: e.details } : {}),
+  };
+};
+
+/** A check's answer for a request policy refused (both ecosystems): the code, the message and any name hints. */
+export const deniedCheck = (error: unknown, maturity: Maturity): CheckResult => {
+  const e = toPackageGuardError(error);
+  const hints = (e.details?.hints as string[] | undefined) ?? undefined;
+  return {
+    allowed: false,
+    code: e.code,
+    message: e.message,
+    package: (e.details?.package as string | undefined) ?? null,
+    specifier: null,
+    maturity,
+    ...(hints && hints.length > 0 ? { hints } : {}),
   };
 };

@@ -2,7 +2,7 @@ import type { ShellMode } from "../config.js";
 import type { ErrorCode } from "../errors.js";
 import { parseNpmRequest } from "../policy/npm-request.js";
 import { formatRequirement, parseRequirement } from "../policy/requirement.js";
-import type { Finding, FindingKind } from "../shell/types.js";
+import { NODE_INSTALL_FAMILIES, PYTHON_INSTALL_FAMILIES, type Finding, type FindingKind } from "../shell/types.js";
 import { redactSecrets } from "../util/redact.js";
 
 export type GateVerdict = "pass" | "block" | "approve";
@@ -25,21 +25,8 @@ export type ShellDecision = {
 /** The stable code every shell-gate refusal starts with. */
 export const SHELL_CODE: ErrorCode = "SHELL_BLOCKED";
 
-const PYTHON_FAMILIES = new Set([
-  "pip",
-  "uv",
-  "pipx",
-  "pipenv",
-  "poetry",
-  "pdm",
-  "hatch",
-  "conda",
-  "pixi",
-  "rye",
-  "easy_install",
-  "setuptools",
-]);
-const NODE_FAMILIES = new Set(["npm", "pnpm", "yarn", "bun"]);
+const PYTHON_FAMILIES: ReadonlySet<string> = new Set(PYTHON_INSTALL_FAMILIES);
+const NODE_FAMILIES: ReadonlySet<string> = new Set(NODE_INSTALL_FAMILIES);
 // Guard controls and state writes are never put to a vote: an agent may not even ask to change the guard.
 const RANK: Record<FindingKind, number> = { guard: 0, protected: 1, install: 2, opaque: 3 };
 

@@ -25,8 +25,8 @@ export type FindingKind =
   /** A write into the guard's state folder or config. */
   | "protected";
 
-/** Install families, as the README names them. */
-export const INSTALL_FAMILIES = [
+/** Python's install families (the ones install_package can stand in for with a Python request). */
+export const PYTHON_INSTALL_FAMILIES = [
   "pip",
   "uv",
   "pipx",
@@ -39,10 +39,13 @@ export const INSTALL_FAMILIES = [
   "rye",
   "easy_install",
   "setuptools",
-  "npm",
-  "pnpm",
-  "yarn",
-  "bun",
+] as const;
+/** Node's package managers whose plain installs an npm component install can stand in for. */
+export const NODE_INSTALL_FAMILIES = ["npm", "pnpm", "yarn", "bun"] as const;
+/** Install families, as the README names them. */
+export const INSTALL_FAMILIES = [
+  ...PYTHON_INSTALL_FAMILIES,
+  ...NODE_INSTALL_FAMILIES,
   "deno",
   "corepack",
   "system",
