@@ -291,8 +291,10 @@ export class PythonEnvironment {
     this.toolchainFound ??= (async (): Promise<Toolchain> => {
       const tools = await this.tools();
       const kind = chooseInstaller(this.config, tools);
-      const basePython = tools.python!.path;
-      const base: BaseInterpreter = await queryBaseInterpreter(this.runner, basePython);
+      const base: BaseInterpreter = await queryBaseInterpreter(this.runner, tools.python!.path);
+      // The binary itself, not the launcher it was found through: a pyenv shim is a shell script that costs ~120 ms
+      // on every uv call, and uv runs the interpreter it is given once per venv, resolve and sync.
+      const basePython = base.sysExecutable.startsWith("/") ? base.sysExecutable : base.executable;
       if (kind === "uv") return { kind, uv: tools.uv!.path, basePython, base };
       return { kind, basePython, base, pipPython: await ensurePipTool(this.config, this.runner, basePython) };
     })().catch((error: unknown) => {

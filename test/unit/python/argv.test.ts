@@ -103,6 +103,28 @@ describe("uv argv and environment (fake runner)", () => {
     }
   });
 
+  it("gives uv the interpreter binary, not the launcher it was configured as (a pyenv shim)", async () => {
+    const launched = await fakePython({ sysExecutable: "/opt/python/3.11.7/bin/python3.11" });
+    try {
+      const env = new PythonEnvironment(launched.config, launched.runner);
+      await env.withSkill("a", async (venv) =>
+        venv.apply(await venv.resolve(wanted), wanted, { operation: "install", package: "datakit" }),
+      );
+      const uvCalls = launched.calls.filter((c) => c.file === launched.uv && c.args[0] !== "--version");
+      expect(uvCalls).toHaveLength(3);
+      for (const call of uvCalls) {
+        expect(call.args[call.args.indexOf("--python") + 1]).toBe("/opt/python/3.11.7/bin/python3.11");
+      }
+      // The configured command is only asked its version and where its binary is.
+      expect(launched.calls.filter((c) => c.file === launched.python).map((c) => c.args[0])).toEqual([
+        "--version",
+        "-I",
+      ]);
+    } finally {
+      await launched.cleanup();
+    }
+  });
+
   it("passes --exclude-newer and held pins; a resolve that cannot keep them fails, never retried without", async () => {
     await fake.cleanup();
     let attempts = 0;

@@ -24,6 +24,8 @@ export type FakeOptions = {
   failSync?: (pinsFile: string) => boolean;
   /** What `uv pip sync` really puts in the venv for this pin file (default: exactly the pins): a broken installer. */
   installs?: (pinsFile: string) => string;
+  /** What the interpreter reports as sys.executable (default: the configured python itself, not a launcher). */
+  sysExecutable?: string;
 };
 
 const ok = (command: string, stdout = "", stderr = "", exitCode = 0): RunResult => ({
@@ -93,7 +95,10 @@ export const fakePython = async (options: FakeOptions = {}, raw: Record<string, 
     const command = [file, ...args].join(" ");
     if (args[0] === "--version") return ok(command, file === uv ? "uv 0.13.9 (fake)\n" : "Python 3.11.7\n");
     if (file === python && args[0] === "-I" && args[1] === "-S")
-      return ok(command, `${JSON.stringify({ executable: base, sysExecutable: python, version: "3.11.7" })}\n`);
+      return ok(
+        command,
+        `${JSON.stringify({ executable: base, sysExecutable: options.sysExecutable ?? python, version: "3.11.7" })}\n`,
+      );
     if (file === uv && args[0] === "venv") {
       await makeVenv(args[1]!, base, "home = /fake\nversion_info = 3.11.7\n", args.includes("--clear"));
       return ok(command);
