@@ -164,6 +164,29 @@ describe("doctor finds what will make installs fail (issue 14.5, 14.6)", () => {
   });
 });
 
+describe("the seed's semantics through real uv (issue 14.1)", () => {
+  it("a request range overlapping the approved one installs inside both, never above the whitelist", async () => {
+    // The index also has 7.0.0, which the request alone (>=5) would take and the whitelist (>=6,<7) does not.
+    const wide = await startPackageIndex({
+      packages: [
+        { name: "pyyaml", version: "6.0.2", module: "yaml" },
+        { name: "pyyaml", version: "7.0.0", module: "yaml" },
+      ],
+    });
+    try {
+      const state = await stateWith("overlap", { ...healthy(), index: { url: wide.url } });
+      const r = await pg(state, "install", "pyyaml>=5", "--skill", "seed", "--agent", "main", "--json");
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ package: "pyyaml", version: "6.0.2", skill: "seed" });
+      const installed = await pg(state, "installed", "--skill", "seed", "--json");
+      expect(JSON.stringify(JSON.parse(installed.stdout))).toContain("6.0.2");
+      expect(installed.stdout).not.toContain("7.0.0");
+    } finally {
+      await wide.close();
+    }
+  });
+});
+
 describe("human output and exit codes (issue 14.9)", () => {
   it("audit query, installed, whitelist list and approvals list fit 100 columns; --json is JSON", async () => {
     const state = await stateWith("tables", {
