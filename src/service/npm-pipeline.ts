@@ -18,6 +18,7 @@ import type { ServiceDeps } from "./pipeline.js";
 import { auditFromError, deniedCheck } from "./results.js";
 import type { CallerContext, CheckResult, ProgressFn, VulnerabilityFinding } from "./types.js";
 import { overallDecision, type VetItem, type VetResult, type VetSource } from "./vetting.js";
+import { recordFailure, writeAhead } from "./write-ahead.js";
 
 export type NpmInstallRequest = { package: string; version?: string; component: string };
 export type NpmUninstallRequest = { package: string; component: string };
@@ -159,6 +160,12 @@ export class NpmPackageService {
       const grant = decision.requiresApproval ? await this.requireApproval(decision, maturity, id, caller) : undefined;
       const name = decision.request.name;
       const whitelist = await this.deps.whitelist.current();
+      await writeAhead(this.deps.audit, {
+        ...base,
+        skillId: null,
+        package: name,
+        details: { operation: "install", component: id, purl: npmPurl(name) },
+      });
       const result = await this.deps.npm.withComponent(id, async (session) => {
         const previous = await session.state();
         const wanted: NpmWanted = {
@@ -206,7 +213,8 @@ export class NpmPackageService {
     } catch (error) {
       const e = toPackageGuardError(error);
       const named = decision?.request.name ?? (typeof e.details?.package === "string" ? e.details.package : null);
-      await this.deps.audit.append({
+      // If even this cannot be written (the log is unavailable), the caller still gets the original error.
+      await recordFailure(this.deps.audit, {
         ...base,
         package: named,
         ...auditFromError(e),
@@ -239,6 +247,7 @@ export class NpmPackageService {
           details: { reason: "name" },
         });
       name = request.package;
+      await writeAhead(this.deps.audit, { ...base, package: name, details: { operation: "uninstall", component: id } });
       const removed = await this.deps.npm.withComponent(id, async (session) => {
         const previous = await session.state();
         if (!Object.hasOwn(previous.requirements, name!)) {
@@ -269,7 +278,7 @@ export class NpmPackageService {
       return { removed: gone, component: id, package: name };
     } catch (error) {
       const e = toPackageGuardError(error);
-      await this.deps.audit.append({
+      await recordFailure(this.deps.audit, {
         ...base,
         package: name,
         ...auditFromError(e),

@@ -414,6 +414,33 @@ describe("npm component installs refused", () => {
     expect(r.dependencies.map((d) => `${d.name}@${d.version}`)).toContain("gated@1.0.0");
   });
 
+  it("write-ahead: a durable 'started' record before the component changes; without one nothing changes", async () => {
+    h = await open();
+    await h.service.install({ package: "leftpad", component: "c14" }, caller);
+    const statuses = (await h.services.operator.installations({ ecosystem: "npm" })).map((r) => r.status);
+    expect(statuses.slice(0, 2)).toEqual(["completed", "started"]);
+    await h.cleanup();
+    // A log that cannot be written (a full disk): the install fails before npm runs, and no component appears.
+    const full = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    h = await npmHarness(
+      {
+        agents: { junior: "student" },
+        whitelist: { includeDefault: false, tiers: TIERS },
+        npm: { registry: registry.url, lockTimeoutMs: 10_000 },
+        scan: { osvApiUrl: osv.baseUrl },
+      },
+      undefined,
+      {
+        auditWrite: async () => {
+          throw full;
+        },
+      },
+    );
+    const e = await denial(h.service.install({ package: "leftpad", component: "c15" }, caller));
+    expect(e.code).toBe("AUDIT_UNAVAILABLE");
+    expect(await list(h.config.npm.componentsRoot)).not.toContain("c15");
+  });
+
   it("one component at a time: a change waits for the component's lock and gives up with BUSY", async () => {
     h = await open({ npm: { lockTimeoutMs: 0 } });
     let release!: () => void;

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseConfig, type PackageGuardConfig } from "../../../src/config.js";
 import { isPackageGuardError } from "../../../src/errors.js";
 import { openServices } from "../../../src/runtime.js";
+import type { RuntimeOptions } from "../../../src/runtime.js";
 import type { NpmPackageService } from "../../../src/service/npm-pipeline.js";
 import type { Services } from "../../../src/service/services.js";
 import type { Runner } from "../../../src/util/exec.js";
@@ -30,10 +31,14 @@ export type NpmHarness = {
 };
 
 /** The services as the plugin wires them (runtime.ts), for a plugin block, against a real npm unless `runner`. */
-export const npmHarness = async (block: Record<string, unknown>, runner?: Runner): Promise<NpmHarness> => {
+export const npmHarness = async (
+  block: Record<string, unknown>,
+  runner?: Runner,
+  options: RuntimeOptions = {},
+): Promise<NpmHarness> => {
   const stateDir = await mkdtemp(join(tmpdir(), "pg-npm-"));
   const config = parseConfig(block, stateDir);
-  const services = await openServices(config, runner ? { runner } : {});
+  const services = await openServices(config, { ...options, ...(runner ? { runner } : {}) });
   return {
     stateDir,
     config,
