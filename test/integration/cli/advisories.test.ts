@@ -96,6 +96,20 @@ describe("package-guard advisories", () => {
       databases: { PyPI: { malware: number } };
     };
     expect(status.databases.PyPI.malware).toBe(1);
+    // Both attempts are in the audit log: the update with what it brought, the failure with its code.
+    const logged = JSON.parse((await cli("audit", "query", "--json")).stdout) as {
+      status: string;
+      code: string | null;
+      details: Record<string, unknown> | null;
+    }[];
+    const updates = logged.filter(
+      (r) => r.status === "advisories_updated" || r.details?.action === "advisories-update",
+    );
+    expect(updates.slice(0, 2).map((r) => [r.status, r.code])).toEqual([
+      ["failed", "SCANNER_UNAVAILABLE"],
+      ["advisories_updated", null],
+    ]);
+    expect(updates[1]!.details).toMatchObject({ source: zipFile, malware: 1 });
   });
 
   it("exposure and rescan answer with no skills installed", async () => {
