@@ -190,4 +190,29 @@ describe("advisories, re-scans, malware and quarantine", () => {
     expect(stdout.trim()).toBe("ok");
     expect(await service.operator.quarantineList()).toEqual([]);
   });
+
+  it("rebuild makes a fresh venv with the recorded pins, scanned again, and drops the quarantined copy", async () => {
+    const op = { source: "cli" as const, client: "cli" };
+    const before = (await service.operator.installed("s1")).map((p) => `${p.package}==${p.version}`).toSorted();
+    const q = await service.operator.quarantine("s1", "suspected tampering", op);
+    // The recorded set is scanned again first: tinycalc 1.1.0 became vulnerable (above), so it is refused ...
+    const refused = await denial(service.operator.quarantineRelease("s1", "rebuild", op));
+    expect(refused.code).toBe("VULNERABLE");
+    expect(refused.message).toContain("PYSEC-2099-7 in tinycalc 1.1.0");
+    // ... until an operator accepts that advisory for this skill.
+    const expires = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    await service.operator.overridesAdd(
+      { skill: "s1", package: "tinycalc", version: "1.1.0", advisories: ["PYSEC-2099-7"], reason: "test", expires },
+      { source: "rpc", client: "op" },
+    );
+    await service.operator.quarantineRelease("s1", "rebuild", op);
+    const after = (await service.operator.installed("s1")).map((p) => `${p.package}==${p.version}`).toSorted();
+    expect(after).toEqual(before);
+    const python = join(stateDir, "package-guard", "venvs", "s1", "bin", "python");
+    const { stdout } = await run(python, ["-c", "import tinycalc, datakit; print('ok')"]);
+    expect(stdout.trim()).toBe("ok");
+    await expect(stat(q.movedTo!)).rejects.toMatchObject({ code: "ENOENT" });
+    const [released] = await service.operator.installations({ limit: 1, skillId: "s1" });
+    expect(released).toMatchObject({ status: "quarantine_released" });
+  });
 });
