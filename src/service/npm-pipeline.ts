@@ -453,10 +453,13 @@ export class NpmPackageService {
     }
   }
 
-  /** A dependency's grant in this component (its entry's range), or APPROVAL_REQUIRED with a pending approval. */
+  /**
+   * A live grant for exactly this agent, component, npm package and range; otherwise a pending approval and
+   * APPROVAL_REQUIRED naming it. `dependencyOf` when the package was pulled in rather than asked for.
+   */
   private async requireGrant(
     key: { agentId: string | null; skill: string; package: string; specifier: string },
-    about: { name: string; maturity: Maturity; reason: string; dependencyOf: string },
+    about: { name: string; maturity: Maturity; reason: string; dependencyOf?: string },
   ): Promise<Approval> {
     const grant = await this.deps.approvals.grantFor(key);
     if (grant) return grant;
@@ -464,17 +467,20 @@ export class NpmPackageService {
       maturity: about.maturity,
       reason: about.reason,
     });
+    const what =
+      about.dependencyOf === undefined
+        ? `npm package '${about.name}'`
+        : `npm dependency '${about.name}' (pulled in by ${about.dependencyOf})`;
     throw new PackageGuardError(
       "APPROVAL_REQUIRED",
-      `npm dependency '${about.name}' (pulled in by ${about.dependencyOf}) needs operator approval before ` +
-        `${about.maturity} agents may install it into '${key.skill}'. Approval ${approval.id} is ` +
-        `${created ? "now" : "already"} pending: an operator must approve it (packages.approvals.resolve), then ` +
-        `retry the same request.`,
+      `${what} needs operator approval before ${about.maturity} agents may install it into component ` +
+        `'${key.skill}'. Approval ${approval.id} is ${created ? "now" : "already"} pending: an operator must ` +
+        `approve it (packages.approvals.resolve), then retry the same request.`,
       {
         details: {
           package: about.name,
           ecosystem: "npm",
-          dependencyOf: about.dependencyOf,
+          ...(about.dependencyOf === undefined ? {} : { dependencyOf: about.dependencyOf }),
           component: key.skill,
           maturity: about.maturity,
           specifier: key.specifier,
@@ -484,41 +490,21 @@ export class NpmPackageService {
     );
   }
 
-  /** A live grant for exactly this agent, component, package and range; otherwise a pending approval. */
-  private async requireApproval(
+  /** The requested package's grant. Approvals are shared with PyPI: an npm package is spelled npm:<name>. */
+  private requireApproval(
     decision: NpmPolicyDecision,
     maturity: Maturity,
     component: string,
     caller: CallerContext,
   ): Promise<Approval> {
-    // Approvals are shared with PyPI: the npm package is spelled npm:<name>, so the two never answer for each other.
-    const key = {
-      agentId: caller.agentId ?? null,
-      skill: component,
-      package: `npm:${decision.request.name}`,
-      specifier: decision.effectiveRange,
-    };
-    const grant = await this.deps.approvals.grantFor(key);
-    if (grant) return grant;
-    const shown = formatNpmRequest({ name: decision.request.name, range: decision.effectiveRange });
-    const { approval, created } = await this.deps.approvals.request(key, {
-      maturity,
-      reason: `${caller.source} request by ${caller.agentId ?? caller.client ?? "an operator"} for npm ${shown}`,
-    });
-    throw new PackageGuardError(
-      "APPROVAL_REQUIRED",
-      `npm package '${decision.request.name}' needs operator approval before ${maturity} agents may install it into ` +
-        `component '${component}'. Approval ${approval.id} is ${created ? "now" : "already"} pending: an operator ` +
-        `must approve it (packages.approvals.resolve), then retry the same request.`,
+    const { name } = decision.request;
+    const shown = formatNpmRequest({ name, range: decision.effectiveRange });
+    return this.requireGrant(
+      { agentId: caller.agentId ?? null, skill: component, package: `npm:${name}`, specifier: decision.effectiveRange },
       {
-        details: {
-          package: decision.request.name,
-          ecosystem: "npm",
-          component,
-          maturity,
-          specifier: decision.effectiveRange,
-          approvalId: approval.id,
-        },
+        name,
+        maturity,
+        reason: `${caller.source} request by ${caller.agentId ?? caller.client ?? "an operator"} for npm ${shown}`,
       },
     );
   }
