@@ -1,6 +1,5 @@
 import type { AuditLog } from "../audit/log.js";
-import type { Ecosystem } from "../config.js";
-import type { PackageGuardConfig } from "../config.js";
+import type { Ecosystem, PackageGuardConfig } from "../config.js";
 import { toPackageGuardError } from "../errors.js";
 import type { ApprovalKey, ApprovalStore } from "../policy/approvals.js";
 import { formatNpmRequest } from "../policy/npm-request.js";
