@@ -36,6 +36,17 @@ const PIP_PLAIN_FLAGS = words(
     "--user --no-cache-dir",
 );
 
+/**
+ * The package words after an install verb when nothing else is asked for (only literal words and harmless flags):
+ * what an install_package call can stand in for. Otherwise undefined.
+ */
+const plainNames = (args: Field[], verb: Field, harmless: ReadonlySet<string>): string[] | undefined => {
+  const rest = args.slice(args.indexOf(verb) + 1);
+  const plain = rest.every((f) => f.known && !f.glob && (!f.text.startsWith("-") || harmless.has(f.text)));
+  const names = rest.filter((f) => !f.text.startsWith("-")).map((f) => f.text);
+  return plain && names.length > 0 ? names : undefined;
+};
+
 /** pip, pip3, pip3.12, `python -m pip`, `uv pip` (install/sync share the logic). */
 export const pipVerdict = (
   args: Field[],
@@ -46,18 +57,12 @@ export const pipVerdict = (
   const ps = positionals(args, PIP_VALUE_OPTIONS);
   const verb = any(ps, installVerbs);
   if (!verb) return null;
-  const at = args.indexOf(verb);
-  const rest = args.slice(at + 1);
-  const plain =
-    rest.length > 0 &&
-    rest.every((f) => f.known && !f.glob && (!f.text.startsWith("-") || PIP_PLAIN_FLAGS.has(f.text)));
-  const names = rest.filter((f) => !f.text.startsWith("-")).map((f) => f.text);
   const what = word(verb);
   const reason =
     what === "install"
       ? `\`${prefix} install\` installs Python packages`
       : `\`${prefix} ${what}\` fetches (and may build) Python packages`;
-  return install(family, reason, what === "install" && plain && names.length > 0 ? names : undefined);
+  return install(family, reason, what === "install" ? plainNames(args, verb, PIP_PLAIN_FLAGS) : undefined);
 };
 
 const UV_VALUE_OPTIONS = words(
@@ -162,13 +167,8 @@ const NODE_PLAIN_FLAGS = words(
 const NODE_ADD_VERBS = set("install", "i", "add", "a");
 
 /** The package words of `<pm> install|add <names>` when nothing else is asked for (else undefined). */
-const nodeNames = (args: Field[], verb: Field): string[] | undefined => {
-  if (!NODE_ADD_VERBS.has(verb.text)) return undefined;
-  const rest = args.slice(args.indexOf(verb) + 1);
-  const plain = rest.every((f) => f.known && !f.glob && (!f.text.startsWith("-") || NODE_PLAIN_FLAGS.has(f.text)));
-  const names = rest.filter((f) => !f.text.startsWith("-")).map((f) => f.text);
-  return plain && names.length > 0 ? names : undefined;
-};
+const nodeNames = (args: Field[], verb: Field): string[] | undefined =>
+  NODE_ADD_VERBS.has(verb.text) ? plainNames(args, verb, NODE_PLAIN_FLAGS) : undefined;
 
 const npmVerdict: Analyzer = (args) => {
   const ps = positionals(args, NPM_VALUE_OPTIONS);
