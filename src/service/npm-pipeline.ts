@@ -15,7 +15,7 @@ import type { AdvisorySourceInfo } from "../scan/types.js";
 import { applyOverrides } from "./apply-overrides.js";
 import { checkTreePolicy, checkTreeRanges, npmPins, scanRefusal } from "./npm-tree.js";
 import type { ServiceDeps } from "./pipeline.js";
-import { auditFromError, deniedCheck } from "./results.js";
+import { approvalCheck, auditFromError, deniedCheck } from "./results.js";
 import type { CallerContext, CheckResult, ProgressFn, VulnerabilityFinding } from "./types.js";
 import { overallDecision, type VetItem, type VetResult, type VetSource } from "./vetting.js";
 import { recordFailure, writeAhead } from "./write-ahead.js";
@@ -105,27 +105,12 @@ export class NpmPackageService {
               package: `npm:${d.request.name}`,
               specifier: d.effectiveRange,
             });
-      if (grant)
-        return {
-          allowed: true,
-          message: `Allowed: approval ${grant.id} grants it until ${grant.expiresAt}`,
-          ...base,
-          requiresApproval: true,
-          approvalId: grant.id,
-        };
-      const whose = `${who.agentId ? `agent '${who.agentId}'` : "this caller"} in component '${component ?? "?"}'`;
-      return {
-        allowed: false,
-        code: "APPROVAL_REQUIRED",
-        message:
-          `npm package '${d.request.name}' needs operator approval for ${maturity} agents` +
-          (component === undefined
-            ? "; pass --component (and --agent) to look for a live grant"
-            : ` and no live grant exists for ${whose}`) +
-          ". An install request creates a pending approval; an operator approves it with 'approvals resolve'.",
-        ...base,
-        requiresApproval: true,
-      };
+      return approvalCheck(base, grant, {
+        what: `npm package '${d.request.name}'`,
+        scopeKind: "component",
+        scope: component,
+        agentId: who.agentId ?? null,
+      });
     } catch (error) {
       return deniedCheck(error, maturity);
     }

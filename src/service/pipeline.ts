@@ -15,7 +15,7 @@ import { planChange, type ChangeRequest, type PlanDeps } from "./change-plan.js"
 import type { DelistedAction } from "./delisted.js";
 import { installRecords } from "./install-records.js";
 import { advisoriesByPin, auditFailed, completedRecord, installResult } from "./outcome.js";
-import { auditFromError, deniedCheck } from "./results.js";
+import { approvalCheck, auditFromError, deniedCheck } from "./results.js";
 import type {
   CallerContext,
   CheckResult,
@@ -82,28 +82,12 @@ export class PackageService {
               package: d.requirement.name,
               specifier: d.effectiveSpecifier,
             });
-      if (grant) {
-        return {
-          allowed: true,
-          message: `Allowed: approval ${grant.id} grants it until ${grant.expiresAt}`,
-          ...base,
-          requiresApproval: true,
-          approvalId: grant.id,
-        };
-      }
-      const whose = `${who.agentId ? `agent '${who.agentId}'` : "this caller"} in skill '${skill ?? "?"}'`;
-      return {
-        allowed: false,
-        code: "APPROVAL_REQUIRED",
-        message:
-          `Package '${d.requirement.name}' needs operator approval for ${maturity} agents` +
-          (skill === undefined
-            ? `; pass --skill (and --agent) to look for a live grant`
-            : ` and no live grant exists for ${whose}`) +
-          `. An install request creates a pending approval; an operator approves it with 'approvals resolve'.`,
-        ...base,
-        requiresApproval: true,
-      };
+      return approvalCheck(base, grant, {
+        what: `Package '${d.requirement.name}'`,
+        scopeKind: "skill",
+        scope: skill,
+        agentId: who.agentId ?? null,
+      });
     } catch (error) {
       return deniedCheck(error, maturity);
     }

@@ -103,3 +103,35 @@ export const deniedCheck = (error: unknown, maturity: Maturity): CheckResult => 
     ...(hints && hints.length > 0 ? { hints } : {}),
   };
 };
+
+/**
+ * A check's answer for a package that needs approval (both ecosystems): allowed with the live grant, else
+ * APPROVAL_REQUIRED saying whether a grant was looked for (`scope` given) or how to ask for one.
+ */
+export const approvalCheck = (
+  base: { package: string; specifier: string; maturity: Maturity },
+  grant: { id: string; expiresAt: string | null } | null | undefined,
+  about: { what: string; scopeKind: "skill" | "component"; scope: string | undefined; agentId?: string | null },
+): CheckResult => {
+  if (grant)
+    return {
+      allowed: true,
+      message: `Allowed: approval ${grant.id} grants it until ${grant.expiresAt}`,
+      ...base,
+      requiresApproval: true,
+      approvalId: grant.id,
+    };
+  const whose = `${about.agentId ? `agent '${about.agentId}'` : "this caller"} in ${about.scopeKind} '${about.scope}'`;
+  return {
+    allowed: false,
+    code: "APPROVAL_REQUIRED",
+    message:
+      `${about.what} needs operator approval for ${base.maturity} agents` +
+      (about.scope === undefined
+        ? `; pass --${about.scopeKind} (and --agent) to look for a live grant`
+        : ` and no live grant exists for ${whose}`) +
+      ". An install request creates a pending approval; an operator approves it with 'approvals resolve'.",
+    ...base,
+    requiresApproval: true,
+  };
+};
