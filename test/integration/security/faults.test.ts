@@ -14,6 +14,7 @@ import { childEnv } from "../../../src/util/env.js";
 import { DEMO_PACKAGES, startPackageIndex, type PackageIndex } from "../../helpers/package-index.js";
 import { REPO_ROOT } from "../../helpers/repo-root.js";
 import { TOOLS } from "../../helpers/tool-paths.js";
+import { until } from "../../helpers/until.js";
 
 /*
  * Fault injection with real uv, venvs and a loopback index. Every scenario ends with the venv, the skill's state
@@ -47,15 +48,6 @@ const actualSet = async (venvPython: string): Promise<string[]> => {
 const recordedSet = async (stateFile: string): Promise<string[]> => {
   const state = JSON.parse(await readFile(stateFile, "utf8")) as { pins: { name: string; version: string }[] };
   return state.pins.map((p) => `${p.name}==${p.version}`).toSorted();
-};
-
-/** Waits for a condition an event will make true (a file appearing, a process ending), with a deadline. */
-const until = async (what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 };
 
 const alive = (pid: number): boolean => {

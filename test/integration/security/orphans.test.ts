@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
+import { until } from "../../helpers/until.js";
 
 /*
  * Issue 13 item 10: a child package-guard starts (uv, pip, pip-audit) runs in a process group of its own and dies
@@ -21,13 +22,6 @@ const alive = (pid: number): boolean => {
     return true;
   } catch {
     return false;
-  }
-};
-const until = async (what: string, check: () => Promise<boolean> | boolean, ms: number): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
   }
 };
 
