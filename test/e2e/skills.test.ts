@@ -1,5 +1,4 @@
 import { execFile, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import { access, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -8,7 +7,7 @@ import type { GatewayClient } from "../helpers/gateway-client.js";
 import { openclawCliEnv, startGateway, type Gateway } from "../helpers/gateway.js";
 import { DEMO_PACKAGES, startPackageIndex, type PackageIndex } from "../helpers/package-index.js";
 import { REPO_ROOT } from "../helpers/repo-root.js";
-import { zipFiles } from "../helpers/skill-archive.js";
+import { uploadAndInstallSkill } from "../helpers/skill-upload.js";
 import { toolConfig } from "../helpers/tool-paths.js";
 
 /*
@@ -48,23 +47,7 @@ const exists = (path: string) =>
     () => false,
   );
 
-const uploadAndInstall = async (slug: string, files: Record<string, string>) => {
-  const zip = zipFiles(files);
-  const sha256 = createHash("sha256").update(zip).digest("hex");
-  const begin = await admin.call<{ uploadId: string }>("skills.upload.begin", {
-    kind: "skill-archive",
-    slug,
-    sizeBytes: zip.length,
-    sha256,
-  });
-  if (!begin.ok) throw new Error(`skills.upload.begin: ${JSON.stringify(begin.error)}`);
-  const { uploadId } = begin.payload;
-  const chunk = await admin.call("skills.upload.chunk", { uploadId, offset: 0, dataBase64: zip.toString("base64") });
-  if (!chunk.ok) throw new Error(`skills.upload.chunk: ${JSON.stringify(chunk.error)}`);
-  const commit = await admin.call("skills.upload.commit", { uploadId, sha256 });
-  if (!commit.ok) throw new Error(`skills.upload.commit: ${JSON.stringify(commit.error)}`);
-  return admin.call<{ message?: string }>("skills.install", { source: "upload", uploadId, slug });
-};
+const uploadAndInstall = (slug: string, files: Record<string, string>) => uploadAndInstallSkill(admin, slug, files);
 
 const auditOf = async (skill: string): Promise<Record_[]> => {
   const r = await admin.call<Record_[]>("packages.installations", { skill, limit: 50 });
